@@ -1,0 +1,58 @@
+"""Speed benchmark: prints wall times of the CLI and of an in-process estimate.
+
+    python benchmarks/speed.py
+
+Goals on a 2-core machine: `costlm --help` < 0.3 s, `costlm report` < 2 s,
+in-process training estimate at 10,000 samples < 10 ms. Nothing here asserts: it prints.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from costlm import api
+
+COSTLM = str(Path(sys.executable).with_name("costlm"))
+
+
+def _wall(cmd: list[str], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _in_process(repeat: int = 50) -> float:
+    request = api.make_training_request(model="deepseek-v3", samples=10_000, seed=0)
+    api.estimate_training(request)  # warm the catalog cache
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        api.estimate_training(request)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [
+            ("costlm --help", _wall([COSTLM, "--help"]), 0.3),
+            ("costlm train deepseek-v3", _wall([COSTLM, "train", "deepseek-v3"]), None),
+            ("costlm report (9 models, 10k samples)", _wall([COSTLM, "report", "--out", tmp], repeat=3), 2.0),
+            ("in-process estimate_training, 10k samples", _in_process(), 0.010),
+        ]
+    print(f"{'what':45} {'median s':>10} {'goal s':>8}")
+    for name, seconds, goal in rows:
+        mark = "" if goal is None else ("ok" if seconds < goal else "MISSED")
+        print(f"{name:45} {seconds:10.4f} {goal if goal else '':>8} {mark}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The facade: every front-end (CLI, web, notebooks) calls these functions and nothing deeper.
+
+Each takes plain values or a request model plus optional catalog overlay files, and returns
+a pydantic result that serializes to the JSON the CLI prints with ``--json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from costlm.catalog import load
+from costlm.catalog.schema import Catalog
+from costlm.errors import CatalogError, InputError, UnknownIdError
+from costlm.estimate.resolve import training_spec
+from costlm.estimate.seedtable import DEFAULT_MODELS, SeedRow, SeedTable, seed_table
+from costlm.estimate.specs import TrainingRequest
+from costlm.estimate.training import TrainingResult, estimate_training_spec
+
+CatalogFiles = Sequence[str | Path]
+EntryKind = Literal["accelerators", "models", "runs", "sources", "grid"]
+MAX_SAMPLES = 1_000_000
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "CatalogSummary",
+    "SeedRow",
+    "SeedTable",
+    "TrainingRequest",
+    "TrainingResult",
+    "catalog_entries",
+    "catalog_entry",
+    "check_catalog",
+    "estimate_training",
+    "load_catalog",
+    "make_training_request",
+    "seed_report",
+]
+
+
+def load_catalog(catalog_files: CatalogFiles = ()) -> Catalog:
+    """The bundled catalog plus overlays (validated; errors name file, entry and field)."""
+    return load.load_catalog(catalog_files)
+
+
+def make_training_request(**fields: Any) -> TrainingRequest:
+    """Build a TrainingRequest, turning pydantic validation errors into one-line InputErrors."""
+    try:
+        return TrainingRequest(**fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{where}: {first['msg']}") from None
+
+
+def _check_samples(samples: int) -> None:
+    if not 0 <= samples <= MAX_SAMPLES:
+        raise InputError(f"samples: must be between 0 and {MAX_SAMPLES:,}, got {samples}")
+
+
+def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles = ()) -> TrainingResult:
+    """Estimate a training run: FLOP, GPU-hours, days, costs, energy, power and CO2 as ranges."""
+    _check_samples(request.samples)
+    cat = load_catalog(catalog_files)
+    spec = training_spec(request, cat)
+    return estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed)
+
+
+def seed_report(
+    models: Sequence[str] = DEFAULT_MODELS,
+    *,
+    samples: int = 10_000,
+    seed: int | None = 0,
+    catalog_files: CatalogFiles = (),
+) -> SeedTable:
+    """The seed assignment's summary table for ``models``."""
+    _check_samples(samples)
+    if not models:
+        raise InputError("models: give at least one model id")
+    return seed_table(load_catalog(catalog_files), models, samples=samples, seed=seed)
+
+
+def catalog_entries(kind: EntryKind, *, catalog_files: CatalogFiles = ()) -> list[dict[str, Any]]:
+    """All entries of one catalog table, as plain dicts."""
+    cat = load_catalog(catalog_files)
+    table: dict[str, Any] = getattr(cat, kind)
+    return [entry.model_dump(exclude_none=True) for entry in table.values()]
+
+
+def catalog_entry(ident: str, *, catalog_files: CatalogFiles = ()) -> tuple[str, dict[str, Any]]:
+    """Find one entry by id or alias in any table; return (table name, entry)."""
+    cat = load_catalog(catalog_files)
+    for kind, resolve in (("accelerators", load.accelerator), ("models", load.model)):
+        try:
+            return kind, resolve(cat, ident).model_dump(exclude_none=True)
+        except UnknownIdError:
+            continue
+    for kind in ("runs", "sources", "grid"):
+        table: dict[str, BaseModel] = getattr(cat, kind)
+        if ident.lower() in table:
+            return kind, table[ident.lower()].model_dump(exclude_none=True)
+    known = [*cat.accelerators, *cat.models, *cat.runs, *cat.sources, *cat.grid]
+    raise UnknownIdError("catalog entry", ident, known)
+
+
+class CatalogSummary(BaseModel):
+    """What a validated catalog holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    files: list[str]
+    n_sources: int
+    n_accelerators: int
+    n_models: int
+    n_runs: int
+    n_mfu_priors: int
+    n_grid_regions: int
+
+
+def check_catalog(catalog_files: CatalogFiles = ()) -> CatalogSummary:
+    """Validate the bundled catalog and any overlay files; raise CatalogError on the first problem."""
+    for path in catalog_files:
+        if not Path(path).is_file():
+            raise CatalogError(f"{path}: no such catalog file")
+    cat = load_catalog(catalog_files)
+    return CatalogSummary(
+        files=["(bundled)", *(str(p) for p in catalog_files)],
+        n_sources=len(cat.sources),
+        n_accelerators=len(cat.accelerators),
+        n_models=len(cat.models),
+        n_runs=len(cat.runs),
+        n_mfu_priors=len(cat.mfu_priors),
+        n_grid_regions=len(cat.grid),
+    )

@@ -1,0 +1,236 @@
+"""Load, validate and cross-check the catalog (bundled data plus optional user overlays).
+
+Errors name the file, the entry id and the field, on one line. The bundled catalog
+is parsed once per process (``functools.cache``); nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from costlm.catalog.schema import (
+    Accelerator,
+    Catalog,
+    Defaults,
+    GridRegion,
+    MfuPrior,
+    Model,
+    Run,
+    Source,
+)
+from costlm.errors import CatalogError, UnknownIdError
+
+M = TypeVar("M", bound=BaseModel)
+
+_TABLES: dict[str, tuple[str, type[BaseModel]]] = {
+    "source": ("sources", Source),
+    "accelerator": ("accelerators", Accelerator),
+    "model": ("models", Model),
+    "run": ("runs", Run),
+}
+_BUNDLED_TOML = ("sources.toml", "accelerators.toml", "models.toml", "runs.toml", "priors.toml")
+_GRID_CSV = "grid.csv"
+
+
+def _describe(exc: ValidationError) -> str:
+    """The most telling error first: a typo'd (unknown) field explains the missing one."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(entry)"
+    if first["type"] == "extra_forbidden":
+        return f"field '{field}': unknown field (typo?)"
+    return f"field '{field}': {first['msg']}"
+
+
+def _validate(cls: type[M], raw: Any, where: str) -> M:
+    try:
+        return cls.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogError(f"{where}: {_describe(exc)}") from None
+
+
+def _read_toml(path: Path | str, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _entries(doc: Mapping[str, Any], fname: str) -> Iterator[tuple[str, BaseModel]]:
+    """Validate the ``[[source]]``, ``[[accelerator]]``, ``[[model]]``, ``[[run]]`` arrays."""
+    for key, (_, cls) in _TABLES.items():
+        for i, raw in enumerate(doc.get(key, [])):
+            ident = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
+            yield key, _validate(cls, raw, f"{fname}: {key} '{ident}'")
+
+
+def _merge_doc(acc: dict[str, Any], doc: Mapping[str, Any], fname: str, *, overlay: bool) -> None:
+    known = set(_TABLES) | {"defaults", "mfu_prior"}
+    unknown = set(doc) - known
+    if unknown:
+        raise CatalogError(f"{fname}: unknown table '{sorted(unknown)[0]}' (expected one of {sorted(known)})")
+    for key, entry in _entries(doc, fname):
+        table: dict[str, BaseModel] = acc[_TABLES[key][0]]
+        ident = entry.id  # type: ignore[attr-defined]
+        if ident in table and not overlay:
+            raise CatalogError(f"{fname}: {key} '{ident}': duplicate id")
+        table[ident] = entry
+    for i, raw in enumerate(doc.get("mfu_prior", [])):
+        prior = _validate(MfuPrior, raw, f"{fname}: mfu_prior #{i + 1}")
+        acc["mfu_priors"] = [
+            p for p in acc["mfu_priors"] if (p.generation, p.dtype) != (prior.generation, prior.dtype)
+        ]
+        acc["mfu_priors"].append(prior)
+    if "defaults" in doc:
+        acc["defaults_raw"].update(doc["defaults"])
+
+
+def _grid_rows(text: str, fname: str) -> Iterator[GridRegion]:
+    for i, row in enumerate(csv.DictReader(text.splitlines())):
+        where = f"{fname}: row {i + 2} '{row.get('id', '')}'"
+        number = {k: row[k] for k in ("value", "low", "high") if row.get(k)}
+        raw = {
+            "id": row.get("id"),
+            "name": row.get("name"),
+            "gco2e_per_kwh": {
+                **number,
+                **{k: row[k] for k in ("source", "locator", "basis", "as_of") if row.get(k)},
+            },
+        }
+        yield _validate(GridRegion, raw, where)
+
+
+def _cited(obj: Any) -> Iterator[tuple[str, str]]:
+    """Yield (source id, locator) of every sourced record nested in a dumped model."""
+    if isinstance(obj, dict):
+        if isinstance(obj.get("source"), str) and "locator" in obj:
+            yield obj["source"], obj["locator"]
+        for value in obj.values():
+            yield from _cited(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _cited(value)
+
+
+def _cross_check(cat: Catalog, *, require_all_used: bool) -> None:
+    def ids_of(kind: str, table: Mapping[str, Any], ident: str | None, where: str) -> None:
+        if ident is not None and ident not in table:
+            raise CatalogError(f"{where}: {UnknownIdError(kind, ident, table)}")
+
+    used: set[str] = set()
+    everything: list[tuple[str, BaseModel]] = [
+        *((f"accelerator '{k}'", v) for k, v in cat.accelerators.items()),
+        *((f"model '{k}'", v) for k, v in cat.models.items()),
+        *((f"run '{k}'", v) for k, v in cat.runs.items()),
+        *((f"mfu_prior {p.generation}/{p.dtype}", p) for p in cat.mfu_priors),
+        *((f"grid '{k}'", v) for k, v in cat.grid.items()),
+        ("defaults", cat.defaults),
+    ]
+    for where, entry in everything:
+        for source_id, _ in _cited(entry.model_dump()):
+            ids_of("source", cat.sources, source_id, where)
+            used.add(source_id)
+    for mid, model in cat.models.items():
+        if model.training is not None:
+            ids_of("accelerator", cat.accelerators, model.training.hardware.id, f"model '{mid}'")
+            ids_of("run", cat.runs, model.training.reported_run, f"model '{mid}'")
+            ids_of("model", cat.models, model.training.base_model, f"model '{mid}'")
+    for rid, run in cat.runs.items():
+        ids_of("accelerator", cat.accelerators, run.hardware, f"run '{rid}'")
+        ids_of("model", cat.models, run.model, f"run '{rid}'")
+    ids_of("grid region", cat.grid, cat.defaults.grid_region, "defaults")
+    _check_aliases(cat.accelerators, "accelerator")
+    _check_aliases(cat.models, "model")
+    unused = sorted(set(cat.sources) - used)
+    if require_all_used and unused:
+        raise CatalogError(f"sources.toml: source '{unused[0]}' is cited by no entry")
+
+
+def _check_aliases(table: Mapping[str, Accelerator | Model], kind: str) -> None:
+    seen: dict[str, str] = {}
+    for ident, entry in table.items():
+        for name in (ident, *entry.aliases):
+            key = name.lower()
+            if seen.setdefault(key, ident) != ident:
+                raise CatalogError(f"{kind} '{ident}': alias '{name}' also names '{seen[key]}'")
+
+
+def _data_text(name: str) -> str:
+    return resources.files("costlm.catalog").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def _assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
+    acc: dict[str, Any] = {
+        "sources": {},
+        "accelerators": {},
+        "models": {},
+        "runs": {},
+        "mfu_priors": [],
+        "defaults_raw": {},
+    }
+    for i, (fname, text) in enumerate(docs):
+        _merge_doc(acc, _read_toml(fname, text), fname, overlay=i >= n_bundled)
+    defaults = _validate(Defaults, acc.pop("defaults_raw"), "priors.toml: [defaults]")
+    grid = {g.id: g for g in _grid_rows(grid_text, _GRID_CSV)}
+    cat = Catalog(**acc, grid=grid, defaults=defaults)
+    _cross_check(cat, require_all_used=n_bundled == len(docs))
+    return cat
+
+
+@functools.cache
+def bundled_catalog() -> Catalog:
+    """The catalog shipped with costlm (validated and cross-checked, cached)."""
+    docs = [(name, _data_text(name)) for name in _BUNDLED_TOML]
+    return _assemble(docs, _data_text(_GRID_CSV), n_bundled=len(docs))
+
+
+@functools.cache
+def _catalog_with(overlays: tuple[str, ...]) -> Catalog:
+    docs = [(name, _data_text(name)) for name in _BUNDLED_TOML]
+    for path in overlays:
+        try:
+            docs.append((path, Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror})") from None
+    return _assemble(docs, _data_text(_GRID_CSV), n_bundled=len(_BUNDLED_TOML))
+
+
+def load_catalog(overlays: Sequence[str | Path] = ()) -> Catalog:
+    """The bundled catalog, with user TOML files adding or overriding entries by id."""
+    if not overlays:
+        return bundled_catalog()
+    return _catalog_with(tuple(str(p) for p in overlays))
+
+
+def _resolve(table: Mapping[str, Accelerator | Model], kind: str, name: str) -> str:
+    key = name.strip().lower()
+    for ident, entry in table.items():
+        if key == ident or key in (a.lower() for a in entry.aliases):
+            return ident
+    raise UnknownIdError(kind, name, table)
+
+
+def accelerator(cat: Catalog, name: str) -> Accelerator:
+    """Look an accelerator up by id or alias, case-insensitively."""
+    return cat.accelerators[_resolve(cat.accelerators, "accelerator", name)]
+
+
+def model(cat: Catalog, name: str) -> Model:
+    """Look a model up by id or alias, case-insensitively."""
+    return cat.models[_resolve(cat.models, "model", name)]
+
+
+def grid_region(cat: Catalog, name: str) -> GridRegion:
+    """Look a grid region up by id, case-insensitively."""
+    key = name.strip().lower()
+    if key not in cat.grid:
+        raise UnknownIdError("grid region", name, cat.grid)
+    return cat.grid[key]

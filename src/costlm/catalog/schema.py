@@ -1,0 +1,258 @@
+"""Pydantic models of the catalog: every number is a ``Sourced`` record.
+
+Units are those the sources print (TB/s, TFLOP/s, GB); ``costlm.catalog.load``
+converts once into SI for the estimators. Models are frozen and forbid unknown
+fields so a typo in a TOML file is an error, not a silently ignored value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Basis = Literal["reported", "third-party", "derived", "estimate"]
+"""Where a figure comes from: the maker reported it, a third party estimated it,
+it is arithmetic on reported inputs, or it is an assumption (costlm's or a source's)."""
+
+Dtype = Literal["fp32", "tf32", "fp16", "bf16", "fp8"]
+RunKind = Literal["pretrain", "finetune", "distill"]
+SourceKind = Literal[
+    "paper", "datasheet", "model-card", "repository", "dataset", "blog", "news", "docs", "assumption"
+]
+
+_MAX_MAGNITUDE = 1e30
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sourced(_Frozen):
+    """A number with its provenance: a point ``value``, a ``low``..``high`` range, or both."""
+
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    source: str = Field(min_length=1)
+    locator: str = Field(min_length=1)
+    basis: Basis = "reported"
+    as_of: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _check_numbers(self) -> Sourced:
+        numbers = [x for x in (self.value, self.low, self.high) if x is not None]
+        if self.value is None and (self.low is None or self.high is None):
+            raise ValueError("give `value`, or both `low` and `high`")
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both `low` and `high`, or neither")
+        for x in numbers:
+            if not math.isfinite(x) or x <= 0 or x > _MAX_MAGNITUDE:
+                raise ValueError(f"{x!r} is not a positive finite number")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} > high {self.high}")
+        return self
+
+    @property
+    def central(self) -> float:
+        """The point value, or the geometric mean of the range."""
+        if self.value is not None:
+            return self.value
+        assert self.low is not None and self.high is not None
+        return math.sqrt(self.low * self.high)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(low, high), collapsing to (value, value) when no range is given."""
+        if self.low is not None and self.high is not None:
+            return self.low, self.high
+        return self.central, self.central
+
+
+class SourcedChoice(_Frozen):
+    """A categorical fact (e.g. which accelerator) with its provenance."""
+
+    id: str
+    source: str = Field(min_length=1)
+    locator: str = Field(min_length=1)
+    basis: Basis = "reported"
+    note: str | None = None
+
+
+class Source(_Frozen):
+    """One entry of the sources registry."""
+
+    id: str
+    title: str
+    publisher: str
+    kind: SourceKind
+    date: str
+    url: str | None = None
+    repo: str | None = None
+    path: str | None = None
+    commit: str | None = None
+
+    @model_validator(mode="after")
+    def _check_where(self) -> Source:
+        if self.kind != "assumption" and self.url is None and self.repo is None:
+            raise ValueError("give `url` or `repo` (+ `path`) so the source can be found again")
+        return self
+
+
+class Accelerator(_Frozen):
+    """An accelerator chip with dense peak rates (never the 2x 'with sparsity' figures)."""
+
+    id: str
+    name: str
+    vendor: str
+    year: int
+    generation: str
+    kind: Literal["gpu", "tpu", "other"]
+    aliases: list[str] = []
+    memory_gb: Sourced
+    hbm_tb_per_s: Sourced
+    peak_fp32_tflop_per_s: Sourced | None = None
+    peak_tf32_dense_tflop_per_s: Sourced | None = None
+    peak_bf16_dense_tflop_per_s: Sourced
+    peak_fp8_dense_tflop_per_s: Sourced | None = None
+    tdp_watts: Sourced | None = None
+    purchase_usd: Sourced | None = None
+    rental_usd_per_hour: Sourced | None = None
+    interconnect: str = ""
+    notes: str = ""
+
+
+class Architecture(_Frozen):
+    """Published architecture facts (exact config values, one source for the table)."""
+
+    source: str
+    locator: str
+    n_layers: int = Field(gt=0)
+    d_model: int = Field(gt=0)
+    n_heads: int = Field(gt=0)
+    n_kv_heads: int | None = Field(default=None, gt=0)
+    head_dim: int = Field(gt=0)
+    attention: Literal["mha", "gqa", "mqa", "mla"]
+    kv_lora_rank: int | None = Field(default=None, gt=0)
+    qk_rope_head_dim: int | None = Field(default=None, gt=0)
+    n_experts: int | None = Field(default=None, gt=0)
+    n_experts_active: int | None = Field(default=None, gt=0)
+    vocab_size: int | None = Field(default=None, gt=0)
+    context_tokens: int | None = Field(default=None, gt=0)
+    sliding_window_tokens: int | None = Field(default=None, gt=0)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _check_attention(self) -> Architecture:
+        if self.attention == "mla" and (self.kv_lora_rank is None or self.qk_rope_head_dim is None):
+            raise ValueError("attention 'mla' needs kv_lora_rank and qk_rope_head_dim")
+        if self.attention != "mla" and self.n_kv_heads is None:
+            raise ValueError(f"attention '{self.attention}' needs n_kv_heads")
+        return self
+
+
+class Training(_Frozen):
+    """How a catalog model was trained (what the estimator needs), each fact sourced."""
+
+    kind: RunKind = "pretrain"
+    hardware: SourcedChoice
+    n_gpus: Sourced
+    dtype: Dtype = "bf16"
+    train_flop: Sourced | None = None
+    n_examples: Sourced | None = None
+    tokens_per_example: Sourced | None = None
+    n_epochs: Sourced | None = None
+    base_model: str | None = None
+    reported_run: str | None = None
+
+
+class Model(_Frozen):
+    """A language model: parameter counts, training facts and (optional) architecture."""
+
+    id: str
+    name: str
+    organization: str
+    year: int
+    aliases: list[str] = []
+    n_params: Sourced | None = None
+    n_active_params: Sourced | None = None
+    n_train_tokens: Sourced | None = None
+    architecture: Architecture | None = None
+    training: Training | None = None
+    disclosure: str = ""
+    notes: str = ""
+
+
+class Run(_Frozen):
+    """A reported training run: what its makers (or a third party) said it used."""
+
+    id: str
+    name: str
+    model: str | None = None
+    organization: str
+    year: int
+    kind: RunKind
+    source_kind: Literal["official", "third-party-estimate"]
+    scope: str
+    hardware: str | None = None
+    dtype: Dtype = "bf16"
+    n_gpus: Sourced | None = None
+    n_params: Sourced | None = None
+    n_active_params: Sourced | None = None
+    n_tokens: Sourced | None = None
+    gpu_hours: Sourced | None = None
+    wall_clock_days: Sourced | None = None
+    train_flop: Sourced | None = None
+    reported_mfu: Sourced | None = None
+    energy_mwh: Sourced | None = None
+    energy_scope: str | None = None
+    co2_t: Sourced | None = None
+    cost_usd: Sourced | None = None
+    cost_basis: str | None = None
+    notes: str = ""
+
+
+class MfuPrior(_Frozen):
+    """MFU prior (90% interval) for a hardware generation and training dtype."""
+
+    generation: str
+    dtype: Dtype
+    mfu: Sourced
+
+
+class GridRegion(_Frozen):
+    """Grid carbon intensity of a region (a row of grid.csv)."""
+
+    id: str
+    name: str
+    gco2e_per_kwh: Sourced
+
+
+class Defaults(_Frozen):
+    """Sourced defaults and priors of the estimators (priors.toml ``[defaults]``)."""
+
+    pue: Sourced
+    server_overhead: Sourced
+    power_fraction_training_gpu: Sourced
+    power_fraction_training_tpu: Sourced
+    electricity_usd_per_kwh: Sourced
+    hardware_lifetime_years: Sourced
+    cluster_capex_multiple: Sourced
+    goodput: Sourced
+    power_fraction_inference: Sourced | None = None
+    inference_memory_overhead: Sourced | None = None
+    grid_region: str = "usa"
+
+
+class Catalog(_Frozen):
+    """Everything the estimators know, validated and cross-referenced."""
+
+    sources: dict[str, Source]
+    accelerators: dict[str, Accelerator]
+    models: dict[str, Model]
+    runs: dict[str, Run]
+    mfu_priors: list[MfuPrior]
+    grid: dict[str, GridRegion]
+    defaults: Defaults

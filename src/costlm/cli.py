@@ -1,0 +1,264 @@
+"""The command line: options -> request -> api -> report rows -> Rich table (or --json).
+
+Thin by design: parsing and printing only. Every CostlmError becomes one red line on
+stderr and exit code 2. Heavy modules are imported inside the commands so that
+``costlm --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from costlm.errors import CostlmError, InputError
+from costlm.i18n import lang_from_env
+from costlm.units import parse_number, parse_range
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+app = typer.Typer(
+    name="costlm",
+    help="What it costs to train and to run a language model: hardware, time, energy, money and CO2, "
+    "as ranges with sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(help="List, show and validate the sourced catalog.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+CatalogOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--catalog", help="Extra catalog TOML file adding or overriding entries (repeatable)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+LangOpt = Annotated[
+    str | None, typer.Option("--lang", help="Language of the output: en or es (default from LANG).")
+]
+SamplesOpt = Annotated[int, typer.Option("--samples", help="Monte Carlo samples (0 = point estimate).")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", help="Random seed of the Monte Carlo draw (same seed, same output).")
+]
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _lang(lang: str | None) -> str:
+    from costlm.i18n import LANGS
+
+    chosen = lang or lang_from_env()
+    if chosen not in LANGS:
+        raise InputError(f"--lang: unknown language '{chosen}'; choose one of {', '.join(LANGS)}")
+    return chosen
+
+
+def _num(text: str | None, name: str) -> float | None:
+    return None if text is None else parse_number(text, name=name)
+
+
+def _rng(text: str | None, name: str) -> tuple[float, float] | None:
+    return None if text is None else parse_range(text, name=name)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def train(
+    model: Annotated[
+        str | None, typer.Argument(help="Catalog model id or alias (e.g. deepseek-v3, llama-2-70b).")
+    ] = None,
+    params: Annotated[str | None, typer.Option(help="Total parameters, e.g. 7e9 or 7B.")] = None,
+    active_params: Annotated[
+        str | None, typer.Option(help="Active parameters per token (MoE), e.g. 37B.")
+    ] = None,
+    tokens: Annotated[str | None, typer.Option(help="Training tokens, e.g. 2T.")] = None,
+    train_flop: Annotated[str | None, typer.Option(help="Training FLOP, instead of params x tokens.")] = None,
+    kind: Annotated[str | None, typer.Option(help="pretrain, finetune or distill.")] = None,
+    examples: Annotated[
+        str | None, typer.Option(help="Fine-tuning examples (with --tokens-per-example, --epochs).")
+    ] = None,
+    tokens_per_example: Annotated[
+        str | None, typer.Option(help="Mean tokens per fine-tuning example.")
+    ] = None,
+    epochs: Annotated[str | None, typer.Option(help="Fine-tuning epochs.")] = None,
+    gpu: Annotated[
+        str | None, typer.Option(help="Accelerator id or alias, e.g. h100-sxm, A100, TPUv4.")
+    ] = None,
+    n_gpus: Annotated[int | None, typer.Option(help="Number of accelerators.")] = None,
+    days: Annotated[
+        str | None, typer.Option(help="Target days (LOW..HIGH or one number): solves for the GPU count.")
+    ] = None,
+    dtype: Annotated[
+        str | None, typer.Option(help="Training precision: bf16, fp16, fp8, tf32, fp32.")
+    ] = None,
+    mfu: Annotated[
+        str | None,
+        typer.Option(help="Model FLOP utilization LOW..HIGH in (0, 1] (default: calibrated prior)."),
+    ] = None,
+    goodput: Annotated[
+        str | None, typer.Option(help="Share of allocated time doing useful steps, LOW..HIGH.")
+    ] = None,
+    usd_per_gpu_hour: Annotated[
+        str | None, typer.Option(help="Rental price LOW..HIGH in $/GPU-hour.")
+    ] = None,
+    gpu_price: Annotated[str | None, typer.Option(help="Purchase price per GPU LOW..HIGH in $.")] = None,
+    pue: Annotated[str | None, typer.Option(help="Data-centre PUE LOW..HIGH (>= 1).")] = None,
+    grid: Annotated[
+        str | None, typer.Option(help="Grid region for CO2 (usa, china, france, world...).")
+    ] = None,
+    samples: SamplesOpt = 10_000,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Estimate a training run: GPU-hours, days, hardware/rental/amortized cost, energy, power, CO2."""
+    from costlm import api
+    from costlm.report.training import print_training
+
+    request = api.make_training_request(
+        model=model,
+        params=_num(params, "--params"),
+        active_params=_num(active_params, "--active-params"),
+        tokens=_num(tokens, "--tokens"),
+        train_flop=_num(train_flop, "--train-flop"),
+        kind=kind,
+        examples=_num(examples, "--examples"),
+        tokens_per_example=_num(tokens_per_example, "--tokens-per-example"),
+        epochs=_num(epochs, "--epochs"),
+        gpu=gpu,
+        n_gpus=n_gpus,
+        days=_rng(days, "--days"),
+        dtype=dtype,
+        mfu=_rng(mfu, "--mfu"),
+        goodput=_rng(goodput, "--goodput"),
+        usd_per_gpu_hour=_rng(usd_per_gpu_hour, "--usd-per-gpu-hour"),
+        gpu_price_usd=_rng(gpu_price, "--gpu-price"),
+        pue=_rng(pue, "--pue"),
+        grid=grid,
+        samples=samples,
+        seed=seed,
+    )
+    if model is None and params is None and train_flop is None:
+        raise InputError("give a catalog MODEL, or --params and --tokens (see `costlm train --help`)")
+    result = api.estimate_training(request, catalog_files=catalog or ())
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+    else:
+        print_training(_console(), result, _lang(lang))
+
+
+@app.command()
+def report(
+    models: Annotated[
+        str | None, typer.Option(help="Comma-separated catalog model ids (default: the seed's nine).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Directory for report.md, report.csv and report.json.")] = Path(
+        "report"
+    ),
+    samples: SamplesOpt = 10_000,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """The seed assignment's summary table: GPUs, hardware cost, time and energy of training and inference."""
+    from costlm import api
+    from costlm.report.seed import write_files
+    from costlm.report.terminal import print_seed_table
+
+    chosen = _lang(lang)
+    ids = [m.strip() for m in models.split(",") if m.strip()] if models else list(api.DEFAULT_MODELS)
+    table = api.seed_report(ids, samples=samples, seed=seed, catalog_files=catalog or ())
+    if as_json:
+        _print_json(table.model_dump(mode="json"))
+        return
+    print_seed_table(_console(), table, chosen)
+    try:
+        paths = write_files(table, out, chosen)
+    except OSError as exc:
+        raise InputError(f"--out: cannot write to '{out}' ({exc.strerror})") from None
+    _console().print("wrote " + ", ".join(str(p) for p in paths))
+
+
+@catalog_app.command("list")
+def catalog_list(
+    kind: Annotated[str, typer.Argument(help="accelerators, models, runs, sources or grid.")] = "models",
+    as_json: JsonOpt = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """List the entries of one catalog table."""
+    from costlm import api
+    from costlm.report.terminal import print_entries
+
+    kinds = ("accelerators", "models", "runs", "sources", "grid")
+    if kind not in kinds:
+        raise InputError(f"unknown catalog table '{kind}'; choose one of {', '.join(kinds)}")
+    entries = api.catalog_entries(kind, catalog_files=catalog or ())  # type: ignore[arg-type]
+    if as_json:
+        _print_json(entries)
+    else:
+        print_entries(_console(), kind, entries)
+
+
+@catalog_app.command("show")
+def catalog_show(
+    ident: Annotated[
+        str, typer.Argument(help="Id or alias of an accelerator, model, run, source or grid region.")
+    ],
+    catalog: CatalogOpt = None,
+) -> None:
+    """Show one catalog entry with every number's source and locator."""
+    from costlm import api
+
+    kind, entry = api.catalog_entry(ident, catalog_files=catalog or ())
+    _print_json({"table": kind, **entry})
+
+
+@catalog_app.command("check")
+def catalog_check(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Overlay TOML files to validate (default: the bundled catalog)."),
+    ] = None,
+) -> None:
+    """Validate the bundled catalog (and overlay files): schema, sources, ids, cross-references."""
+    from costlm import api
+
+    summary = api.check_catalog(files or ())
+    counts = (
+        f"{summary.n_sources} sources, {summary.n_accelerators} accelerators, {summary.n_models} models, "
+        f"{summary.n_runs} runs, {summary.n_mfu_priors} MFU priors, {summary.n_grid_regions} grid regions"
+    )
+    _console().print(f"[green]ok[/green] {', '.join(summary.files)}: {counts}")
+
+
+def main() -> None:
+    """Entry point: run the app; typed errors become one red line and exit code 2."""
+    try:
+        app(standalone_mode=True)
+    except CostlmError as exc:
+        from rich.markup import escape
+
+        _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise SystemExit(2) from None
+    except Exception as exc:
+        if os.environ.get("COSTLM_DEBUG"):
+            raise
+        from rich.markup import escape
+
+        detail = escape(f"{type(exc).__name__}: {exc}")
+        _console(stderr=True).print(f"[red]internal error:[/red] {detail} (set COSTLM_DEBUG=1 for details)")
+        raise SystemExit(1) from None

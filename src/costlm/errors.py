@@ -1,0 +1,68 @@
+"""Typed errors and soft warnings.
+
+Every error a user can cause is a ``CostlmError``; front-ends print its message on
+one line (CLI exit code 2, web 4xx) and never a traceback::
+
+    CostlmError
+    +-- InputError            a number or option the user gave is invalid
+    |   +-- UnknownIdError    an accelerator, model, run, region... id is not in the catalog
+    +-- CatalogError          a catalog file is malformed (names file, entry and field)
+    +-- ConfigError           a configuration that cannot run (does not fit, impossible)
+
+Soft caveats (assumed MFU, stale price, estimated architecture) are ``Warning_``
+records carried inside results, not exceptions.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+
+class CostlmError(Exception):
+    """Base of every error costlm raises on purpose."""
+
+    code = "costlm_error"
+
+
+class InputError(CostlmError, ValueError):
+    """A user-supplied value is invalid (NaN, negative, out of range, malformed)."""
+
+    code = "invalid_input"
+
+
+class UnknownIdError(InputError, KeyError):
+    """An id is not in the catalog; the message names the closest ids."""
+
+    code = "unknown_id"
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        close = difflib.get_close_matches(name.lower(), list(known), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; see `costlm catalog list {kind}s`"
+        super().__init__(f"unknown {kind} '{name}'{hint}")
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return str(self.args[0])
+
+
+class CatalogError(CostlmError):
+    """A catalog file is missing, unreadable or fails validation."""
+
+    code = "catalog_error"
+
+
+class ConfigError(CostlmError):
+    """The requested configuration cannot work (e.g. the model does not fit)."""
+
+    code = "impossible_config"
+
+
+class Warning_(BaseModel):
+    """A soft caveat that travels with a result and is shown by the front-ends."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    message: str

@@ -1,0 +1,1 @@
+"""Estimation pipelines: compose formulas over resolved specs; return results with breakdowns."""

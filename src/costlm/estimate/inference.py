@@ -1,0 +1,103 @@
+"""One serving replica sized from weight memory: GPUs, their hardware cost, and its power.
+
+This is the first-order inference estimate of the seed table (weights only; the KV cache,
+throughput and $/token come with the Serve work). A model without a published parameter
+count gets a compute-optimal guess from its training FLOP, labelled as such.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from costlm.catalog.schema import Accelerator, Catalog, Model, Sourced
+from costlm.errors import InputError, Warning_
+from costlm.estimate.specs import Inputs, dist_of
+from costlm.formulas import energy, memory, money
+from costlm.uncertainty import Summary, draw, summarize
+from costlm.uncertainty.montecarlo import points
+from costlm.units import GB
+
+
+class ReplicaResult(BaseModel):
+    """GPUs of one serving replica, their purchase cost and the replica's facility power."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    accelerator: str
+    dtype: str
+    n_params: float
+    n_params_basis: str
+    n_params_source: str
+    weights_bytes: float
+    gpus_per_replica: int
+    hardware_cost_usd: Summary | None
+    replica_power_watts: Summary | None
+    warnings: list[Warning_]
+
+
+def _params(model: Model) -> tuple[float, str, str, list[Warning_]]:
+    if model.n_params is not None:
+        return model.n_params.central, model.n_params.basis, model.n_params.source, []
+    flop = model.training.train_flop if model.training else None
+    if flop is None:
+        raise InputError(f"model '{model.id}' has neither a parameter count nor a training FLOP figure")
+    n = float(memory.chinchilla_params(train_flop=flop.central))
+    note = Warning_(
+        code="params_estimated",
+        message=f"{model.name}: no published parameter count; "
+        f"assumed compute-optimal N = sqrt(C/120) = {n:.3g}",
+    )
+    return n, "estimate", "hoffmann-2022", [note]
+
+
+def estimate_replica(
+    cat: Catalog, model: Model, acc: Accelerator, *, samples: int, seed: int | None
+) -> ReplicaResult:
+    """Size one replica of ``model`` on ``acc`` in bf16 and estimate its cost and power."""
+    n_params, basis, source, warnings = _params(model)
+    weights = float(memory.weights_bytes(n_params=n_params, bytes_per_param=memory.BYTES_PER_PARAM["bf16"]))
+    d = cat.defaults
+    overhead = d.inference_memory_overhead.central if d.inference_memory_overhead else 1.2
+    n_gpus = int(
+        memory.gpus_for_memory(
+            needed_bytes=weights, memory_bytes_per_gpu=acc.memory_gb.central * GB, overhead=overhead
+        )
+    )
+    inputs = Inputs()
+    optional: list[tuple[str, Sourced | None, str]] = [
+        ("gpu_price_usd", acc.purchase_usd, "USD"),
+        ("tdp_watts", acc.tdp_watts, "W"),
+        ("power_fraction", d.power_fraction_inference, "fraction"),
+        ("server_overhead", d.server_overhead, "x"),
+        ("pue", d.pue, "x"),
+    ]
+    for name, record, unit in optional:
+        if record is not None:
+            inputs.add(name, dist_of(record), unit, record)
+    x = points(inputs.dists) if samples == 0 else draw(inputs.dists, samples, seed)
+    cost = power = None
+    if "gpu_price_usd" in x:
+        cost = summarize(
+            np.asarray(money.hardware_cost_usd(unit_price_usd=x["gpu_price_usd"], n_gpus=n_gpus)), "USD"
+        )
+    if {"tdp_watts", "power_fraction"} <= x.keys():
+        per_gpu = energy.facility_watts_per_gpu(
+            tdp_watts=x["tdp_watts"],
+            power_fraction=np.minimum(x["power_fraction"], 1.0),
+            server_overhead=np.maximum(x["server_overhead"], 1.0),
+            pue=np.maximum(x["pue"], 1.0),
+        )
+        power = summarize(np.asarray(per_gpu) * n_gpus, "W")
+    return ReplicaResult(
+        accelerator=acc.id,
+        dtype="bf16",
+        n_params=n_params,
+        n_params_basis=basis,
+        n_params_source=source,
+        weights_bytes=weights,
+        gpus_per_replica=n_gpus,
+        hardware_cost_usd=cost,
+        replica_power_watts=power,
+        warnings=warnings,
+    )

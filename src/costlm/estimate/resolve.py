@@ -1,0 +1,210 @@
+"""Resolve a ``TrainingRequest`` against the catalog into a ``TrainingSpec``.
+
+Every input becomes a distribution with its provenance: the user's value, the
+catalog's sourced figure, or a sourced costlm default/prior.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from costlm.catalog import load
+from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, Sourced, Training
+from costlm.errors import InputError
+from costlm.estimate.specs import Inputs, TrainingRequest, TrainingSpec, dist_of, dist_of_range
+from costlm.units import TERA, check_fraction, check_positive
+
+STALE_PRICE_YEARS = 1.5
+
+
+def peak_flop_per_s(acc: Accelerator, dtype: Dtype) -> float:
+    """Dense peak FLOP/s of ``acc`` in ``dtype`` (fp16 uses the bf16/fp16 tensor rate)."""
+    field = {
+        "fp32": acc.peak_fp32_tflop_per_s,
+        "tf32": acc.peak_tf32_dense_tflop_per_s,
+        "fp16": acc.peak_bf16_dense_tflop_per_s,
+        "bf16": acc.peak_bf16_dense_tflop_per_s,
+        "fp8": acc.peak_fp8_dense_tflop_per_s,
+    }[dtype]
+    if field is None:
+        raise InputError(
+            f"{acc.id} has no dense {dtype} peak in the catalog; choose another --dtype (e.g. bf16)"
+        )
+    return field.central * TERA
+
+
+def _mfu_prior(cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec) -> Sourced:
+    wanted = [dtype] + (["bf16"] if dtype in ("fp16", "tf32", "fp32") else [])
+    for want in wanted:
+        for prior in cat.mfu_priors:
+            if prior.generation == acc.generation and prior.dtype == want:
+                if want != dtype:
+                    spec.warnings.append(
+                        ("mfu_prior_fallback", f"no {dtype} MFU prior for {acc.generation}; using {want}")
+                    )
+                return prior.mfu
+    raise InputError(f"no MFU prior for {acc.generation}/{dtype}; give one with --mfu LOW..HIGH")
+
+
+def _stale(record: Sourced | None, today: dt.date) -> bool:
+    if record is None or record.as_of is None:
+        return False
+    years = re.findall(r"(20\d\d)", record.as_of)
+    return bool(years) and today.year - int(max(years)) > STALE_PRICE_YEARS
+
+
+def _add_sourced(
+    inputs: Inputs, name: str, unit: str, user: tuple[float, float] | None, record: Sourced | None
+) -> bool:
+    """Add the user's range, else the catalog record; return False if neither exists."""
+    if user is not None:
+        inputs.add(name, dist_of_range(user, name=name), unit, "user")
+        return True
+    if record is not None:
+        inputs.add(name, dist_of(record), unit, record)
+        return True
+    return False
+
+
+def _point(value: float | None, name: str) -> tuple[float, float] | None:
+    return None if value is None else (check_positive(value, name=name),) * 2
+
+
+def _add_compute(
+    inputs: Inputs, req: TrainingRequest, model: Model | None, tr: Training | None, kind: str
+) -> None:
+    """Add either train_flop, or n_active_params with n_tokens (or fine-tuning tokens)."""
+    if _add_sourced(inputs, "train_flop", "FLOP", _point(req.train_flop, "train_flop"), None):
+        return
+    active = req.active_params or req.params
+    record = (model.n_active_params or model.n_params) if model and active is None else None
+    has_params = _add_sourced(inputs, "n_active_params", "params", _point(active, "active_params"), record)
+    if has_params and kind != "pretrain" and _add_finetune(inputs, req, tr):
+        return
+    tokens = model.n_train_tokens if model else None
+    if has_params and _add_sourced(inputs, "n_tokens", "tokens", _point(req.tokens, "tokens"), tokens):
+        return
+    inputs.dists.pop("n_active_params", None)
+    inputs.records = [r for r in inputs.records if r.name != "n_active_params"]
+    if tr is not None and _add_sourced(inputs, "train_flop", "FLOP", None, tr.train_flop):
+        return
+    what = f"model '{model.id}' has no parameter and token counts" if model else "no compute given"
+    raise InputError(f"{what}; give --params and --tokens (or --examples, --tokens-per-example, --epochs)")
+
+
+def _add_finetune(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> bool:
+    if req.tokens is not None:
+        return False
+    parts = [
+        ("n_examples", "examples", req.examples, tr.n_examples if tr else None),
+        ("tokens_per_example", "tokens", req.tokens_per_example, tr.tokens_per_example if tr else None),
+        ("n_epochs", "epochs", req.epochs, tr.n_epochs if tr else None),
+    ]
+    if not all(user is not None or rec is not None for _, _, user, rec in parts):
+        return False
+    for name, unit, user, rec in parts:
+        _add_sourced(inputs, name, unit, _point(user, name), rec)
+    return True
+
+
+def _add_cluster(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> bool:
+    """Add n_gpus (given or from the catalog) or the target days; return True when solving for GPUs."""
+    if req.n_gpus is not None:
+        if req.n_gpus < 1:
+            raise InputError(f"n_gpus: must be at least 1, got {req.n_gpus}")
+        _add_sourced(inputs, "n_gpus", "GPUs", (float(req.n_gpus),) * 2, None)
+        return False
+    if req.days is not None:
+        _add_sourced(inputs, "days", "days", req.days, None)
+        return True
+    if tr is not None:
+        _add_sourced(inputs, "n_gpus", "GPUs", None, tr.n_gpus)
+        return False
+    raise InputError("give --n-gpus N (or --days D to solve for the GPU count)")
+
+
+def _add_costs_and_energy(inputs: Inputs, cat: Catalog, req: TrainingRequest, acc: Accelerator) -> None:
+    d = cat.defaults
+    _add_sourced(inputs, "goodput", "fraction", req.goodput, d.goodput)
+    _add_sourced(inputs, "usd_per_gpu_hour", "USD/GPU-h", req.usd_per_gpu_hour, acc.rental_usd_per_hour)
+    _add_sourced(inputs, "gpu_price_usd", "USD", req.gpu_price_usd, acc.purchase_usd)
+    _add_sourced(inputs, "capex_multiple", "x", None, d.cluster_capex_multiple)
+    _add_sourced(inputs, "lifetime_years", "years", None, d.hardware_lifetime_years)
+    _add_sourced(inputs, "tdp_watts", "W", None, acc.tdp_watts)
+    fraction = d.power_fraction_training_tpu if acc.kind == "tpu" else d.power_fraction_training_gpu
+    _add_sourced(inputs, "power_fraction", "fraction", None, fraction)
+    _add_sourced(inputs, "server_overhead", "x", None, d.server_overhead)
+    _add_sourced(inputs, "pue", "x", req.pue, d.pue)
+    _add_sourced(inputs, "usd_per_kwh", "USD/kWh", None, d.electricity_usd_per_kwh)
+    region = load.grid_region(cat, req.grid or d.grid_region)
+    _add_sourced(inputs, "gco2e_per_kwh", "gCO2e/kWh", None, region.gco2e_per_kwh)
+
+
+def _validate_request(req: TrainingRequest) -> None:
+    for name in ("mfu", "goodput"):
+        rng = getattr(req, name)
+        if rng is not None:
+            check_fraction(rng[0], name=name)
+            check_fraction(rng[1], name=name)
+    if req.pue is not None and req.pue[0] < 1:
+        raise InputError(f"pue: must be >= 1 (facility power / IT power), got {req.pue[0]:g}")
+    if not 0 <= req.samples <= 1_000_000:
+        raise InputError(f"samples: must be between 0 and 1,000,000, got {req.samples}")
+
+
+def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = None) -> TrainingSpec:
+    """Resolve ``req`` into a spec; raise InputError/UnknownIdError on anything unusable."""
+    _validate_request(req)
+    model = load.model(cat, req.model) if req.model else None
+    tr = model.training if model else None
+    gpu = req.gpu or (tr.hardware.id if tr else None)
+    if gpu is None:
+        raise InputError("give --gpu ID (see `costlm catalog list accelerators`)")
+    acc = load.accelerator(cat, gpu)
+    dtype: Dtype = req.dtype or (tr.dtype if tr and acc.id == tr.hardware.id else "bf16")
+    kind = req.kind or (tr.kind if tr else "pretrain")
+    inputs = Inputs()
+    spec = TrainingSpec(
+        label=model.name if model else f"{acc.name} run",
+        model_id=model.id if model else None,
+        kind=kind,
+        accelerator=acc,
+        dtype=dtype,
+        peak_flop_per_s=peak_flop_per_s(acc, dtype),
+        inputs=inputs,
+        solve_n_gpus=False,
+        grid_region=(req.grid or cat.defaults.grid_region).lower(),
+        reported_run=tr.reported_run if tr else None,
+    )
+    _add_compute(inputs, req, model, tr, kind)
+    spec.solve_n_gpus = _add_cluster(inputs, req, tr)
+    _add_sourced(inputs, "mfu", "fraction", req.mfu, None if req.mfu else _mfu_prior(cat, acc, dtype, spec))
+    _add_costs_and_energy(inputs, cat, req, acc)
+    _collect_warnings(spec, req, acc, today or dt.date.today())
+    return spec
+
+
+def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator, today: dt.date) -> None:
+    if req.mfu is None:
+        spec.warnings.append(
+            ("mfu_assumed", f"MFU is a prior for {acc.generation}/{spec.dtype}, not a measurement")
+        )
+    for record in (acc.rental_usd_per_hour, acc.purchase_usd):
+        if _stale(record, today) and record is not None:
+            spec.warnings.append(("stale_price", f"{acc.id} price is as of {record.as_of}"))
+    missing = [n for n in ("usd_per_gpu_hour", "gpu_price_usd", "tdp_watts") if n not in spec.inputs.dists]
+    for name in missing:
+        spec.warnings.append(
+            ("missing_input", f"{acc.id} has no {name} in the catalog; outputs needing it are omitted")
+        )
+    assumed = [r.name for r in spec.inputs.records if r.basis == "estimate" and r.name not in ("mfu",)]
+    assumed = [
+        n
+        for n in assumed
+        if n not in {"capex_multiple", "server_overhead", "power_fraction", "lifetime_years"}
+    ]
+    if assumed:
+        spec.warnings.append(
+            ("assumed_input", "not published, assumed by costlm or a source: " + ", ".join(assumed))
+        )

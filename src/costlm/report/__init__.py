@@ -1,0 +1,1 @@
+"""Turn results into rows, text and files; never computes an estimate."""

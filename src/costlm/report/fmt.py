@@ -1,0 +1,22 @@
+"""Number and range formatting for tables (language-aware decimal marks)."""
+
+from __future__ import annotations
+
+from costlm.units import format_si
+
+_PREFIX = {"USD": "$"}
+
+
+def number(value: float, unit: str = "", lang: str = "en") -> str:
+    """1.72e6 GPU-h -> '1.72M'; USD gets a '$' prefix; Spanish uses a decimal comma."""
+    text = _PREFIX.get(unit, "") + format_si(value)
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def summary_range(p50: float, p05: float, p95: float, unit: str = "", lang: str = "en") -> str:
+    """'p50 (p05–p95)', collapsing to one number when the range is a point."""
+    mid = number(p50, unit, lang)
+    low, high = number(p05, unit, lang), number(p95, unit, lang)
+    if low == high:
+        return mid
+    return f"{mid} ({low}–{high})"

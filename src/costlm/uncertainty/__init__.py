@@ -1,0 +1,17 @@
+"""Uncertain inputs and Monte Carlo (numpy only; knows nothing of GPUs or the catalog)."""
+
+from costlm.uncertainty.distributions import Distribution, Fixed, LogNormal, Triangular, Uniform
+from costlm.uncertainty.montecarlo import Summary, draw, summarize
+from costlm.uncertainty.sensitivity import rank_sensitivity
+
+__all__ = [
+    "Distribution",
+    "Fixed",
+    "LogNormal",
+    "Summary",
+    "Triangular",
+    "Uniform",
+    "draw",
+    "rank_sensitivity",
+    "summarize",
+]

@@ -1,0 +1,128 @@
+"""Distributions of uncertain inputs: Fixed, Uniform, Triangular, LogNormal.
+
+Each has ``sample(rng, n)`` (a float64 array) and ``point`` (the value a point
+estimate uses: the value, the midpoint, the mode, the median). Parameters are
+validated on construction so a bad range fails where it is written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from costlm.errors import InputError
+
+FloatArray = npt.NDArray[np.float64]
+_Z95 = 1.6448536269514722  # standard normal quantile at 0.95
+
+
+def _finite(name: str, *values: float) -> None:
+    for v in values:
+        if not math.isfinite(v):
+            raise InputError(f"{name}: {v} is not a finite number")
+
+
+@runtime_checkable
+class Distribution(Protocol):
+    """What Monte Carlo needs of an uncertain input."""
+
+    @property
+    def point(self) -> float: ...
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray: ...
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A known value: every sample equals it."""
+
+    value: float
+
+    def __post_init__(self) -> None:
+        _finite("Fixed", self.value)
+
+    @property
+    def point(self) -> float:
+        return self.value
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        return np.full(n, self.value, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Uniform:
+    """Every value in [low, high] equally likely."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        _finite("Uniform", self.low, self.high)
+        if self.low > self.high:
+            raise InputError(f"Uniform: low {self.low:g} > high {self.high:g}")
+
+    @property
+    def point(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        return rng.uniform(self.low, self.high, n)
+
+
+@dataclass(frozen=True)
+class Triangular:
+    """Triangular on [low, high] with its peak at ``mode``."""
+
+    low: float
+    mode: float
+    high: float
+
+    def __post_init__(self) -> None:
+        _finite("Triangular", self.low, self.mode, self.high)
+        if not self.low <= self.mode <= self.high:
+            raise InputError(
+                f"Triangular: need low <= mode <= high, got {self.low:g}, {self.mode:g}, {self.high:g}"
+            )
+
+    @property
+    def point(self) -> float:
+        return self.mode
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        if self.low == self.high:
+            return np.full(n, self.low, dtype=np.float64)
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """Log-normal with median ``median`` and log-space standard deviation ``sigma``."""
+
+    median: float
+    sigma: float
+
+    def __post_init__(self) -> None:
+        _finite("LogNormal", self.median, self.sigma)
+        if self.median <= 0 or self.sigma < 0:
+            raise InputError(
+                f"LogNormal: need median > 0 and sigma >= 0, got {self.median:g}, {self.sigma:g}"
+            )
+
+    @classmethod
+    def from_interval(cls, p05: float, p95: float) -> LogNormal:
+        """The log-normal whose 5th and 95th percentiles are ``p05`` and ``p95``."""
+        _finite("LogNormal.from_interval", p05, p95)
+        if not 0 < p05 <= p95:
+            raise InputError(f"LogNormal.from_interval: need 0 < p05 <= p95, got {p05:g}, {p95:g}")
+        return cls(math.sqrt(p05 * p95), math.log(p95 / p05) / (2 * _Z95))
+
+    @property
+    def point(self) -> float:
+        return self.median
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        return self.median * np.exp(self.sigma * rng.standard_normal(n))

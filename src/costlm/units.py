@@ -1,0 +1,88 @@
+"""Unit constants and parsing of human numbers ("7B", "15T", "2.5e12", "1..3", "$2/h").
+
+Parsing rejects NaN, infinities, non-positive and absurd magnitudes with an
+``InputError`` that says what was wrong and how to write it instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from costlm.errors import InputError
+
+SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86_400.0
+HOURS_PER_DAY = 24.0
+HOURS_PER_YEAR = 8766.0  # 365.25 days, as Epoch AI's amortization uses
+TERA = 1e12
+J_PER_KWH = 3.6e6
+J_PER_MWH = 3.6e9
+KG_PER_TONNE = 1000.0
+GB = 1e9
+TB = 1e12
+
+MAX_MAGNITUDE = 1e30
+"""Largest accepted input (FLOP counts of frontier runs are ~1e26)."""
+
+_SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+_NUMBER = re.compile(
+    r"^\$?\s*([+-]?(?:\d+(?:[.,_]\d+)*|\d*\.\d+)(?:e[+-]?\d+)?)\s*([kmbgtp]?)\s*(?:/h|/hr|/hour)?$"
+)
+
+
+def parse_number(text: str | float, *, name: str = "value") -> float:
+    """Parse '7B', '2T', '1.5e9', '$2/h', '16k' into a positive finite float."""
+    if isinstance(text, int | float):
+        return check_positive(float(text), name=name)
+    raw = text.strip().lower().replace(" ", "")
+    match = _NUMBER.match(raw)
+    if match is None:
+        raise InputError(f"{name}: cannot read '{text}' as a number (write e.g. 7e9, 7B, 2.5T, 0.4)")
+    digits = match.group(1).replace("_", "").replace(",", "")
+    return check_positive(float(digits) * _SUFFIXES.get(match.group(2), 1.0), name=name)
+
+
+def parse_range(text: str, *, name: str = "value") -> tuple[float, float]:
+    """Parse 'LOW..HIGH' (or a single number, meaning low == high)."""
+    parts = text.split("..")
+    if len(parts) > 2 or not all(p.strip() for p in parts):
+        raise InputError(f"{name}: cannot read '{text}' as a range (write LOW..HIGH, e.g. 0.3..0.5)")
+    low = parse_number(parts[0], name=name)
+    high = parse_number(parts[-1], name=name)
+    if low > high:
+        raise InputError(f"{name}: low {low:g} is greater than high {high:g} in '{text}'")
+    return low, high
+
+
+def check_positive(value: float, *, name: str = "value") -> float:
+    """Return ``value`` if it is finite, > 0 and below ``MAX_MAGNITUDE``; else raise InputError."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise InputError(f"{name}: expected a number, got {value!r}")
+    if math.isnan(value) or math.isinf(value):
+        raise InputError(f"{name}: {value} is not a finite number")
+    if value <= 0:
+        raise InputError(f"{name}: must be greater than 0, got {value:g}")
+    if value > MAX_MAGNITUDE:
+        raise InputError(f"{name}: {value:g} is absurdly large (max {MAX_MAGNITUDE:g})")
+    return float(value)
+
+
+def check_fraction(value: float, *, name: str = "value") -> float:
+    """Return ``value`` if it lies in (0, 1]; else raise InputError."""
+    check_positive(value, name=name)
+    if value > 1:
+        raise InputError(f"{name}: must be a fraction in (0, 1], got {value:g}")
+    return value
+
+
+def format_si(value: float, unit: str = "", *, digits: int = 3) -> str:
+    """Format 1.72e6 as '1.72M' (k, M, B, T suffixes, then scientific)."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}{unit}"
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            if abs(value) >= 1e15:
+                return f"{value:.{digits - 1}e}{unit}"
+            return f"{value / factor:.{digits}g}{suffix}{unit}"
+    return f"{value:.{digits}g}{unit}"
