@@ -25,6 +25,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/calibrate_mfu.py
 	$(BIN)/python benchmarks/backtest_training.py
 	$(BIN)/python benchmarks/speed.py
 

@@ -39,6 +39,8 @@ electricity_usd_per_kwh = { value = 0.08, source = "s1", locator = "p" }
 hardware_lifetime_years = { value = 4, source = "s1", locator = "p" }
 cluster_capex_multiple = { value = 2.0, source = "s1", locator = "p" }
 goodput = { low = 0.85, high = 0.97, source = "s1", locator = "p" }
+power_fraction_inference = { value = 0.75, source = "s1", locator = "p" }
+inference_memory_overhead = { value = 1.2, source = "s1", locator = "p" }
 
 [[mfu_prior]]
 generation = "gen1"

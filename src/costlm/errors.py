@@ -16,7 +16,7 @@ records carried inside results, not exceptions.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,8 +38,12 @@ class UnknownIdError(InputError, KeyError):
 
     code = "unknown_id"
 
-    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
-        close = difflib.get_close_matches(name.lower(), list(known), n=3, cutoff=0.5)
+    def __init__(self, kind: str, name: str, known: Iterable[str] | Mapping[str, str]) -> None:
+        """``known``: the valid ids, or a mapping of every accepted name (aliases too) to its id."""
+        names = known if isinstance(known, Mapping) else {k: k for k in known}
+        matches = difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=6, cutoff=0.5)
+        lowered = {n.lower(): ident for n, ident in names.items()}
+        close = list(dict.fromkeys(lowered[m] for m in matches))[:3]
         hint = f"; did you mean {', '.join(close)}?" if close else f"; see `costlm catalog list {kind}s`"
         super().__init__(f"unknown {kind} '{name}'{hint}")
 

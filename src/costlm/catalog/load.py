@@ -211,11 +211,11 @@ def load_catalog(overlays: Sequence[str | Path] = ()) -> Catalog:
 
 
 def _resolve(table: Mapping[str, Accelerator | Model], kind: str, name: str) -> str:
+    names = {alias.lower(): ident for ident, entry in table.items() for alias in (ident, *entry.aliases)}
     key = name.strip().lower()
-    for ident, entry in table.items():
-        if key == ident or key in (a.lower() for a in entry.aliases):
-            return ident
-    raise UnknownIdError(kind, name, table)
+    if key in names:
+        return names[key]
+    raise UnknownIdError(kind, name, names)
 
 
 def accelerator(cat: Catalog, name: str) -> Accelerator:

@@ -241,8 +241,8 @@ class Defaults(_Frozen):
     hardware_lifetime_years: Sourced
     cluster_capex_multiple: Sourced
     goodput: Sourced
-    power_fraction_inference: Sourced | None = None
-    inference_memory_overhead: Sourced | None = None
+    power_fraction_inference: Sourced
+    inference_memory_overhead: Sourced
     grid_region: str = "usa"
 
 

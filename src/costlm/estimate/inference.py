@@ -45,34 +45,39 @@ def _params(model: Model) -> tuple[float, str, str, list[Warning_]]:
     n = float(memory.chinchilla_params(train_flop=flop.central))
     note = Warning_(
         code="params_estimated",
-        message=f"{model.name}: no published parameter count; "
-        f"assumed compute-optimal N = sqrt(C/120) = {n:.3g}",
+        message=f"no published parameter count; assumed compute-optimal N = sqrt(C/120) = {n:.3g}",
     )
-    return n, "estimate", "hoffmann-2022", [note]
+    return n, "estimate", "chinchilla-2022", [note]
+
+
+def serving_dtype(model: Model) -> str:
+    """Weights are served as released: fp8 for models trained (and released) in fp8, else bf16."""
+    return "fp8" if model.training is not None and model.training.dtype == "fp8" else "bf16"
 
 
 def estimate_replica(
     cat: Catalog, model: Model, acc: Accelerator, *, samples: int, seed: int | None
 ) -> ReplicaResult:
-    """Size one replica of ``model`` on ``acc`` in bf16 and estimate its cost and power."""
+    """Size one replica of ``model`` on ``acc`` and estimate its hardware cost and facility power."""
     n_params, basis, source, warnings = _params(model)
-    weights = float(memory.weights_bytes(n_params=n_params, bytes_per_param=memory.BYTES_PER_PARAM["bf16"]))
+    dtype = serving_dtype(model)
+    weights = float(memory.weights_bytes(n_params=n_params, bytes_per_param=memory.BYTES_PER_PARAM[dtype]))
     d = cat.defaults
-    overhead = d.inference_memory_overhead.central if d.inference_memory_overhead else 1.2
+    overhead = d.inference_memory_overhead.central
     n_gpus = int(
         memory.gpus_for_memory(
             needed_bytes=weights, memory_bytes_per_gpu=acc.memory_gb.central * GB, overhead=overhead
         )
     )
     inputs = Inputs()
-    optional: list[tuple[str, Sourced | None, str]] = [
+    records: list[tuple[str, Sourced | None, str]] = [
         ("gpu_price_usd", acc.purchase_usd, "USD"),
         ("tdp_watts", acc.tdp_watts, "W"),
         ("power_fraction", d.power_fraction_inference, "fraction"),
         ("server_overhead", d.server_overhead, "x"),
         ("pue", d.pue, "x"),
     ]
-    for name, record, unit in optional:
+    for name, record, unit in records:
         if record is not None:
             inputs.add(name, dist_of(record), unit, record)
     x = points(inputs.dists) if samples == 0 else draw(inputs.dists, samples, seed)
@@ -81,7 +86,7 @@ def estimate_replica(
         cost = summarize(
             np.asarray(money.hardware_cost_usd(unit_price_usd=x["gpu_price_usd"], n_gpus=n_gpus)), "USD"
         )
-    if {"tdp_watts", "power_fraction"} <= x.keys():
+    if "tdp_watts" in x:
         per_gpu = energy.facility_watts_per_gpu(
             tdp_watts=x["tdp_watts"],
             power_fraction=np.minimum(x["power_fraction"], 1.0),
@@ -91,7 +96,7 @@ def estimate_replica(
         power = summarize(np.asarray(per_gpu) * n_gpus, "W")
     return ReplicaResult(
         accelerator=acc.id,
-        dtype="bf16",
+        dtype=dtype,
         n_params=n_params,
         n_params_basis=basis,
         n_params_source=source,

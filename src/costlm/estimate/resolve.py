@@ -13,6 +13,7 @@ from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, Sourced, Training
 from costlm.errors import InputError
 from costlm.estimate.specs import Inputs, TrainingRequest, TrainingSpec, dist_of, dist_of_range
+from costlm.uncertainty import Fixed
 from costlm.units import TERA, check_fraction, check_positive
 
 STALE_PRICE_YEARS = 1.5
@@ -126,7 +127,12 @@ def _add_cluster(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> b
 
 def _add_costs_and_energy(inputs: Inputs, cat: Catalog, req: TrainingRequest, acc: Accelerator) -> None:
     d = cat.defaults
-    _add_sourced(inputs, "goodput", "fraction", req.goodput, d.goodput)
+    # The MFU priors are calibrated on reported GPU-hours, which already include downtime:
+    # goodput applies on top only when the user gives an in-step MFU (or a goodput) of their own.
+    if req.goodput is not None or req.mfu is not None:
+        _add_sourced(inputs, "goodput", "fraction", req.goodput, d.goodput)
+    else:
+        inputs.add("goodput", Fixed(1.0), "fraction", None)
     _add_sourced(inputs, "usd_per_gpu_hour", "USD/GPU-h", req.usd_per_gpu_hour, acc.rental_usd_per_hour)
     _add_sourced(inputs, "gpu_price_usd", "USD", req.gpu_price_usd, acc.purchase_usd)
     _add_sourced(inputs, "capex_multiple", "x", None, d.cluster_capex_multiple)

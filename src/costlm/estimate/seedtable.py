@@ -52,12 +52,14 @@ class SeedRow(BaseModel):
     accelerator_basis: str
     accelerator_source: str
     n_gpus: Cell
+    n_gpus_basis: str
     training_hardware_cost_usd: Cell
     training_rental_cost_usd: Cell
     training_days: Cell
     training_energy_mwh: Cell
     training_power_mw: Cell
     inference_gpus_per_replica: int
+    inference_dtype: str
     inference_hardware_cost_usd: Cell
     inference_power_watts: Cell
     disclosure: str
@@ -106,6 +108,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
         accelerator_name=acc.name,
         accelerator_basis=hw.basis,
         accelerator_source=hw.source,
+        n_gpus_basis=model.training.n_gpus.basis,
         n_gpus=Cell(
             estimate=train.breakdown.get("n_gpus"),
             reported=_reported(train, "n_gpus"),
@@ -127,6 +130,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
         ),
         training_power_mw=Cell(estimate=train.avg_power_mw, sources=energy_src),
         inference_gpus_per_replica=replica.gpus_per_replica,
+        inference_dtype=replica.dtype,
         inference_hardware_cost_usd=Cell(
             estimate=replica.hardware_cost_usd, sources=[replica.n_params_source]
         ),

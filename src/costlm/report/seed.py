@@ -46,17 +46,19 @@ def _cell(row: SeedRow, name: str, lang: str) -> str:
         parts.append(f"{summary_range(s.p50, s.p05, s.p95, s.unit, lang)} {_mark('estimate', lang)}")
     if cell.reported is not None:
         r = cell.reported
-        parts.append(f"{t('cell.reported', lang)} {number(r.value, r.unit, lang)} {_mark(r.basis, lang)}")
+        value = number(r.value, r.unit, lang)
+        if r.low is not None and r.high is not None:
+            value = f"{number(r.low, r.unit, lang)}–{number(r.high, r.unit, lang)}"
+        parts.append(f"{t('cell.reported', lang)} {value} {_mark(r.basis, lang)}")
     return "; ".join(parts) or t("cell.na", lang)
 
 
 def _accelerator(row: SeedRow, lang: str) -> str:
-    n = row.n_gpus
-    count = ""
-    if n.estimate is not None:
-        s = n.estimate
-        count = summary_range(s.p50, s.p05, s.p95, "", lang)
-    return f"{row.accelerator_name} × {count} {_mark(row.accelerator_basis, lang)}"
+    count = t("cell.na", lang)
+    if row.n_gpus.estimate is not None:
+        s = row.n_gpus.estimate
+        count = f"{summary_range(s.p50, s.p05, s.p95, '', lang)} {_mark(row.n_gpus_basis, lang)}"
+    return f"{row.accelerator_name} {_mark(row.accelerator_basis, lang)} × {count}"
 
 
 def text_rows(table: SeedTable, lang: str = "en") -> tuple[list[str], list[list[str]]]:
@@ -67,7 +69,9 @@ def text_rows(table: SeedTable, lang: str = "en") -> tuple[list[str], list[list[
         cells = [row.name, _accelerator(row, lang)]
         cells += [_cell(row, f, lang) for f in CELL_FIELDS[:5]]
         replica = _cell(row, "inference_hardware_cost_usd", lang)
-        cells.append(f"{row.inference_gpus_per_replica} × {row.accelerator}: {replica}")
+        cells.append(
+            f"{row.inference_gpus_per_replica} × {row.accelerator} ({row.inference_dtype}): {replica}"
+        )
         cells.append(_cell(row, "inference_power_watts", lang))
         rows.append(cells)
     return headers, rows
