@@ -35,7 +35,7 @@ def main() -> None:
     print()
     print(f"{'generation/dtype':18} {'n':>3} {'min':>6} {'median':>6} {'max':>6}   prior p05..p95 (median)")
     priors = {(p.generation, p.dtype): p.mfu for p in cat.mfu_priors}
-    for key in sorted(groups | dict.fromkeys(priors, [])):
+    for key in sorted(set(groups) | set(priors)):
         values = groups.get(key, [])
         prior = priors.get(key)
         stats = (

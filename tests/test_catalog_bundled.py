@@ -8,15 +8,59 @@ from costlm.catalog import load
 from costlm.catalog.load import _cited
 from costlm.catalog.schema import Catalog
 
-ACCELERATOR_IDS = (
-    "v100-32gb a100-40gb a100-80gb a100-80gb-pcie h100-sxm h100-pcie h100-nvl h800 h20 h200 b200 gb200 "
-    "mi250x mi300x tpu-v3 tpu-v4 tpu-v5e tpu-v5p tpu-v6e l4 l40s a10g t4 rtx-3090 rtx-4090 gaudi2 gaudi3"
-).split()
-MODEL_IDS = (
-    "gpt-2-1.5b gpt-3-175b gpt-4 claude-3-opus gemini-1.0-ultra llama-2-7b llama-2-70b llama-3-8b llama-3-70b "
-    "llama-3.1-8b llama-3.1-70b llama-3.1-405b mixtral-8x7b mixtral-8x22b deepseek-v3 qwen2.5-32b qwen2.5-72b "
-    "s1-32b bloom-176b opt-175b palm-540b gopher-280b"
-).split()
+ACCELERATOR_IDS = [
+    "v100-32gb",
+    "a100-40gb",
+    "a100-80gb",
+    "a100-80gb-pcie",
+    "h100-sxm",
+    "h100-pcie",
+    "h100-nvl",
+    "h800",
+    "h20",
+    "h200",
+    "b200",
+    "gb200",
+    "mi250x",
+    "mi300x",
+    "tpu-v3",
+    "tpu-v4",
+    "tpu-v5e",
+    "tpu-v5p",
+    "tpu-v6e",
+    "l4",
+    "l40s",
+    "a10g",
+    "t4",
+    "rtx-3090",
+    "rtx-4090",
+    "gaudi2",
+    "gaudi3",
+]
+MODEL_IDS = [
+    "gpt-2-1.5b",
+    "gpt-3-175b",
+    "gpt-4",
+    "claude-3-opus",
+    "gemini-1.0-ultra",
+    "llama-2-7b",
+    "llama-2-70b",
+    "llama-3-8b",
+    "llama-3-70b",
+    "llama-3.1-8b",
+    "llama-3.1-70b",
+    "llama-3.1-405b",
+    "mixtral-8x7b",
+    "mixtral-8x22b",
+    "deepseek-v3",
+    "qwen2.5-32b",
+    "qwen2.5-72b",
+    "s1-32b",
+    "bloom-176b",
+    "opt-175b",
+    "palm-540b",
+    "gopher-280b",
+]
 
 
 def test_all_27_accelerators(cat: Catalog) -> None:

@@ -148,7 +148,8 @@ def test_catalog_overlay_overrides_and_bad_overlay_fails(
 ) -> None:
     good = tmp_path / "mine.toml"
     good.write_text(
-        '[[source]]\nid = "my-quote"\ntitle = "Vendor quote"\npublisher = "Me"\nkind = "docs"\ndate = "2026"\n'
+        '[[source]]\nid = "my-quote"\ntitle = "Vendor quote"\npublisher = "Me"\nkind = "docs"\n'
+        'date = "2026"\n'
         'url = "https://example.org/quote"\n\n'
         '[[run]]\nid = "my-run"\nname = "My run"\norganization = "Me"\nyear = 2026\nkind = "pretrain"\n'
         'source_kind = "official"\nscope = "final run"\nhardware = "h100-sxm"\n'
