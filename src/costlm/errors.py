@@ -9,16 +9,15 @@ one line (CLI exit code 2, web 4xx) and never a traceback::
     +-- CatalogError          a catalog file is malformed (names file, entry and field)
     +-- ConfigError           a configuration that cannot run (does not fit, impossible)
 
-Soft caveats (assumed MFU, stale price, estimated architecture) are ``Warning_``
-records carried inside results, not exceptions.
+Soft caveats (assumed MFU, stale price, estimated architecture) are ``Caveat``
+records (``costlm.caveats``) carried inside results, not exceptions. This module
+imports only the standard library, so the CLI starts fast.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-
-from pydantic import BaseModel, ConfigDict
 
 
 class CostlmError(Exception):
@@ -61,12 +60,3 @@ class ConfigError(CostlmError):
     """The requested configuration cannot work (e.g. the model does not fit)."""
 
     code = "impossible_config"
-
-
-class Warning_(BaseModel):
-    """A soft caveat that travels with a result and is shown by the front-ends."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    code: str
-    message: str

@@ -11,7 +11,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Accelerator, Catalog, Model, Sourced
-from costlm.errors import InputError, Warning_
+from costlm.caveats import Caveat
+from costlm.errors import InputError
 from costlm.estimate.specs import Inputs, dist_of
 from costlm.formulas import energy, memory, money
 from costlm.uncertainty import Summary, draw, summarize
@@ -33,17 +34,17 @@ class ReplicaResult(BaseModel):
     gpus_per_replica: int
     hardware_cost_usd: Summary | None
     replica_power_watts: Summary | None
-    warnings: list[Warning_]
+    warnings: list[Caveat]
 
 
-def _params(model: Model) -> tuple[float, str, str, list[Warning_]]:
+def _params(model: Model) -> tuple[float, str, str, list[Caveat]]:
     if model.n_params is not None:
         return model.n_params.central, model.n_params.basis, model.n_params.source, []
     flop = model.training.train_flop if model.training else None
     if flop is None:
         raise InputError(f"model '{model.id}' has neither a parameter count nor a training FLOP figure")
     n = float(memory.chinchilla_params(train_flop=flop.central))
-    note = Warning_(
+    note = Caveat(
         code="params_estimated",
         message=f"no published parameter count; assumed compute-optimal N = sqrt(C/120) = {n:.3g}",
     )

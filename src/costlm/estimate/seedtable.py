@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog
-from costlm.errors import InputError, Warning_
+from costlm.caveats import Caveat
+from costlm.errors import InputError
 from costlm.estimate.inference import ReplicaResult, estimate_replica
 from costlm.estimate.resolve import training_spec
 from costlm.estimate.specs import TrainingRequest
@@ -64,7 +65,7 @@ class SeedRow(BaseModel):
     inference_power_watts: Cell
     disclosure: str
     reported_scope: str | None
-    warnings: list[Warning_]
+    warnings: list[Caveat]
 
 
 class SeedTable(BaseModel):

@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Catalog, Run, Sourced
-from costlm.errors import Warning_
+from costlm.caveats import Caveat
 from costlm.estimate.specs import InputRecord, TrainingSpec
 from costlm.formulas import carbon, energy, flops, money
 from costlm.uncertainty import Summary, draw, rank_sensitivity, summarize
@@ -106,7 +106,7 @@ class TrainingResult(BaseModel):
     reported_run: str | None
     reported_scope: str | None
     reported: list[ReportedFigure]
-    warnings: list[Warning_]
+    warnings: list[Caveat]
 
 
 def _compute(x: Mapping[str, FloatArray], spec: TrainingSpec) -> dict[str, FloatArray]:
@@ -261,5 +261,5 @@ def estimate_training_spec(
         reported_run=run.id if run else None,
         reported_scope=run.scope if run else None,
         reported=_reported(run),
-        warnings=[Warning_(code=c, message=m) for c, m in spec.warnings],
+        warnings=[Caveat(code=c, message=m) for c, m in spec.warnings],
     )
