@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from costlm import api
@@ -9,3 +11,24 @@ from costlm.catalog.schema import Catalog
 @pytest.fixture(scope="session")
 def cat() -> Catalog:
     return api.load_catalog()
+
+
+CliRun = Callable[[list[str]], tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRun:
+    """Run the real entry point ``costlm.cli.main`` with argv; return (exit code, stdout, stderr)."""
+    from costlm.cli import main
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.argv", ["costlm", *argv])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -7,25 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CliRun
 from costlm import api
-from costlm.cli import main
 
 
-def run(
-    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["costlm", *argv])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_train_json_equals_api(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run(["train", "deepseek-v3", "--samples", "2000", "--json"], capsys, monkeypatch)
+def test_train_json_equals_api(cli: CliRun) -> None:
+    code, out, _ = cli(["train", "deepseek-v3", "--samples", "2000", "--json"])
     assert code == 0
     direct = api.estimate_training(api.make_training_request(model="deepseek-v3", samples=2000, seed=0))
     assert json.loads(out) == direct.model_dump(mode="json")
@@ -33,9 +20,7 @@ def test_train_json_equals_api(capsys: pytest.CaptureFixture[str], monkeypatch: 
         assert set(json.loads(out)[name]) == {"p05", "p50", "p95", "mean", "unit"}
 
 
-def test_train_explicit_inputs_with_suffixes(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_train_explicit_inputs_with_suffixes(cli: CliRun) -> None:
     argv = [
         "train",
         "--params",
@@ -50,13 +35,13 @@ def test_train_explicit_inputs_with_suffixes(
         "0.4..0.5",
         "--json",
     ]
-    code, out, _ = run(argv, capsys, monkeypatch)
+    code, out, _ = cli(argv)
     assert code == 0
     assert json.loads(out)["train_flop"]["p50"] == pytest.approx(8.4e22)
 
 
-def test_train_table_in_spanish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run(["train", "llama-2-70b", "--samples", "1000", "--lang", "es"], capsys, monkeypatch)
+def test_train_table_in_spanish(cli: CliRun) -> None:
+    code, out, _ = cli(["train", "llama-2-70b", "--samples", "1000", "--lang", "es"])
     assert code == 0
     assert "Horas de GPU" in out and "Estimación de entrenamiento" in out
 
@@ -133,19 +118,15 @@ def test_train_table_in_spanish(capsys: pytest.CaptureFixture[str], monkeypatch:
         (["catalog", "check", "/nonexistent.toml"], "no such catalog file"),
     ],
 )
-def test_bad_input_is_one_line_exit_2(
-    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    code, out, err = run(argv, capsys, monkeypatch)
+def test_bad_input_is_one_line_exit_2(argv: list[str], message: str, cli: CliRun) -> None:
+    code, out, err = cli(argv)
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err + out
 
 
-def test_catalog_overlay_overrides_and_bad_overlay_fails(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_catalog_overlay_overrides_and_bad_overlay_fails(tmp_path: Path, cli: CliRun) -> None:
     good = tmp_path / "mine.toml"
     good.write_text(
         '[[source]]\nid = "my-quote"\ntitle = "Vendor quote"\npublisher = "Me"\nkind = "docs"\n'
@@ -155,20 +136,20 @@ def test_catalog_overlay_overrides_and_bad_overlay_fails(
         'source_kind = "official"\nscope = "final run"\nhardware = "h100-sxm"\n'
         'gpu_hours = { value = 1000, source = "my-quote", locator = "p. 1" }\n'
     )
-    code, out, err = run(["catalog", "check", str(good)], capsys, monkeypatch)
+    code, out, err = cli(["catalog", "check", str(good)])
     assert code == 0 and "ok" in out, err
     bad = tmp_path / "bad.toml"
     bad.write_text(good.read_text().replace("gpu_hours", "gpu_hourz"))
-    code, _, err = run(["catalog", "check", str(bad)], capsys, monkeypatch)
+    code, _, err = cli(["catalog", "check", str(bad)])
     assert code == 2 and "bad.toml: run 'my-run': field 'gpu_hourz': unknown field" in err
     missing = tmp_path / "missing.toml"
     missing.write_text(good.read_text().replace('source = "my-quote"', 'source = "nobody"'))
-    code, _, err = run(["catalog", "check", str(missing)], capsys, monkeypatch)
+    code, _, err = cli(["catalog", "check", str(missing)])
     assert code == 2 and "unknown source 'nobody'" in err
 
 
-def test_help_lists_commands(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run(["--help"], capsys, monkeypatch)
+def test_help_lists_commands(cli: CliRun) -> None:
+    code, out, _ = cli(["--help"])
     assert code == 0
     for command in ("train", "report", "catalog"):
         assert command in out
