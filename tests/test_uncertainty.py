@@ -55,6 +55,11 @@ def test_bad_distributions_raise(make: object, message: str) -> None:
 def test_sensitivity_ranks_the_driver_first() -> None:
     rng = np.random.default_rng(0)
     big, small, const = rng.uniform(1, 10, 5000), rng.uniform(1, 1.1, 5000), np.full(5000, 3.0)
-    ranking = rank_sensitivity({"small": small, "big": big, "const": const}, big * small)
+    ranking = rank_sensitivity({"small": small, "big": big, "const": const}, {"y": big * small, "z": -big})[
+        "y"
+    ]
     assert [name for name, _ in ranking] == ["big", "small"]
     assert ranking[0][1] > 0.9
+    x = rng.uniform(0, 1, 1000)
+    assert rank_sensitivity({"x": x}, {"y": x**3})["y"][0][1] == pytest.approx(1.0)  # monotone -> 1
+    assert rank_sensitivity({"x": x}, {"y": -x})["y"][0][1] == pytest.approx(-1.0)

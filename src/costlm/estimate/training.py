@@ -231,10 +231,10 @@ def estimate_training_spec(
     x = points(dists) if samples == 0 else draw(dists, samples, seed)
     out = _compute(x, spec)
     summaries = {name: summarize(out[name], unit) for name, unit in OUTPUT_UNITS.items() if name in out}
+    wanted = {name: out[name] for name in SENSITIVITY_OUTPUTS if name in out} if samples > 1 else {}
     sensitivity = {
-        name: [SensitivityItem(input=i, rho=round(r, 3)) for i, r in rank_sensitivity(x, out[name])[:_TOP_N]]
-        for name in SENSITIVITY_OUTPUTS
-        if name in out and samples > 1
+        name: [SensitivityItem(input=i, rho=round(r, 3)) for i, r in ranking[:_TOP_N]]
+        for name, ranking in rank_sensitivity(x, wanted).items()
     }
     run = cat.runs.get(spec.reported_run) if spec.reported_run else None
     return TrainingResult(
