@@ -190,7 +190,7 @@ def report(
         paths = write_files(table, out, chosen)
     except OSError as exc:
         raise InputError(f"--out: cannot write to '{out}' ({exc.strerror})") from None
-    _console().print("wrote " + ", ".join(str(p) for p in paths))
+    _console().print("wrote " + ", ".join(str(p) for p in paths), soft_wrap=True)
 
 
 @catalog_app.command("list")
@@ -242,7 +242,7 @@ def catalog_check(
         f"{summary.n_sources} sources, {summary.n_accelerators} accelerators, {summary.n_models} models, "
         f"{summary.n_runs} runs, {summary.n_mfu_priors} MFU priors, {summary.n_grid_regions} grid regions"
     )
-    _console().print(f"[green]ok[/green] {', '.join(summary.files)}: {counts}")
+    _console().print(f"[green]ok[/green] {', '.join(summary.files)}: {counts}", soft_wrap=True)
 
 
 def main() -> None:

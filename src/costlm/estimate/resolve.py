@@ -14,7 +14,7 @@ from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, Sourced, T
 from costlm.errors import InputError
 from costlm.estimate.specs import Inputs, TrainingRequest, TrainingSpec, dist_of, dist_of_range
 from costlm.uncertainty import Fixed
-from costlm.units import TERA, check_fraction, check_positive
+from costlm.units import TERA, check_fraction, check_positive, format_si
 
 STALE_PRICE_YEARS = 1.5
 
@@ -159,6 +159,14 @@ def _validate_request(req: TrainingRequest) -> None:
         raise InputError(f"samples: must be between 0 and 1,000,000, got {req.samples}")
 
 
+def _custom_label(req: TrainingRequest) -> str:
+    if req.train_flop is not None:
+        return f"custom run, {format_si(req.train_flop)} FLOP"
+    params = req.active_params or req.params
+    tokens = f" x {format_si(req.tokens)} tokens" if req.tokens else ""
+    return f"custom run, {format_si(params or 0)} params{tokens}"
+
+
 def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = None) -> TrainingSpec:
     """Resolve ``req`` into a spec; raise InputError/UnknownIdError on anything unusable."""
     _validate_request(req)
@@ -172,7 +180,7 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     kind = req.kind or (tr.kind if tr else "pretrain")
     inputs = Inputs()
     spec = TrainingSpec(
-        label=model.name if model else f"{acc.name} run",
+        label=model.name if model else _custom_label(req),
         model_id=model.id if model else None,
         kind=kind,
         accelerator=acc,

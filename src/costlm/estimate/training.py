@@ -50,6 +50,7 @@ SENSITIVITY_OUTPUTS = (
     "co2_t",
 )
 _TOP_N = 5
+_NOISE_RHO = 0.05  # |rho| below this is sampling noise at 2,000 ranked samples (SE ~0.02)
 
 
 class SensitivityItem(BaseModel):
@@ -233,7 +234,7 @@ def estimate_training_spec(
     summaries = {name: summarize(out[name], unit) for name, unit in OUTPUT_UNITS.items() if name in out}
     wanted = {name: out[name] for name in SENSITIVITY_OUTPUTS if name in out} if samples > 1 else {}
     sensitivity = {
-        name: [SensitivityItem(input=i, rho=round(r, 3)) for i, r in ranking[:_TOP_N]]
+        name: [SensitivityItem(input=i, rho=round(r, 3)) for i, r in ranking[:_TOP_N] if abs(r) >= _NOISE_RHO]
         for name, ranking in rank_sensitivity(x, wanted).items()
     }
     run = cat.runs.get(spec.reported_run) if spec.reported_run else None
