@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from costlm.catalog.schema import (
     Accelerator,
+    ApiPrice,
+    InferenceRun,
     Catalog,
     Defaults,
     GridRegion,
@@ -35,8 +37,18 @@ _TABLES: dict[str, tuple[str, type[BaseModel]]] = {
     "accelerator": ("accelerators", Accelerator),
     "model": ("models", Model),
     "run": ("runs", Run),
+    "api_price": ("api_prices", ApiPrice),
+    "inference_run": ("inference_runs", InferenceRun),
 }
-_BUNDLED_TOML = ("sources.toml", "accelerators.toml", "models.toml", "runs.toml", "priors.toml")
+_BUNDLED_TOML = (
+    "sources.toml",
+    "accelerators.toml",
+    "models.toml",
+    "runs.toml",
+    "priors.toml",
+    "api_prices.toml",
+    "inference_runs.toml",
+)
 _GRID_CSV = "grid.csv"
 
 
@@ -132,6 +144,8 @@ def _cross_check(cat: Catalog, *, require_all_used: bool) -> None:
         *((f"run '{k}'", v) for k, v in cat.runs.items()),
         *((f"mfu_prior {p.generation}/{p.dtype}", p) for p in cat.mfu_priors),
         *((f"grid '{k}'", v) for k, v in cat.grid.items()),
+        *((f"api_price '{k}'", v) for k, v in cat.api_prices.items()),
+        *((f"inference_run '{k}'", v) for k, v in cat.inference_runs.items()),
         ("defaults", cat.defaults),
     ]
     for where, entry in everything:
@@ -146,6 +160,11 @@ def _cross_check(cat: Catalog, *, require_all_used: bool) -> None:
     for rid, run in cat.runs.items():
         ids_of("accelerator", cat.accelerators, run.hardware, f"run '{rid}'")
         ids_of("model", cat.models, run.model, f"run '{rid}'")
+    for pid, price in cat.api_prices.items():
+        ids_of("model", cat.models, price.model, f"api_price '{pid}'")
+    for iid, irun in cat.inference_runs.items():
+        ids_of("model", cat.models, irun.model, f"inference_run '{iid}'")
+        ids_of("accelerator", cat.accelerators, irun.hardware, f"inference_run '{iid}'")
     ids_of("grid region", cat.grid, cat.defaults.grid_region, "defaults")
     _check_aliases(cat.accelerators, "accelerator")
     _check_aliases(cat.models, "model")
@@ -168,14 +187,8 @@ def _data_text(name: str) -> str:
 
 
 def _assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
-    acc: dict[str, Any] = {
-        "sources": {},
-        "accelerators": {},
-        "models": {},
-        "runs": {},
-        "mfu_priors": [],
-        "defaults_raw": {},
-    }
+    acc: dict[str, Any] = {table: {} for table, _ in _TABLES.values()}
+    acc |= {"mfu_priors": [], "defaults_raw": {}}
     for i, (fname, text) in enumerate(docs):
         _merge_doc(acc, _read_toml(fname, text), fname, overlay=i >= n_bundled)
     defaults = _validate(Defaults, acc.pop("defaults_raw"), "priors.toml: [defaults]")

@@ -214,6 +214,47 @@ class Run(_Frozen):
     notes: str = ""
 
 
+ServeDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+
+
+class ApiPrice(_Frozen):
+    """An API list price per million tokens (a row of a provider's price list)."""
+
+    id: str
+    name: str
+    model: str | None = None
+    provider: str
+    input_usd_per_mtok: Sourced | None = None
+    output_usd_per_mtok: Sourced | None = None
+    note: str = ""
+
+
+class InferenceRun(_Frozen):
+    """A measured serving run: configuration and the throughput, latency and energy it reached."""
+
+    id: str
+    name: str
+    model: str
+    hardware: str
+    n_gpus: int = Field(gt=0)
+    tensor_parallel: int = Field(gt=0)
+    dtype: ServeDtype
+    kv_dtype: ServeDtype | None = None
+    engine: str
+    scenario: str
+    batch: Sourced | None = None
+    prompt_tokens: Sourced
+    output_tokens: Sourced
+    output_tokens_per_s: Sourced | None = None
+    tpot_s: Sourced | None = None
+    ttft_s: Sourced | None = None
+    e2e_latency_s: Sourced | None = None
+    j_per_output_token: Sourced | None = None
+    gpu_power_watts: Sourced | None = None
+    energy_scope: str = ""
+    notes: str = ""
+
+
 class MfuPrior(_Frozen):
     """MFU prior (90% interval) for a hardware generation and training dtype."""
 
@@ -255,4 +296,6 @@ class Catalog(_Frozen):
     runs: dict[str, Run]
     mfu_priors: list[MfuPrior]
     grid: dict[str, GridRegion]
+    api_prices: dict[str, ApiPrice]
+    inference_runs: dict[str, InferenceRun]
     defaults: Defaults
