@@ -41,6 +41,14 @@ cluster_capex_multiple = { value = 2.0, source = "s1", locator = "p" }
 goodput = { low = 0.85, high = 0.97, source = "s1", locator = "p" }
 power_fraction_inference = { value = 0.75, source = "s1", locator = "p" }
 inference_memory_overhead = { value = 1.2, source = "s1", locator = "p" }
+decode_bandwidth_efficiency = { value = 0.7, source = "s1", locator = "p" }
+decode_compute_efficiency = { value = 0.4, source = "s1", locator = "p" }
+prefill_compute_efficiency = { value = 0.5, source = "s1", locator = "p" }
+serving_power_low_fraction = { value = 0.6, source = "s1", locator = "p" }
+serving_power_high_fraction = { value = 0.95, source = "s1", locator = "p" }
+allreduce_latency_s = { value = 1e-5, source = "s1", locator = "p" }
+serving_utilization = { value = 0.6, source = "s1", locator = "p" }
+server_capex_multiple = { value = 1.4, source = "s1", locator = "p" }
 
 [[mfu_prior]]
 generation = "gen1"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -17,25 +17,34 @@ from costlm.catalog.schema import Catalog
 from costlm.errors import CatalogError, InputError, UnknownIdError
 from costlm.estimate.resolve import training_spec
 from costlm.estimate.seedtable import DEFAULT_MODELS, SeedRow, SeedTable, seed_table
+from costlm.estimate.serve_spec import ServeRequest, serve_spec
+from costlm.estimate.serving import ServeResult, estimate_serving_spec
 from costlm.estimate.specs import TrainingRequest
 from costlm.estimate.training import TrainingResult, estimate_training_spec
+from costlm.uncertainty import Summary
 
 CatalogFiles = Sequence[str | Path]
 EntryKind = Literal["accelerators", "models", "runs", "sources", "grid"]
 MAX_SAMPLES = 1_000_000
+Req = TypeVar("Req", bound=BaseModel)
 
 __all__ = [
     "DEFAULT_MODELS",
     "CatalogSummary",
     "SeedRow",
     "SeedTable",
+    "ServeRequest",
+    "ServeResult",
+    "Summary",
     "TrainingRequest",
     "TrainingResult",
     "catalog_entries",
     "catalog_entry",
     "check_catalog",
+    "estimate_serving",
     "estimate_training",
     "load_catalog",
+    "make_serve_request",
     "make_training_request",
     "seed_report",
 ]
@@ -46,14 +55,23 @@ def load_catalog(catalog_files: CatalogFiles = ()) -> Catalog:
     return load.load_catalog(catalog_files)
 
 
-def make_training_request(**fields: Any) -> TrainingRequest:
-    """Build a TrainingRequest, turning pydantic validation errors into one-line InputErrors."""
+def _build(cls: type[Req], fields: dict[str, Any]) -> Req:
     try:
-        return TrainingRequest(**fields)
+        return cls(**fields)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(f"{where}: {first['msg']}") from None
+
+
+def make_training_request(**fields: Any) -> TrainingRequest:
+    """Build a TrainingRequest, turning pydantic validation errors into one-line InputErrors."""
+    return _build(TrainingRequest, fields)
+
+
+def make_serve_request(**fields: Any) -> ServeRequest:
+    """Build a ServeRequest, turning pydantic validation errors into one-line InputErrors."""
+    return _build(ServeRequest, fields)
 
 
 def _check_samples(samples: int) -> None:
@@ -67,6 +85,13 @@ def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles =
     cat = load_catalog(catalog_files)
     spec = training_spec(request, cat)
     return estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed)
+
+
+def estimate_serving(request: ServeRequest, *, catalog_files: CatalogFiles = ()) -> ServeResult:
+    """Estimate serving: memory plan, TTFT/TPOT, tokens/s, J/token, $/1M tokens, fleet and API break-even."""
+    _check_samples(request.samples)
+    cat = load_catalog(catalog_files)
+    return estimate_serving_spec(serve_spec(request, cat), request, cat)
 
 
 def seed_report(

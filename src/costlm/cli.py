@@ -161,6 +161,85 @@ def train(
 
 
 @app.command()
+def serve(
+    model: Annotated[
+        str | None, typer.Argument(help="Catalog model id or alias (e.g. llama-3-70b, deepseek-v3).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A local Hugging Face config.json instead of a catalog model.")
+    ] = None,
+    gpu: Annotated[str, typer.Option(help="Accelerator id or alias.")] = "h100-sxm",
+    n_gpus: Annotated[
+        int | None, typer.Option(help="GPUs per replica (default: the fewest that hold the model).")
+    ] = None,
+    dtype: Annotated[
+        str | None, typer.Option(help="Weights: bf16, fp16, fp8, int8, int4 (default: as released).")
+    ] = None,
+    kv_dtype: Annotated[
+        str | None, typer.Option(help="KV cache: bf16, fp8, ... (default: as the weights).")
+    ] = None,
+    kv_bits: Annotated[
+        float | None, typer.Option(help="KV cache bits per element, e.g. 6 (overrides --kv-dtype).")
+    ] = None,
+    batch: Annotated[
+        int | None, typer.Option(help="Concurrent sequences (default: the largest that fits).")
+    ] = None,
+    prompt_tokens: Annotated[str, typer.Option(help="Mean prompt tokens per request.")] = "1000",
+    output_tokens: Annotated[str, typer.Option(help="Mean output tokens per request.")] = "300",
+    tokens_per_day: Annotated[
+        str | None, typer.Option(help="Output tokens per day of traffic: sizes a fleet.")
+    ] = None,
+    peak_factor: Annotated[str, typer.Option(help="Peak rate / mean rate of the traffic.")] = "2",
+    usd_per_gpu_hour: Annotated[
+        str | None, typer.Option(help="Rental price LOW..HIGH in $/GPU-hour.")
+    ] = None,
+    gpu_price: Annotated[str | None, typer.Option(help="Purchase price per GPU LOW..HIGH in $.")] = None,
+    utilization: Annotated[
+        str | None, typer.Option(help="Average load / capacity LOW..HIGH in (0, 1].")
+    ] = None,
+    pue: Annotated[str | None, typer.Option(help="Data-centre PUE LOW..HIGH (>= 1).")] = None,
+    grid: Annotated[str | None, typer.Option(help="Grid region for CO2.")] = None,
+    samples: SamplesOpt = 10_000,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Estimate serving: GPUs per replica, KV cache, latency, tokens/s, J/token, $/1M tokens, fleet, APIs."""
+    from costlm import api
+    from costlm.report.serving import print_serving
+
+    if (model is None) == (config is None):
+        raise InputError("give a catalog MODEL or --config path/to/config.json (not both)")
+    request = api.make_serve_request(
+        model=model,
+        config=str(config) if config else None,
+        gpu=gpu,
+        n_gpus=n_gpus,
+        dtype=dtype,
+        kv_dtype=kv_dtype,
+        kv_bits=kv_bits,
+        batch=batch,
+        prompt_tokens=parse_number(prompt_tokens, name="--prompt-tokens"),
+        output_tokens=parse_number(output_tokens, name="--output-tokens"),
+        tokens_per_day=_num(tokens_per_day, "--tokens-per-day"),
+        peak_factor=parse_number(peak_factor, name="--peak-factor"),
+        usd_per_gpu_hour=_rng(usd_per_gpu_hour, "--usd-per-gpu-hour"),
+        gpu_price_usd=_rng(gpu_price, "--gpu-price"),
+        utilization=_rng(utilization, "--utilization"),
+        pue=_rng(pue, "--pue"),
+        grid=grid,
+        samples=samples,
+        seed=seed,
+    )
+    result = api.estimate_serving(request, catalog_files=catalog or ())
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+    else:
+        print_serving(_console(), result, _lang(lang))
+
+
+@app.command()
 def report(
     models: Annotated[
         str | None, typer.Option(help="Comma-separated catalog model ids (default: the seed's nine).")

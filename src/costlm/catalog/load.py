@@ -19,10 +19,10 @@ from pydantic import BaseModel, ValidationError
 from costlm.catalog.schema import (
     Accelerator,
     ApiPrice,
-    InferenceRun,
     Catalog,
     Defaults,
     GridRegion,
+    InferenceRun,
     MfuPrior,
     Model,
     Run,

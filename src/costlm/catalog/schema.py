@@ -284,6 +284,14 @@ class Defaults(_Frozen):
     goodput: Sourced
     power_fraction_inference: Sourced
     inference_memory_overhead: Sourced
+    decode_bandwidth_efficiency: Sourced
+    decode_compute_efficiency: Sourced
+    prefill_compute_efficiency: Sourced
+    serving_power_low_fraction: Sourced
+    serving_power_high_fraction: Sourced
+    allreduce_latency_s: Sourced
+    serving_utilization: Sourced
+    server_capex_multiple: Sourced
     grid_region: str = "usa"
 
 

@@ -7,6 +7,8 @@ server power = chip TDP x overhead, average draw = a fraction of it) and Patters
 
 from __future__ import annotations
 
+import numpy as np
+
 from costlm.formulas import ArrayLike, FloatArray, arr
 from costlm.units import J_PER_MWH, SECONDS_PER_HOUR
 
@@ -26,3 +28,21 @@ def energy_mwh(*, watts_per_gpu: ArrayLike, gpu_hours: ArrayLike) -> FloatArray:
 def cluster_power_mw(*, watts_per_gpu: ArrayLike, n_gpus: ArrayLike) -> FloatArray:
     """Average facility power of the whole cluster in MW."""
     return arr(watts_per_gpu) * arr(n_gpus) / 1e6
+
+
+def serving_power_fraction(
+    *, compute_share: ArrayLike, low_fraction: ArrayLike, high_fraction: ArrayLike
+) -> FloatArray:
+    """GPU power while serving as a fraction of TDP, rising with load.
+
+    ``compute_share`` in [0, 1] is the share of a step the tensor cores are busy (compute time /
+    step time): near 0 at small batch (bandwidth-bound), 1 when compute-bound. ML.ENERGY v3
+    measures H100 Llama-3.1-8B at 0.69 of TDP at batch 8 and 0.98 at batch 512.
+    """
+    share = np.clip(arr(compute_share), 0.0, 1.0)
+    return arr(low_fraction) + (arr(high_fraction) - arr(low_fraction)) * share
+
+
+def joules_per_token(*, watts: ArrayLike, tokens_per_s: ArrayLike) -> FloatArray:
+    """Energy per token: power / throughput."""
+    return arr(watts) / arr(tokens_per_s)

@@ -40,3 +40,60 @@ def chinchilla_params(*, train_flop: ArrayLike, tokens_per_param: ArrayLike = 20
     Hoffmann et al. 2022 "Training Compute-Optimal Large Language Models" (~20 tokens per parameter).
     """
     return np.sqrt(arr(train_flop) / (6.0 * arr(tokens_per_param)))
+
+
+def kv_bytes_per_token_gqa(
+    *, n_layers: ArrayLike, n_kv_heads: ArrayLike, head_dim: ArrayLike, bytes_per_element: ArrayLike
+) -> FloatArray:
+    """KV cache per token for MHA/GQA/MQA: 2 (K and V) x layers x KV heads x head_dim x bytes.
+
+    Shazeer 2019 (MQA), Ainslie et al. 2023 (GQA). head_dim comes from the config, never
+    d_model / n_heads (Gemma and PaLM differ).
+    """
+    return 2.0 * arr(n_layers) * arr(n_kv_heads) * arr(head_dim) * arr(bytes_per_element)
+
+
+def kv_bytes_per_token_mla(
+    *, n_layers: ArrayLike, kv_lora_rank: ArrayLike, qk_rope_head_dim: ArrayLike, bytes_per_element: ArrayLike
+) -> FloatArray:
+    """KV cache per token for multi-head latent attention: layers x (latent + decoupled RoPE key) x bytes.
+
+    DeepSeek-AI 2024, "DeepSeek-V2", Sec. 2.1.3 and Table 1: (d_c + d_h^R) elements per layer.
+    """
+    return arr(n_layers) * (arr(kv_lora_rank) + arr(qk_rope_head_dim)) * arr(bytes_per_element)
+
+
+def kv_bytes_per_sequence(
+    *, kv_bytes_per_token: ArrayLike, context_tokens: ArrayLike, window_tokens: ArrayLike = np.inf
+) -> FloatArray:
+    """KV cache of one sequence: per-token bytes x cached tokens (a sliding window caps them)."""
+    return arr(kv_bytes_per_token) * np.minimum(arr(context_tokens), arr(window_tokens))
+
+
+def max_concurrency(*, free_bytes: ArrayLike, kv_bytes_per_sequence: ArrayLike) -> FloatArray:
+    """Largest number of sequences whose KV cache fits in the free memory (0 when none fits)."""
+    return np.floor(np.maximum(arr(free_bytes), 0.0) / arr(kv_bytes_per_sequence))
+
+
+def moe_weights_read_bytes(
+    *,
+    n_params: ArrayLike,
+    n_active_params: ArrayLike,
+    n_experts: ArrayLike,
+    n_experts_active: ArrayLike,
+    batch: ArrayLike,
+    bytes_per_param: ArrayLike,
+) -> FloatArray:
+    """Weight bytes read per decode step of a mixture of experts at batch B.
+
+    Split N_total = S + X (shared, expert) with N_active = S + X k/E; the expected share of
+    experts routed to by B tokens under uniform routing is 1 - (1 - k/E)^B. Dense models
+    (E = k = 1) read all weights.
+    """
+    k_over_e = arr(n_experts_active) / arr(n_experts)
+    expert = np.where(
+        k_over_e < 1, (arr(n_params) - arr(n_active_params)) / np.maximum(1 - k_over_e, 1e-12), 0.0
+    )
+    shared = arr(n_params) - expert
+    touched = 1.0 - (1.0 - k_over_e) ** arr(batch)
+    return (shared + expert * touched) * arr(bytes_per_param)

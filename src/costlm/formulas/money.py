@@ -7,6 +7,8 @@ amortization straight-line over a server lifetime); Cottier et al. 2024 arXiv:24
 
 from __future__ import annotations
 
+import numpy as np
+
 from costlm.formulas import ArrayLike, FloatArray, arr
 from costlm.units import HOURS_PER_YEAR
 
@@ -37,3 +39,37 @@ def amortized_hardware_usd(
 def electricity_usd(*, energy_mwh: ArrayLike, usd_per_kwh: ArrayLike) -> FloatArray:
     """Electricity bill of a run: MWh x 1000 x $/kWh."""
     return arr(energy_mwh) * 1000.0 * arr(usd_per_kwh)
+
+
+def usd_per_million_tokens(
+    *, usd_per_hour: ArrayLike, tokens_per_s: ArrayLike, utilization: ArrayLike
+) -> FloatArray:
+    """$/1M tokens = replica $/hour / (tokens per hour x utilization) x 1e6."""
+    return arr(usd_per_hour) / (arr(tokens_per_s) * 3600.0 * arr(utilization)) * 1e6
+
+
+def amortized_usd_per_hour(
+    *, capex_usd: ArrayLike, lifetime_years: ArrayLike, watts: ArrayLike, usd_per_kwh: ArrayLike
+) -> FloatArray:
+    """Owning instead of renting: straight-line capex per hour plus electricity per hour."""
+    return arr(capex_usd) / (arr(lifetime_years) * HOURS_PER_YEAR) + arr(watts) / 1000.0 * arr(usd_per_kwh)
+
+
+def replicas_for_traffic(
+    *, tokens_per_day: ArrayLike, peak_factor: ArrayLike, tokens_per_s_per_replica: ArrayLike
+) -> FloatArray:
+    """Replicas needed to serve the peak rate (mean rate x peak factor); at least one."""
+    peak_rate = arr(tokens_per_day) / 86_400.0 * arr(peak_factor)
+    return np.maximum(np.ceil(peak_rate / arr(tokens_per_s_per_replica)), 1.0)
+
+
+def break_even_tokens_per_day(
+    *, replica_usd_per_day: ArrayLike, replica_tokens_per_day: ArrayLike, api_usd_per_token: ArrayLike
+) -> FloatArray:
+    """Daily tokens above which one self-hosted replica costs less than the API (inf if never).
+
+    One replica costs the same whatever its load; the API is linear in tokens. Above
+    replica cost / API price per token, owning wins, if the replica can carry that many tokens.
+    """
+    tokens = arr(replica_usd_per_day) / arr(api_usd_per_token)
+    return np.where(tokens <= arr(replica_tokens_per_day), tokens, np.inf)

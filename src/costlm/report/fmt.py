@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from costlm.units import format_si
 
-_PREFIX = {"USD": "$"}
-
-
 def number(value: float, unit: str = "", lang: str = "en") -> str:
     """1.72e6 GPU-h -> '1.72M'; USD gets a '$' prefix; Spanish uses a decimal comma."""
-    text = _PREFIX.get(unit, "") + format_si(value)
+    text = ("$" if unit.startswith("USD") else "") + format_si(value)
     return text.replace(".", ",") if lang == "es" else text
 
 

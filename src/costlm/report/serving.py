@@ -1,0 +1,82 @@
+"""A serving result in the terminal: memory plan, latency, throughput, energy, money, fleet, APIs."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from costlm.api import ServeResult, Summary
+from costlm.i18n import t
+from costlm.report.fmt import number
+
+ROWS = (
+    ("ttft_s", "serve.ttft"),
+    ("tpot_s", "serve.tpot"),
+    ("output_tokens_per_s", "serve.tps"),
+    ("output_tokens_per_s_per_gpu", "serve.tps_gpu"),
+    ("replica_power_watts", "serve.power"),
+    ("j_per_output_token", "serve.j_token"),
+    ("gpu_j_per_output_token", "serve.gpu_j_token"),
+    ("wh_per_response", "serve.wh_response"),
+    ("replica_hardware_cost_usd", "serve.hw_cost"),
+    ("usd_per_million_output_tokens", "serve.usd_out"),
+    ("usd_per_million_input_tokens", "serve.usd_in"),
+    ("usd_per_million_output_tokens_owned", "serve.usd_out_owned"),
+)
+
+
+def _row(table: Table, label: str, s: Summary, lang: str) -> None:
+    table.add_row(label, *(number(v, s.unit, lang) for v in (s.p05, s.p50, s.p95)), s.unit)
+
+
+def _new_table(title: str, lang: str) -> Table:
+    table = Table(title=title)
+    table.add_column(t("train.output", lang))
+    for col in ("train.p05", "train.p50", "train.p95"):
+        table.add_column(t(col, lang), justify="right")
+    table.add_column(t("train.unit", lang))
+    return table
+
+
+def print_serving(console: Console, r: ServeResult, lang: str) -> None:
+    """Memory plan line, the outputs table, the fleet table and the API comparison."""
+    gb = 1e9
+    console.print(
+        t(
+            "serve.plan",
+            lang,
+            label=r.label,
+            n=int(r.gpus_per_replica.p50),
+            gpu=r.accelerator_name,
+            dtype=r.dtype,
+            weights=number(r.weights_bytes.p50 / gb, "", lang),
+            kv=number(r.kv_cache_bytes_per_token.p50, "", lang),
+            kv_dtype=r.kv_dtype,
+            batch=r.batch,
+            max_batch=int(r.max_batch.p50),
+            prompt=number(r.prompt_tokens, "", lang),
+            output=number(r.output_tokens, "", lang),
+        ),
+        soft_wrap=True,
+    )
+    table = _new_table(t("serve.title", lang), lang)
+    for name, key in ROWS:
+        s = getattr(r, name)
+        if s is not None:
+            _row(table, t(key, lang), s, lang)
+    console.print(table)
+    if r.fleet:
+        fleet = _new_table(t("serve.fleet_title", lang, tokens=number(r.tokens_per_day or 0, "", lang)), lang)
+        for name, s in r.fleet.items():
+            _row(fleet, t("fleet." + name, lang), s, lang)
+        console.print(fleet)
+    for c in r.api_comparison:
+        if c.break_even_tokens_per_day is None or c.share_never_cheaper > 0.5:
+            verdict = t("serve.api_never", lang)
+        else:
+            verdict = t("serve.api_even", lang, tokens=number(c.break_even_tokens_per_day.p50, "", lang))
+        console.print(
+            f"{c.provider} {c.name}: ${c.api_usd_per_million_output_tokens:g}/1M — {verdict}", soft_wrap=True
+        )
+    for w in r.warnings:
+        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {w.message}", soft_wrap=True)
