@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from costlm.units import format_si
 
+
 def number(value: float, unit: str = "", lang: str = "en") -> str:
     """1.72e6 GPU-h -> '1.72M'; USD gets a '$' prefix; Spanish uses a decimal comma."""
     text = ("$" if unit.startswith("USD") else "") + format_si(value)
