@@ -69,7 +69,12 @@ def _add_sourced(
 
 
 def _point(value: float | None, name: str) -> tuple[float, float] | None:
-    return None if value is None else (check_positive(value, name=name),) * 2
+    """A user's count (parameters, tokens, FLOP, examples) as a point range; counts are >= 1."""
+    if value is None:
+        return None
+    if check_positive(value, name=name) < 1:
+        raise InputError(f"{name}: a count must be at least 1, got {value:g}")
+    return (value, value)
 
 
 def _add_compute(
