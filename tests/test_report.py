@@ -52,7 +52,7 @@ def test_csv_and_json_carry_the_same_numbers(table: api.SeedTable, tmp_path: Pat
     write_files(table, tmp_path)
     doc = json.loads((tmp_path / "report.json").read_text())
     rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
-    assert len(rows) == 8 * len(table.rows)
+    assert len(rows) == 10 * len(table.rows)
     by_model = {r["model"]: r for r in doc["rows"]}
     for line in rows:
         est = by_model[line["model"]][line["quantity"]]["estimate"]

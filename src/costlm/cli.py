@@ -184,6 +184,10 @@ def serve(
     batch: Annotated[
         int | None, typer.Option(help="Concurrent sequences (default: the largest that fits).")
     ] = None,
+    target_batch: Annotated[
+        int,
+        typer.Option(help="Without --n-gpus/--batch: size the replica to hold at least this many sequences."),
+    ] = 64,
     prompt_tokens: Annotated[str, typer.Option(help="Mean prompt tokens per request.")] = "1000",
     output_tokens: Annotated[str, typer.Option(help="Mean output tokens per request.")] = "300",
     tokens_per_day: Annotated[
@@ -220,6 +224,7 @@ def serve(
         kv_dtype=kv_dtype,
         kv_bits=kv_bits,
         batch=batch,
+        target_batch=target_batch,
         prompt_tokens=parse_number(prompt_tokens, name="--prompt-tokens"),
         output_tokens=parse_number(output_tokens, name="--output-tokens"),
         tokens_per_day=_num(tokens_per_day, "--tokens-per-day"),

@@ -4,15 +4,19 @@ training and of inference, each a costlm range beside what was reported, with so
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog import load
-from costlm.catalog.schema import Catalog
+from costlm.catalog.schema import Accelerator, Catalog, Model
 from costlm.caveats import Caveat
 from costlm.errors import InputError
-from costlm.estimate.inference import ReplicaResult, estimate_replica
+from costlm.estimate.inference import estimate_replica, serving_dtype
 from costlm.estimate.resolve import training_spec
+from costlm.estimate.serve_spec import ServeRequest, serve_spec
+from costlm.estimate.serving import estimate_serving_spec
 from costlm.estimate.specs import TrainingRequest
 from costlm.estimate.training import ReportedFigure, TrainingResult, estimate_training_spec
 from costlm.uncertainty import Summary
@@ -61,8 +65,11 @@ class SeedRow(BaseModel):
     training_power_mw: Cell
     inference_gpus_per_replica: int
     inference_dtype: str
+    inference_method: str
     inference_hardware_cost_usd: Cell
     inference_power_watts: Cell
+    inference_j_per_output_token: Cell
+    inference_usd_per_million_output_tokens: Cell
     disclosure: str
     reported_scope: str | None
     warnings: list[Caveat]
@@ -97,7 +104,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
         training_spec(TrainingRequest(model=model.id), cat), cat, samples=samples, seed=seed
     )
     acc = cat.accelerators[train.accelerator]
-    replica: ReplicaResult = estimate_replica(cat, model, acc, samples=samples, seed=seed)
+    inference = _inference(cat, model, acc, samples, seed)
     hw = model.training.hardware
     price_src = _sources(train, "gpu_price_usd", "n_gpus")
     energy_src = _sources(train, "tdp_watts", "power_fraction", "server_overhead", "pue", "mfu", "goodput")
@@ -130,15 +137,90 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
             estimate=train.energy_mwh, reported=_reported(train, "energy_mwh"), sources=energy_src
         ),
         training_power_mw=Cell(estimate=train.avg_power_mw, sources=energy_src),
-        inference_gpus_per_replica=replica.gpus_per_replica,
-        inference_dtype=replica.dtype,
-        inference_hardware_cost_usd=Cell(
-            estimate=replica.hardware_cost_usd, sources=[replica.n_params_source]
-        ),
-        inference_power_watts=Cell(estimate=replica.replica_power_watts, sources=[replica.n_params_source]),
+        **inference.cells,
         disclosure=model.disclosure,
         reported_scope=train.reported_scope,
-        warnings=[*train.warnings, *replica.warnings],
+        warnings=[*train.warnings, *inference.warnings],
+    )
+
+
+@dataclass
+class _Inference:
+    cells: dict[str, Any]
+    warnings: list[Caveat]
+
+
+def _api_price(cat: Catalog, model_id: str) -> ReportedFigure | None:
+    """The model's API list prices per 1M output tokens: one figure, low..high across providers."""
+    prices = [p for p in cat.api_prices.values() if p.model == model_id and p.output_usd_per_mtok]
+    if not prices:
+        return None
+    values = sorted(p.output_usd_per_mtok.central for p in prices if p.output_usd_per_mtok)
+    first = prices[0].output_usd_per_mtok
+    assert first is not None
+    return ReportedFigure(
+        quantity="api_usd_per_million_output_tokens",
+        value=values[len(values) // 2],
+        low=values[0] if len(values) > 1 else None,
+        high=values[-1] if len(values) > 1 else None,
+        unit="USD",
+        basis="reported",
+        source=first.source,
+        locator=f"{len(values)} API list price(s), as of {first.as_of}",
+    )
+
+
+def _serving_model(cat: Catalog, model: Model) -> Model | None:
+    """The model itself if its architecture is published, else its base model's (fine-tunes)."""
+    for candidate in (model, cat.models.get(model.training.base_model or "") if model.training else None):
+        if candidate is not None and candidate.architecture is not None and candidate.n_params is not None:
+            return candidate
+    return None
+
+
+def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed: int | None) -> _Inference:
+    """Roofline serving estimate where the architecture is known; weights-only replica otherwise."""
+    api = Cell(estimate=None, reported=_api_price(cat, model.id), sources=[])
+    served = _serving_model(cat, model)
+    if served is not None:
+        req = ServeRequest(
+            model=served.id, gpu=acc.id, dtype=serving_dtype(model), samples=samples, seed=seed
+        )
+        r = estimate_serving_spec(serve_spec(req, cat), req, cat)
+        srcs = [served.architecture.source] if served.architecture else []
+        return _Inference(
+            cells={
+                "inference_gpus_per_replica": int(r.gpus_per_replica.p50),
+                "inference_dtype": r.dtype,
+                "inference_method": "roofline",
+                "inference_hardware_cost_usd": Cell(estimate=r.replica_hardware_cost_usd, sources=srcs),
+                "inference_power_watts": Cell(estimate=r.replica_power_watts, sources=srcs),
+                "inference_j_per_output_token": Cell(estimate=r.j_per_output_token, sources=srcs),
+                "inference_usd_per_million_output_tokens": api.model_copy(
+                    update={"estimate": r.usd_per_million_output_tokens, "sources": srcs}
+                ),
+            },
+            warnings=r.warnings,
+        )
+    replica = estimate_replica(cat, model, acc, samples=samples, seed=seed)
+    srcs = [replica.n_params_source]
+    return _Inference(
+        cells={
+            "inference_gpus_per_replica": replica.gpus_per_replica,
+            "inference_dtype": replica.dtype,
+            "inference_method": "weights-only",
+            "inference_hardware_cost_usd": Cell(estimate=replica.hardware_cost_usd, sources=srcs),
+            "inference_power_watts": Cell(estimate=replica.replica_power_watts, sources=srcs),
+            "inference_j_per_output_token": Cell(estimate=None, sources=[]),
+            "inference_usd_per_million_output_tokens": api,
+        },
+        warnings=[
+            *replica.warnings,
+            Caveat(
+                code="no_architecture",
+                message="architecture not published: replica sized from weight memory only",
+            ),
+        ],
     )
 
 

@@ -38,6 +38,7 @@ class ServeRequest(BaseModel):
     kv_dtype: ServeDtype | None = None
     kv_bits: float | None = None
     batch: int | None = None
+    target_batch: int = 64
     prompt_tokens: float = 1000.0
     output_tokens: float = 300.0
     tokens_per_day: float | None = None
@@ -151,13 +152,16 @@ def _peak(acc: Accelerator, dtype: str) -> float:
 def _plan_memory(
     spec_weights: float, kv_per_seq: float, mem_bytes: float, overhead: float, req: ServeRequest
 ) -> tuple[int, int]:
-    """(GPUs per replica, max batch): smallest power-of-two count holding weights + one sequence."""
+    """(GPUs per replica, max batch): the smallest power-of-two count holding the weights x overhead
+    plus the KV cache of ``batch`` sequences (or ``target_batch`` when no batch is given)."""
     needed = spec_weights * overhead
     if req.n_gpus is not None:
         n = req.n_gpus
     else:
         n = 1
-        while n <= MAX_GPUS_PER_REPLICA and n * mem_bytes < needed + kv_per_seq * max(req.batch or 1, 1):
+        while n <= MAX_GPUS_PER_REPLICA and n * mem_bytes < needed + kv_per_seq * (
+            req.batch or req.target_batch
+        ):
             n *= 2
         if n > MAX_GPUS_PER_REPLICA:
             raise ConfigError(
@@ -179,7 +183,7 @@ def _check_request(req: ServeRequest) -> None:
         check_positive(getattr(req, name), name=name)
     if req.tokens_per_day is not None:
         check_positive(req.tokens_per_day, name="tokens_per_day")
-    for name in ("n_gpus", "batch"):
+    for name in ("n_gpus", "batch", "target_batch"):
         value = getattr(req, name)
         if value is not None and value < 1:
             raise InputError(f"{name}: must be at least 1, got {value}")
@@ -207,7 +211,7 @@ def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
     per_seq = float(
         memory.kv_bytes_per_sequence(
             kv_bytes_per_token=per_token,
-            context_tokens=context,
+            context_tokens=req.prompt_tokens + req.output_tokens / 2.0,  # paged attention: mean holding
             window_tokens=arch.sliding_window_tokens or math.inf,
         )
     )

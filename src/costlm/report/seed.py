@@ -22,6 +22,8 @@ COLUMNS = (
     "col.train_power",
     "col.infer_hw",
     "col.infer_power",
+    "col.infer_j",
+    "col.infer_usd",
 )
 CELL_FIELDS = (
     "training_hardware_cost_usd",
@@ -31,6 +33,8 @@ CELL_FIELDS = (
     "training_power_mw",
     "inference_hardware_cost_usd",
     "inference_power_watts",
+    "inference_j_per_output_token",
+    "inference_usd_per_million_output_tokens",
 )
 
 
@@ -72,7 +76,7 @@ def text_rows(table: SeedTable, lang: str = "en") -> tuple[list[str], list[list[
         cells.append(
             f"{row.inference_gpus_per_replica} × {row.accelerator} ({row.inference_dtype}): {replica}"
         )
-        cells.append(_cell(row, "inference_power_watts", lang))
+        cells += [_cell(row, f, lang) for f in CELL_FIELDS[6:]]
         rows.append(cells)
     return headers, rows
 
