@@ -83,15 +83,15 @@ def main() -> None:
             err, inside = math.log10(p50 / measured), p05 <= measured <= p95
             family = "latency" if metric.startswith("latency") else metric
             scores[family].append((abs(err), inside))
-            print(
-                f"{run.id[:44]:44} {metric:22} {measured:9.4g} {p05:9.4g} {p50:9.4g} {p95:9.4g} {err:+6.2f} {'yes' if inside else 'NO'}"
-            )
+            cells = f"{measured:9.4g} {p05:9.4g} {p50:9.4g} {p95:9.4g} {err:+6.2f}"
+            print(f"{run.id[:44]:44} {metric:22} {cells} {'yes' if inside else 'NO'}")
     print()
     for family, values in scores.items():
         errors = [e for e, _ in values]
         hits = sum(i for _, i in values)
         print(
-            f"{family:11} n={len(values):2d}  median |log10 error| = {statistics.median(errors):.3f} (goal <= 0.15)  "
+            f"{family:11} n={len(values):2d}  "
+            f"median |log10 error| = {statistics.median(errors):.3f} (goal <= 0.15)  "
             f"90% coverage = {hits}/{len(values)} = {hits / len(values):.0%} (goal >= 70%)"
         )
 
