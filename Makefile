@@ -27,6 +27,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/calibrate_mfu.py
 	$(BIN)/python benchmarks/backtest_training.py
+	$(BIN)/python benchmarks/backtest_inference.py
 	$(BIN)/python benchmarks/speed.py
 
 clean:
