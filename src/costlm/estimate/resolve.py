@@ -17,6 +17,7 @@ from costlm.uncertainty import Fixed
 from costlm.units import TERA, check_fraction, check_positive, format_si
 
 STALE_PRICE_YEARS = 1.5
+MIN_FRACTION = 1e-3
 
 
 def peak_flop_per_s(acc: Accelerator, dtype: Dtype) -> float:
@@ -158,6 +159,8 @@ def _validate_request(req: TrainingRequest) -> None:
         if rng is not None:
             check_fraction(rng[0], name=name)
             check_fraction(rng[1], name=name)
+            if rng[0] < MIN_FRACTION:
+                raise InputError(f"{name}: {rng[0]:g} is absurdly small (min {MIN_FRACTION:g})")
     if req.pue is not None and req.pue[0] < 1:
         raise InputError(f"pue: must be >= 1 (facility power / IT power), got {req.pue[0]:g}")
     if not 0 <= req.samples <= 1_000_000:
