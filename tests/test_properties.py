@@ -76,3 +76,31 @@ def test_overlay_price_changes_the_estimate(tmp_path: object) -> None:
     mine = api.estimate_training(request, catalog_files=[path])
     assert mine.hardware_cost_usd is not None and mine.hardware_cost_usd.p50 == 1_000_000
     assert mine.rental_cost_usd is not None and mine.rental_cost_usd.p50 == pytest.approx(mine.gpu_hours.p50)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    prompt=numbers,
+    output=numbers,
+    batch=st.integers(min_value=-2, max_value=5000),
+    n_gpus=st.integers(min_value=-1, max_value=128),
+)
+def test_serve_request_typed_error_or_sane_result(
+    prompt: float, output: float, batch: int, n_gpus: int
+) -> None:
+    try:
+        request = api.make_serve_request(
+            model="llama-3-8b",
+            prompt_tokens=prompt,
+            output_tokens=output,
+            batch=batch,
+            n_gpus=n_gpus,
+            samples=100,
+        )
+        result = api.estimate_serving(request)
+    except CostlmError:
+        return
+    assert 1 <= result.batch <= result.max_batch.p50
+    for name in ("ttft_s", "tpot_s", "output_tokens_per_s", "j_per_output_token"):
+        s = getattr(result, name)
+        assert math.isfinite(s.p95) and 0 < s.p05 <= s.p50 <= s.p95

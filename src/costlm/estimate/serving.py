@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
+from costlm.errors import InputError
 from costlm.estimate.serve_spec import ServeRequest, ServeSpec
 from costlm.estimate.specs import InputRecord
 from costlm.formulas import FloatArray, energy, memory, money, roofline
@@ -277,8 +278,12 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
     """Run the serving pipeline at the point values (samples=0) or as Monte Carlo, and summarize."""
     dists = spec.inputs.dists
     x = points(dists) if req.samples == 0 else draw(dists, req.samples, req.seed)
-    out = _times(x, spec)
-    _energy_money(x, spec, out)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        out = _times(x, spec)
+        _energy_money(x, spec, out)
+    bad = sorted(name for name, values in out.items() if not np.all(np.isfinite(values)))
+    if bad:
+        raise InputError(f"these inputs give a non-finite {bad[0]}; check their magnitudes")
     fleet = _fleet(x, spec, out, req.tokens_per_day, req.peak_factor) if req.tokens_per_day else {}
     summaries = {k: summarize(out[k], u) if k in out else None for k, u in SERVE_UNITS.items()}
     return ServeResult(
