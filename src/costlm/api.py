@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog
 from costlm.errors import CatalogError, InputError, UnknownIdError
+from costlm.estimate.claims import ClaimResult, judge, select_claims
 from costlm.estimate.resolve import training_spec
 from costlm.estimate.seedtable import DEFAULT_MODELS, SeedRow, SeedTable, seed_table
 from costlm.estimate.serve_spec import ServeRequest, serve_spec
@@ -31,6 +32,7 @@ Req = TypeVar("Req", bound=BaseModel)
 __all__ = [
     "DEFAULT_MODELS",
     "CatalogSummary",
+    "ClaimResult",
     "SeedRow",
     "SeedTable",
     "ServeRequest",
@@ -41,6 +43,7 @@ __all__ = [
     "catalog_entries",
     "catalog_entry",
     "check_catalog",
+    "check_claims",
     "estimate_serving",
     "estimate_training",
     "load_catalog",
@@ -94,18 +97,36 @@ def estimate_serving(request: ServeRequest, *, catalog_files: CatalogFiles = ())
     return estimate_serving_spec(serve_spec(request, cat), request, cat)
 
 
+def check_claims(
+    ids: Sequence[str] = (),
+    *,
+    file: str | Path | None = None,
+    lang: str = "en",
+    samples: int = 10_000,
+    seed: int | None = 0,
+    catalog_files: CatalogFiles = (),
+) -> list[ClaimResult]:
+    """Judge the seed documents' cost claims (or a user's claims file) against evidence."""
+    _check_samples(samples)
+    if lang not in ("en", "es"):
+        raise InputError(f"--lang: unknown language '{lang}'; choose one of en, es")
+    cat = load_catalog(catalog_files)
+    return [judge(c, cat, samples=samples, seed=seed, lang=lang) for c in select_claims(cat, list(ids), file)]
+
+
 def seed_report(
     models: Sequence[str] = DEFAULT_MODELS,
     *,
     samples: int = 10_000,
     seed: int | None = 0,
+    lang: str = "en",
     catalog_files: CatalogFiles = (),
 ) -> SeedTable:
-    """The seed assignment's summary table for ``models``."""
+    """The seed assignment's summary table for ``models``, with the student's claims judged."""
     _check_samples(samples)
     if not models:
         raise InputError("models: give at least one model id")
-    return seed_table(load_catalog(catalog_files), models, samples=samples, seed=seed)
+    return seed_table(load_catalog(catalog_files), models, samples=samples, seed=seed, lang=lang)
 
 
 def catalog_entries(kind: EntryKind, *, catalog_files: CatalogFiles = ()) -> list[dict[str, Any]]:

@@ -245,6 +245,38 @@ def serve(
 
 
 @app.command()
+def check(
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Claim ids to judge (default: every seed claim).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Your own claims TOML ([[claim]] entries; see docs/claims.md).")
+    ] = None,
+    explain: Annotated[str | None, typer.Option(help="Show the full reasoning trail of one claim.")] = None,
+    samples: SamplesOpt = 10_000,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Judge cost claims (the seed documents', or yours) against reported figures and costlm's estimates."""
+    from costlm import api
+    from costlm.report.claims import print_claims, print_explanation
+
+    chosen = _lang(lang)
+    wanted = [explain] if explain else (ids or [])
+    results = api.check_claims(
+        wanted, file=file, lang=chosen, samples=samples, seed=seed, catalog_files=catalog or ()
+    )
+    if as_json:
+        _print_json([r.model_dump(mode="json") for r in results])
+    elif explain:
+        print_explanation(_console(), results[0], chosen)
+    else:
+        print_claims(_console(), results, chosen)
+
+
+@app.command()
 def report(
     models: Annotated[
         str | None, typer.Option(help="Comma-separated catalog model ids (default: the seed's nine).")
@@ -265,7 +297,7 @@ def report(
 
     chosen = _lang(lang)
     ids = [m.strip() for m in models.split(",") if m.strip()] if models else list(api.DEFAULT_MODELS)
-    table = api.seed_report(ids, samples=samples, seed=seed, catalog_files=catalog or ())
+    table = api.seed_report(ids, samples=samples, seed=seed, lang=chosen, catalog_files=catalog or ())
     if as_json:
         _print_json(table.model_dump(mode="json"))
         return

@@ -20,6 +20,7 @@ from costlm.catalog.schema import (
     Accelerator,
     ApiPrice,
     Catalog,
+    Claim,
     Defaults,
     GridRegion,
     InferenceRun,
@@ -39,6 +40,7 @@ _TABLES: dict[str, tuple[str, type[BaseModel]]] = {
     "run": ("runs", Run),
     "api_price": ("api_prices", ApiPrice),
     "inference_run": ("inference_runs", InferenceRun),
+    "claim": ("claims", Claim),
 }
 _BUNDLED_TOML = (
     "sources.toml",
@@ -48,6 +50,7 @@ _BUNDLED_TOML = (
     "priors.toml",
     "api_prices.toml",
     "inference_runs.toml",
+    "claims.toml",
 )
 _GRID_CSV = "grid.csv"
 
@@ -165,12 +168,55 @@ def _cross_check(cat: Catalog, *, require_all_used: bool) -> None:
     for iid, irun in cat.inference_runs.items():
         ids_of("model", cat.models, irun.model, f"inference_run '{iid}'")
         ids_of("accelerator", cat.accelerators, irun.hardware, f"inference_run '{iid}'")
+    for cid, claim in cat.claims.items():
+        _check_claim_ids(cat, cid, claim)
     ids_of("grid region", cat.grid, cat.defaults.grid_region, "defaults")
     _check_aliases(cat.accelerators, "accelerator")
     _check_aliases(cat.models, "model")
     unused = sorted(set(cat.sources) - used)
     if require_all_used and unused:
         raise CatalogError(f"sources.toml: source '{unused[0]}' is cited by no entry")
+
+
+_CLAIM_UNITS: dict[str, tuple[str, ...]] = {
+    "training_cost_usd": ("USD",),
+    "hardware_cost_usd": ("USD",),
+    "fleet_capex_usd": ("USD",),
+    "n_gpus": ("GPUs",),
+    "training_days": ("days", "hours", "minutes"),
+    "training_energy_mwh": ("MWh",),
+    "api_usd_per_million_tokens": ("USD/1M tokens",),
+    "inference_usd_per_year": ("USD/year",),
+    "kv_cache_reduction": ("percent",),
+    "gpu_rental_usd_per_hour": ("USD/GPU-hour",),
+}
+
+
+def _check_claim_ids(cat: Catalog, cid: str, claim: Claim) -> None:
+    """A claim's subject, context ids and unit must be known; errors name the field."""
+    where = f"claim '{cid}'"
+    known = {a.lower(): k for k, e in cat.accelerators.items() for a in (k, *e.aliases)}
+    known |= {a.lower(): k for k, e in cat.models.items() for a in (k, *e.aliases)}
+    if claim.subject.lower() not in known:
+        raise CatalogError(
+            f"{where}: field 'subject': {UnknownIdError('model or accelerator', claim.subject, known)}"
+        )
+    units = _CLAIM_UNITS[claim.quantity]
+    if claim.unit not in units:
+        raise CatalogError(
+            f"{where}: field 'unit': '{claim.unit}' does not fit {claim.quantity} (use {', '.join(units)})"
+        )
+    gpus = [p.gpu for p in claim.context.fleet] + ([claim.context.gpu] if claim.context.gpu else [])
+    for gpu in gpus:
+        if gpu.lower() not in known or known[gpu.lower()] not in cat.accelerators:
+            raise CatalogError(
+                f"{where}: field 'context.gpu': {UnknownIdError('accelerator', gpu, cat.accelerators)}"
+            )
+    base = claim.context.baseline_model
+    if base is not None and base not in cat.models:
+        raise CatalogError(
+            f"{where}: field 'context.baseline_model': {UnknownIdError('model', base, cat.models)}"
+        )
 
 
 def _check_aliases(table: Mapping[str, Accelerator | Model], kind: str) -> None:
@@ -247,3 +293,29 @@ def grid_region(cat: Catalog, name: str) -> GridRegion:
     if key not in cat.grid:
         raise UnknownIdError("grid region", name, cat.grid)
     return cat.grid[key]
+
+
+def claims_from_file(cat: Catalog, path: str | Path) -> list[Claim]:
+    """A user's claims TOML (``[[claim]]`` entries), validated like the bundled ones."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read claims file ({exc.strerror})") from None
+    doc = _read_toml(path, text)
+    extra = set(doc) - {"claim"}
+    if extra:
+        raise CatalogError(
+            f"{path}: unknown table '{sorted(extra)[0]}' (a claims file holds [[claim]] entries)"
+        )
+    claims = []
+    for i, raw in enumerate(doc.get("claim", [])):
+        ident = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
+        claim = _validate(Claim, raw, f"{path}: claim '{ident}'")
+        try:
+            _check_claim_ids(cat, claim.id, claim)
+        except CatalogError as exc:
+            raise CatalogError(f"{path}: {exc}") from None
+        claims.append(claim)
+    if not claims:
+        raise CatalogError(f"{path}: no [[claim]] entries")
+    return claims

@@ -306,4 +306,86 @@ class Catalog(_Frozen):
     grid: dict[str, GridRegion]
     api_prices: dict[str, ApiPrice]
     inference_runs: dict[str, InferenceRun]
+    claims: dict[str, Claim]
     defaults: Defaults
+
+
+ClaimQuantity = Literal[
+    "training_cost_usd",
+    "hardware_cost_usd",
+    "fleet_capex_usd",
+    "n_gpus",
+    "training_days",
+    "training_energy_mwh",
+    "api_usd_per_million_tokens",
+    "inference_usd_per_year",
+    "kv_cache_reduction",
+    "gpu_rental_usd_per_hour",
+]
+ClaimScope = Literal["final-run", "all-development", "fleet", "inference", "price-list", "architecture"]
+
+
+class FleetPart(_Frozen):
+    """Part of a claimed GPU fleet: an accelerator and how many."""
+
+    gpu: str
+    n_gpus: int = Field(gt=0)
+
+
+class ClaimContext(_Frozen):
+    """Conditions a claim states along with its number (they override catalog facts)."""
+
+    gpu: str | None = None
+    n_gpus: int | None = Field(default=None, gt=0)
+    days: float | None = Field(default=None, gt=0)
+    fleet: list[FleetPart] = []
+    baseline_model: str | None = None
+    kv_bits: float | None = Field(default=None, gt=0)
+    usd_per_gpu_hour: float | None = Field(default=None, gt=0)
+
+
+class ClaimReading(_Frozen):
+    """Another way to read an ambiguous claim: a different quantity, or the number scaled."""
+
+    label_en: str
+    label_es: str
+    quantity: ClaimQuantity | None = None
+    scope: ClaimScope | None = None
+    scale: float = Field(default=1.0, gt=0)
+
+
+class ClaimOrigin(_Frozen):
+    """Where a claim was made: the seed document (or the user's own source)."""
+
+    document: str
+    publisher: str
+    date: str
+    author: str | None = None
+
+
+class Claim(_Frozen):
+    """A quantitative cost claim, to be judged against reported figures and costlm's estimate."""
+
+    id: str
+    subject: str
+    quantity: ClaimQuantity
+    bound: Literal["point", "range", "at_least", "at_most"] = "point"
+    value: float | None = Field(default=None, gt=0)
+    low: float | None = Field(default=None, gt=0)
+    high: float | None = Field(default=None, gt=0)
+    unit: str = Field(min_length=1)
+    scope: ClaimScope
+    context: ClaimContext = ClaimContext()
+    readings: list[ClaimReading] = []
+    origin: ClaimOrigin
+    paraphrase_en: str = Field(min_length=1)
+    paraphrase_es: str = Field(min_length=1)
+    quote_es: str | None = None
+
+    @model_validator(mode="after")
+    def _check_value(self) -> Claim:
+        if self.value is None and (self.low is None or self.high is None):
+            raise ValueError("give `value`, or both `low` and `high`")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} > high {self.high}")
+        return self

@@ -13,6 +13,7 @@ from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Model
 from costlm.caveats import Caveat
 from costlm.errors import InputError
+from costlm.estimate.claims import ClaimResult, judge
 from costlm.estimate.inference import estimate_replica, serving_dtype
 from costlm.estimate.resolve import training_spec
 from costlm.estimate.serve_spec import ServeRequest, serve_spec
@@ -84,6 +85,7 @@ class SeedTable(BaseModel):
     samples: int
     seed: int | None
     n_sources: int
+    claims: list[ClaimResult] = []
 
 
 def _sources(result: TrainingResult, *names: str) -> list[str]:
@@ -225,8 +227,13 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
 
 
 def seed_table(
-    cat: Catalog, models: Sequence[str] = DEFAULT_MODELS, *, samples: int, seed: int | None
+    cat: Catalog, models: Sequence[str] = DEFAULT_MODELS, *, samples: int, seed: int | None, lang: str = "en"
 ) -> SeedTable:
-    """Build the table for ``models`` (catalog ids or aliases)."""
+    """Build the table for ``models`` (catalog ids or aliases) and judge the student's claims on them."""
     rows = [_row(cat, m, samples, seed) for m in models]
-    return SeedTable(rows=rows, samples=samples, seed=seed, n_sources=len(cat.sources))
+    subjects = {r.model for r in rows}
+    student = [
+        c for c in cat.claims.values() if c.origin.document.startswith("000") and c.subject in subjects
+    ]
+    claims = [judge(c, cat, samples=samples, seed=seed, lang=lang) for c in student]
+    return SeedTable(rows=rows, samples=samples, seed=seed, n_sources=len(cat.sources), claims=claims)

@@ -10,6 +10,7 @@ from pathlib import Path
 from costlm import __version__
 from costlm.api import SeedRow, SeedTable
 from costlm.i18n import t
+from costlm.report.claims import markdown as claims_markdown
 from costlm.report.fmt import number, summary_range
 
 COLUMNS = (
@@ -104,7 +105,10 @@ def markdown(table: SeedTable, lang: str = "en") -> str:
         lines.append(f"- **{row.name}**: {', '.join(_row_sources(row))}{scope}")
         if row.disclosure:
             lines.append(f"  - {row.disclosure}")
-    lines += ["", t("scope.note", lang), "", f"## {t('explain.title', lang)}", ""]
+    lines += ["", t("scope.note", lang), ""]
+    if table.claims:
+        lines += [claims_markdown(table.claims, lang)]
+    lines += [f"## {t('explain.title', lang)}", ""]
     lines += [p + "\n" for p in t("explain.body", lang).split("\n")]
     lines.append(
         t(

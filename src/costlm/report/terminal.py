@@ -9,6 +9,7 @@ from rich.table import Table
 
 from costlm.api import SeedTable
 from costlm.i18n import t
+from costlm.report.claims import print_claims
 from costlm.report.seed import text_rows
 
 _LIST_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -61,5 +62,7 @@ def print_seed_table(console: Console, table: SeedTable, lang: str) -> None:
         for warning in row.warnings:
             if warning.code in ("assumed_input", "params_estimated"):
                 console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {row.name}: {warning.message}")
+    if table.claims:
+        print_claims(console, table.claims, lang)
     console.print(f"\n[bold]{t('explain.title', lang)}[/bold]")
     console.print(t("explain.body", lang))

@@ -1,0 +1,358 @@
+"""Evidence for each kind of claim: an official figure from the catalog, or costlm's own estimate.
+
+Each evaluator returns an ``Evidence`` (a 90% interval with its basis and source) or None when
+no official figure exists and no estimate is possible, plus the reasoning lines a reader can
+follow and, for energy, the physical floor below which a claim is impossible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from costlm.catalog import load
+from costlm.catalog.schema import Catalog, Claim, Run
+from costlm.estimate.resolve import training_spec
+from costlm.estimate.serve_spec import ServeRequest, kv_bytes_per_token, serve_spec
+from costlm.estimate.specs import TrainingRequest, dist_of
+from costlm.estimate.training import TrainingResult, estimate_training_spec
+from costlm.uncertainty import Summary, draw, summarize
+from costlm.units import HOURS_PER_DAY, HOURS_PER_YEAR
+
+POINT_TOLERANCE = 1.1
+"""A single official figure is compared as value / 1.1 .. value x 1.1 (rounding in articles)."""
+ENERGY_FLOOR_FRACTION = 0.15
+"""Lowest average GPU power seen in training, as a fraction of TDP (Morrison et al. 2025: 15-85%)."""
+DEEPSEEK_V2_KV_BITS = 6.0
+"""DeepSeek-V2 report Sec. 3.2.3: the deployed KV cache is quantized to ~6 bits per element."""
+
+
+class Evidence(BaseModel):
+    """What a claim is compared with: a 90% interval, its basis and its source."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    p05: float
+    p50: float
+    p95: float
+    unit: str
+    basis: str
+    source: str | None
+    what: str
+
+
+@dataclass
+class Finding:
+    """Evidence (or None), the reasoning trail, and an optional physical floor."""
+
+    evidence: Evidence | None
+    reasoning: list[str] = field(default_factory=list)
+    floor: float | None = None
+
+
+@dataclass
+class Ask:
+    """A claim reading to evaluate: quantity and scope (a reading may change them)."""
+
+    claim: Claim
+    quantity: str
+    scope: str
+    samples: int
+    seed: int | None
+
+
+def _point(value: float, unit: str, basis: str, source: str | None, what: str) -> Evidence:
+    return Evidence(
+        p05=value / POINT_TOLERANCE,
+        p50=value,
+        p95=value * POINT_TOLERANCE,
+        unit=unit,
+        basis=basis,
+        source=source,
+        what=what,
+    )
+
+
+def _from_summary(s: Summary, what: str, source: str | None = "costlm") -> Evidence:
+    return Evidence(
+        p05=s.p05, p50=s.p50, p95=s.p95, unit=s.unit, basis="costlm-estimate", source=source, what=what
+    )
+
+
+def _run(cat: Catalog, ask: Ask) -> Run | None:
+    model = cat.models.get(ask.claim.subject) or (
+        load.model(cat, ask.claim.subject) if ask.claim.subject else None
+    )
+    if model is None or model.training is None or model.training.reported_run is None:
+        return None
+    return cat.runs[model.training.reported_run]
+
+
+def _official(run: Run | None) -> Run | None:
+    return run if run is not None and run.source_kind == "official" else None
+
+
+def _training(cat: Catalog, ask: Ask) -> TrainingResult:
+    ctx = ask.claim.context
+    rate = (ctx.usd_per_gpu_hour,) * 2 if ctx.usd_per_gpu_hour else None
+    req = TrainingRequest(
+        model=ask.claim.subject,
+        gpu=ctx.gpu,
+        n_gpus=ctx.n_gpus,
+        usd_per_gpu_hour=rate,
+        samples=ask.samples,
+        seed=ask.seed,
+    )
+    return estimate_training_spec(training_spec(req, cat), cat, samples=ask.samples, seed=ask.seed)
+
+
+def _estimate_line(r: TrainingResult) -> str:
+    return (
+        f"costlm: {r.train_flop.p50:.3g} FLOP on {r.accelerator} in {r.dtype}, MFU prior, "
+        f"{r.gpu_hours.p50:.3g} GPU-h (90%: {r.gpu_hours.p05:.3g}-{r.gpu_hours.p95:.3g})"
+    )
+
+
+def training_cost(cat: Catalog, ask: Ask) -> Finding:
+    """Final-run compute at rental prices; an official figure when the maker published one."""
+    if ask.scope == "all-development":
+        r = _training(cat, ask)
+        rent = r.rental_cost_usd
+        line = f"final run alone, rental-equivalent: {rent.p05:.3g}-{rent.p95:.3g} USD" if rent else ""
+        return Finding(
+            None, ["no official figure covers all development (staff, research, failed runs, data)", line]
+        )
+    run, r = _official(_run(cat, ask)), _training(cat, ask)
+    lines = [_estimate_line(r)]
+    if run is not None and run.cost_usd is not None:
+        lines.append(
+            f"official: {run.cost_usd.central:.4g} USD ({run.cost_basis or 'basis not stated'}; {run.scope})"
+        )
+        return Finding(
+            _point(run.cost_usd.central, "USD", "reported", run.cost_usd.source, "official final-run cost"),
+            lines,
+        )
+    if r.rental_cost_usd is None:
+        return Finding(None, [*lines, f"{r.accelerator} has no rental price in the catalog"])
+    lines.append("GPU-hours x catalog rental range $/GPU-hour")
+    return Finding(_from_summary(r.rental_cost_usd, "costlm rental-equivalent cost of the final run"), lines)
+
+
+def hardware_cost(cat: Catalog, ask: Ask) -> Finding:
+    """GPU unit price x GPU count (the seed assignment's definition)."""
+    r = _training(cat, ask)
+    if r.hardware_cost_usd is None:
+        return Finding(None, [f"{r.accelerator} has no purchase price in the catalog"])
+    n = r.breakdown["n_gpus"]
+    line = f"{n.p05:.0f}-{n.p95:.0f} x {r.accelerator} x catalog purchase price range"
+    return Finding(_from_summary(r.hardware_cost_usd, "costlm GPU price x GPU count"), [line])
+
+
+def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
+    """Servers of the claimed fleet: sum of GPUs x unit price x server multiple (1.3-1.5x)."""
+    fleet = ask.claim.context.fleet
+    if not fleet:
+        return Finding(None, ["the claim names no fleet to price"])
+    dists = {}
+    for i, part in enumerate(fleet):
+        price = load.accelerator(cat, part.gpu).purchase_usd
+        if price is None:
+            return Finding(None, [f"{part.gpu} has no purchase price in the catalog"])
+        dists[f"price_{i}"] = dist_of(price)
+    dists["multiple"] = dist_of(cat.defaults.server_capex_multiple)
+    dists["cluster"] = dist_of(cat.defaults.cluster_capex_multiple)
+    x = draw(dists, max(ask.samples, 1), ask.seed)
+    gpus_usd = np.asarray(sum(p.n_gpus * x[f"price_{i}"] for i, p in enumerate(fleet)))
+    with_network = summarize(gpus_usd * x["cluster"], "USD")
+    lines = [
+        " + ".join(f"{p.n_gpus:,} x {p.gpu}" for p in fleet)
+        + " at catalog prices, x server multiple 1.3-1.5",
+        f"with the cluster network too (x1.9-2.09): {with_network.p05:.3g}-{with_network.p95:.3g} USD",
+    ]
+    servers = summarize(gpus_usd * x["multiple"], "USD")
+    return Finding(_from_summary(servers, "costlm server capex of the fleet"), lines)
+
+
+def gpu_count(cat: Catalog, ask: Ask) -> Finding:
+    """Official count of the final run; else official GPU-hours / claimed days; a fleet is unverifiable."""
+    run, ctx = _official(_run(cat, ask)), ask.claim.context
+    if ask.scope == "fleet":
+        official = (
+            f"the official count for the final training run is {run.n_gpus.central:,.0f}"
+            if run and run.n_gpus
+            else ""
+        )
+        return Finding(None, ["no official figure for the whole fleet", official])
+    if run is not None and run.n_gpus is not None:
+        return Finding(
+            _point(run.n_gpus.central, "GPUs", "reported", run.n_gpus.source, "official GPU count"),
+            [f"official: {run.n_gpus.central:,.0f} GPUs"],
+        )
+    if ctx.days is not None and run is not None and run.gpu_hours is not None:
+        n = run.gpu_hours.central / (ctx.days * HOURS_PER_DAY)
+        line = f"official {run.gpu_hours.central:,.0f} GPU-h / ({ctx.days:g} days x 24 h) = {n:,.0f} GPUs"
+        return Finding(
+            _point(n, "GPUs", "derived", run.gpu_hours.source, "GPUs implied by the official GPU-hours"),
+            [line],
+        )
+    return Finding(None, ["no official GPU count"])
+
+
+def training_days(cat: Catalog, ask: Ask) -> Finding:
+    """Official GPU-hours / claimed GPU count; else the official wall clock; else costlm's estimate."""
+    run, ctx = _official(_run(cat, ask)), ask.claim.context
+    if ctx.n_gpus is not None and run is not None and run.gpu_hours is not None:
+        days = run.gpu_hours.central / ctx.n_gpus / HOURS_PER_DAY
+        line = f"official {run.gpu_hours.central:,.0f} GPU-h / {ctx.n_gpus:,} GPUs / 24 h = {days:.3g} days"
+        return Finding(
+            _point(days, "days", "derived", run.gpu_hours.source, "days implied by the official GPU-hours"),
+            [line],
+        )
+    if run is not None and run.wall_clock_days is not None:
+        d = run.wall_clock_days.central
+        return Finding(
+            _point(d, "days", "reported", run.wall_clock_days.source, "official wall clock"),
+            [f"official: {d:.3g} days"],
+        )
+    r = _training(cat, ask)
+    return Finding(_from_summary(r.wall_clock_days, "costlm wall-clock estimate"), [_estimate_line(r)])
+
+
+def training_energy(cat: Catalog, ask: Ask) -> Finding:
+    """Official energy if published; else costlm's facility energy. Floor: GPUs at 15% of TDP."""
+    run, r = _official(_run(cat, ask)), _training(cat, ask)
+    acc = cat.accelerators[r.accelerator]
+    hours = run.gpu_hours.central if run is not None and run.gpu_hours is not None else r.gpu_hours.p05
+    floor = hours * acc.tdp_watts.central * ENERGY_FLOOR_FRACTION / 1e6 if acc.tdp_watts else None
+    lines = [_estimate_line(r)]
+    if floor is not None:
+        lines.append(f"physical floor: {hours:.3g} GPU-h x TDP x {ENERGY_FLOOR_FRACTION} = {floor:.3g} MWh")
+    if run is not None and run.energy_mwh is not None:
+        e = run.energy_mwh.central
+        return Finding(
+            _point(
+                e,
+                "MWh",
+                "reported",
+                run.energy_mwh.source,
+                f"official energy ({run.energy_scope or 'scope not stated'})",
+            ),
+            lines,
+            floor,
+        )
+    if r.energy_mwh is None:
+        return Finding(None, [*lines, f"{acc.id} has no TDP in the catalog"], floor)
+    return Finding(
+        _from_summary(r.energy_mwh, "costlm facility energy (GPU x server overhead x PUE)"), lines, floor
+    )
+
+
+def api_price(cat: Catalog, ask: Ask) -> Finding:
+    """The model's API list prices per 1M output tokens (input prices in the reasoning)."""
+    model = load.model(cat, ask.claim.subject)
+    listed = [(p, p.output_usd_per_mtok) for p in cat.api_prices.values() if p.model == model.id]
+    priced = [(p, out) for p, out in listed if out is not None]
+    if not priced:
+        return Finding(None, [f"no API list price for {model.id} in the catalog"])
+    outs = sorted(out.central for _, out in priced)
+    lines = [
+        f"{p.provider}: ${p.input_usd_per_mtok.central if p.input_usd_per_mtok else 0:g} in / "
+        f"${out.central:g} out per 1M tokens"
+        for p, out in priced
+    ]
+    src = priced[0][1].source
+    if len(outs) == 1:
+        return Finding(_point(outs[0], "USD/1M tokens", "reported", src, "API list price (output)"), lines)
+    ev = Evidence(
+        p05=outs[0],
+        p50=outs[len(outs) // 2],
+        p95=outs[-1],
+        unit="USD/1M tokens",
+        basis="reported",
+        source=src,
+        what="API list prices (output), all providers",
+    )
+    return Finding(ev, lines)
+
+
+def inference_per_year(cat: Catalog, ask: Ask) -> Finding:
+    """One replica (fewest GPUs that hold the model) rented all year."""
+    ctx = ask.claim.context
+    req = ServeRequest(model=ask.claim.subject, gpu=ctx.gpu or "h100-sxm", target_batch=1, samples=0)
+    spec = serve_spec(req, cat)
+    rate = spec.accelerator.rental_usd_per_hour
+    if rate is None:
+        return Finding(None, [f"{spec.accelerator.id} has no rental price in the catalog"])
+    x = draw({"rate": dist_of(rate)}, max(ask.samples, 1), ask.seed)
+    per_year = summarize(spec.n_gpus * x["rate"] * HOURS_PER_YEAR, "USD/year")
+    line = (
+        f"{spec.label}: {spec.weights_bytes / 1e9:,.0f} GB of weights need {spec.n_gpus} x "
+        f"{spec.accelerator.id}; x catalog $/GPU-h x 8,766 h"
+    )
+    return Finding(_from_summary(per_year, "costlm: one replica rented all year"), [line])
+
+
+def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
+    """Exact KV-cache reduction vs the baseline model, both bf16 (or the subject at context.kv_bits)."""
+    ctx = ask.claim.context
+    model, base = load.model(cat, ask.claim.subject), cat.models.get(ctx.baseline_model or "")
+    if base is None or model.architecture is None or base.architecture is None:
+        return Finding(None, ["the claim needs a baseline model with a published architecture"])
+    bits = ctx.kv_bits or 16.0
+    ours, theirs = (
+        kv_bytes_per_token(model.architecture, bits / 8),
+        kv_bytes_per_token(base.architecture, 2.0),
+    )
+    cut = 100 * (1 - ours / theirs)
+    line = (
+        f"{model.id} at {bits:g} bits: {ours:,.0f} bytes/token vs {base.id} in bf16: "
+        f"{theirs:,.0f} -> {cut:.1f}% smaller"
+    )
+    return Finding(
+        Evidence(
+            p05=cut - 0.5,
+            p50=cut,
+            p95=cut + 0.5,
+            unit="percent",
+            basis="exact",
+            source=model.architecture.source,
+            what="KV bytes per token from the architectures",
+        ),
+        [line],
+    )
+
+
+def gpu_rental(cat: Catalog, ask: Ask) -> Finding:
+    """The accelerator's rental price range in the catalog."""
+    acc = load.accelerator(cat, ask.claim.subject)
+    rate = acc.rental_usd_per_hour
+    if rate is None:
+        return Finding(None, [f"{acc.id} has no rental price in the catalog"])
+    low, high = rate.bounds
+    ev = Evidence(
+        p05=low,
+        p50=rate.central,
+        p95=high,
+        unit="USD/GPU-hour",
+        basis="reported",
+        source=rate.source,
+        what=f"listed rental prices ({rate.as_of})",
+    )
+    return Finding(ev, [f"catalog: ${low:g}-${high:g} per GPU-hour ({rate.locator})"])
+
+
+EVALUATORS: dict[str, Callable[[Catalog, Ask], Finding]] = {
+    "training_cost_usd": training_cost,
+    "hardware_cost_usd": hardware_cost,
+    "fleet_capex_usd": fleet_capex,
+    "n_gpus": gpu_count,
+    "training_days": training_days,
+    "training_energy_mwh": training_energy,
+    "api_usd_per_million_tokens": api_price,
+    "inference_usd_per_year": inference_per_year,
+    "kv_cache_reduction": kv_reduction,
+    "gpu_rental_usd_per_hour": gpu_rental,
+}

@@ -1,0 +1,198 @@
+"""Claims: every seed claim judged; evidence recomputed here from the catalog; verdicts follow the data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import CliRun
+from costlm import api
+from costlm.catalog.schema import Catalog
+from costlm.errors import CatalogError
+from costlm.estimate.serve_spec import kv_bytes_per_token
+
+SAMPLES = 2000
+
+
+@pytest.fixture(scope="module")
+def judged() -> dict[str, api.ClaimResult]:
+    return {r.id: r for r in api.check_claims(samples=SAMPLES, seed=0)}
+
+
+def test_every_seed_claim_has_a_verdict(cat: Catalog, judged: dict[str, api.ClaimResult]) -> None:
+    assert set(judged) == set(cat.claims) and len(judged) >= 30
+    verdicts = {r.verdict for r in judged.values()}
+    assert verdicts <= {"consistent", "too_high", "too_low", "inconsistent", "unverifiable"}
+    assert {"consistent", "too_low", "inconsistent", "unverifiable"} <= verdicts
+    for document in ("000", "001", "002", "003", "004"):
+        assert any(r.source.document.startswith(document) for r in judged.values())
+
+
+def _overlaps(low: float, high: float, p05: float, p95: float) -> bool:
+    return not (high < p05 or low > p95)
+
+
+def test_deepseek_cost_against_official_figure(cat: Catalog, judged: dict[str, api.ClaimResult]) -> None:
+    official = cat.runs["deepseek-v3-full"].cost_usd
+    assert official is not None
+    r = judged["s001-deepseek-v3-cost"]
+    assert r.evidence is not None and r.evidence.basis == "reported"
+    assert r.evidence.p50 == official.central  # 2.788M H800-hours x $2
+    assert r.verdict == (
+        "consistent"
+        if _overlaps(5.6e6, 5.6e6, official.central / 1.1, official.central * 1.1)
+        else "too_high"
+    )
+
+
+def test_hardware_cost_claims_use_the_training_estimate(judged: dict[str, api.ClaimResult]) -> None:
+    for claim_id, model in (
+        ("s000-gpt4-hardware-cost", "gpt-4"),
+        ("s000-claude-3-opus-hardware-cost", "claude-3-opus"),
+    ):
+        est = api.estimate_training(
+            api.make_training_request(model=model, samples=SAMPLES, seed=0)
+        ).hardware_cost_usd
+        r = judged[claim_id]
+        assert est is not None and r.evidence is not None
+        assert (r.evidence.p05, r.evidence.p95) == pytest.approx((est.p05, est.p95))
+        expected = (
+            "consistent"
+            if _overlaps(r.claimed.low, r.claimed.high, est.p05, est.p95)
+            else ("too_high" if r.claimed.low > est.p95 else "too_low")
+        )
+        assert r.verdict == expected
+
+
+def test_student_deepseek_hardware_cost_holds_only_as_rental(judged: dict[str, api.ClaimResult]) -> None:
+    r = judged["s000-deepseek-v3-hardware-cost"]
+    # 2,048 H800 at $33.8k-44.8k each is ~$70-92M: the student's $5-20M is a rental figure.
+    assert r.verdict == "too_low" and r.holds_as is not None and "rental" in r.holds_as
+
+
+def test_energy_below_the_gpus_draw_is_inconsistent(cat: Catalog, judged: dict[str, api.ClaimResult]) -> None:
+    r = judged["s000-deepseek-v3-training-energy"]
+    hours = cat.runs["deepseek-v3-full"].gpu_hours
+    tdp = cat.accelerators["h800"].tdp_watts
+    assert hours is not None and tdp is not None
+    floor_mwh = hours.central * tdp.central * 0.15 / 1e6  # 2.788M h x 700 W x 15% = 293 MWh
+    assert r.claimed.high < floor_mwh and r.verdict == "inconsistent"
+    assert [x.verdict for x in r.readings] == ["too_high", "too_high"]  # read as 10,700 or 107,000 MWh
+
+
+def test_mla_claim_holds_with_a_6_bit_cache(cat: Catalog, judged: dict[str, api.ClaimResult]) -> None:
+    v2, base = cat.models["deepseek-v2"].architecture, cat.models["deepseek-67b"].architecture
+    assert v2 is not None and base is not None
+    by_architecture = 100 * (1 - kv_bytes_per_token(v2, 2.0) / kv_bytes_per_token(base, 2.0))
+    r = judged["s002-mla-kv-cache-reduction"]
+    assert r.evidence is not None and r.evidence.p50 == pytest.approx(by_architecture)
+    assert r.verdict == "too_high" and r.readings[0].verdict == "consistent"
+
+
+def test_rental_price_claim_follows_the_catalog_range(
+    cat: Catalog, judged: dict[str, api.ClaimResult], tmp_path: Path
+) -> None:
+    rate = cat.accelerators["rtx-3090"].rental_usd_per_hour
+    assert rate is not None
+    r = judged["s003-rtx-3090-rental"]
+    assert r.verdict == ("too_low" if rate.bounds[0] > 0.11 else "consistent")
+    # A cheaper listing in the catalog changes the verdict: nothing is typed in by hand.
+    overlay = tmp_path / "cheap.toml"
+    acc = cat.accelerators["rtx-3090"].model_dump(exclude_none=True)
+    acc["rental_usd_per_hour"] = {**acc["rental_usd_per_hour"], "low": 0.10}
+    overlay.write_text(_toml_accelerator(acc))
+    again = api.check_claims(["s003-rtx-3090-rental"], samples=200, catalog_files=[overlay])[0]
+    assert again.verdict == "consistent"
+
+
+def _toml_accelerator(acc: dict[str, object]) -> str:
+    def value(v: object) -> str:
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+        return json.dumps(v)
+
+    return "[[accelerator]]\n" + "".join(f"{k} = {value(v)}\n" for k, v in acc.items())
+
+
+USER_CLAIM = """
+[[claim]]
+id = "mine"
+subject = "llama-2-70b"
+quantity = "training_days"
+value = 30
+unit = "days"
+scope = "final-run"
+context = { n_gpus = 2048 }
+origin = { document = "my notes", publisher = "me", date = "2026" }
+paraphrase_en = "Llama 2 70B took 30 days on 2,048 GPUs."
+paraphrase_es = "Llama 2 70B tardó 30 días con 2.048 GPU."
+"""
+
+
+def test_user_claims_file_round_trips(tmp_path: Path, cli: CliRun) -> None:
+    path = tmp_path / "claims.toml"
+    path.write_text(USER_CLAIM)
+    code, out, err = cli(["check", "--file", str(path), "--json", "--samples", "300"])
+    assert code == 0, err
+    [doc] = json.loads(out)
+    assert doc["id"] == "mine" and doc["evidence"]["basis"] == "derived"
+    # 1,720,320 official GPU-hours / 2,048 GPUs / 24 h = 35.0 days
+    assert doc["evidence"]["p50"] == pytest.approx(1_720_320 / 2048 / 24)
+    assert api.ClaimResult.model_validate(doc).model_dump(mode="json") == doc
+    for key in (
+        "id",
+        "subject",
+        "quantity",
+        "claimed",
+        "evidence",
+        "verdict",
+        "factor",
+        "reasoning",
+        "source",
+    ):
+        assert key in doc
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ('subject = "llama-2-70b"', 'subject = "llama-9"'),
+            "field 'subject': unknown model or accelerator 'llama-9'",
+        ),
+        (('quantity = "training_days"', 'quantity = "vibes"'), "field 'quantity'"),
+        (('unit = "days"\n', ""), "field 'unit': Field required"),
+        (("value = 30", "low = 40\nhigh = 30"), "low 40.0 > high 30.0"),
+        (('unit = "days"', 'unit = "weeks"'), "field 'unit': 'weeks' does not fit training_days"),
+    ],
+)
+def test_bad_claims_file_is_one_line(
+    tmp_path: Path, cli: CliRun, edit: tuple[str, str], message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(USER_CLAIM.replace(*edit))
+    code, _, err = cli(["check", "--file", str(path)])
+    assert code == 2 and message in err and "bad.toml: claim 'mine'" in err
+    assert len(err.strip().splitlines()) == 1
+    with pytest.raises(CatalogError):
+        api.check_claims(file=path, samples=10)
+
+
+def test_cli_check_table_explain_and_unknown_id(cli: CliRun) -> None:
+    code, out, _ = cli(["check", "s001-s1-cost", "--samples", "300", "--lang", "es"])
+    assert code == 0 and "coherente" in out
+    code, out, _ = cli(["check", "--explain", "s000-deepseek-v3-training-energy", "--samples", "300"])
+    assert code == 0 and "physical floor" in out and "inconsistent" in out
+    code, _, err = cli(["check", "s001-nope"])
+    assert code == 2 and "unknown claim 's001-nope'" in err
+
+
+def test_report_has_the_student_claims(cli: CliRun, tmp_path: Path) -> None:
+    code, _, err = cli(["report", "--samples", "300", "--out", str(tmp_path)])
+    assert code == 0, err
+    md = (tmp_path / "report.md").read_text()
+    assert "Cost claims judged against the evidence" in md and "s000-deepseek-v3-training-energy" in md
+    doc = json.loads((tmp_path / "report.json").read_text())
+    assert all(c["source"]["document"].startswith("000") for c in doc["claims"])
