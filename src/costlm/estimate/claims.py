@@ -20,6 +20,7 @@ from costlm.catalog.load import claims_from_file
 from costlm.catalog.schema import Catalog, Claim, ClaimOrigin
 from costlm.errors import UnknownIdError
 from costlm.estimate.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding
+from costlm.units import format_si
 
 Verdict = Literal["consistent", "too_high", "too_low", "inconsistent", "unverifiable"]
 _TO_CANONICAL = {"minutes": 1 / 1440, "hours": 1 / 24}
@@ -78,7 +79,11 @@ def _claimed(claim: Claim, scale: float) -> Claimed:
     low = (claim.low if claim.low is not None else claim.value) or 0.0
     high = (claim.high if claim.high is not None else claim.value) or 0.0
     unit = "days" if claim.unit in _TO_CANONICAL else claim.unit
-    number = f"{claim.value:,.6g}" if claim.value is not None else f"{claim.low:,.6g}-{claim.high:,.6g}"
+    number = (
+        format_si(claim.value)
+        if claim.value is not None
+        else f"{format_si(claim.low or 0)}-{format_si(claim.high or 0)}"
+    )
     prefix = {"at_least": ">= ", "at_most": "<= "}.get(claim.bound, "")
     stated = f"{prefix}{number} {claim.unit}" + (f" (read x{scale:g})" if scale != 1 else "")
     return Claimed(bound=claim.bound, value=claim.value, low=low * k, high=high * k, unit=unit, stated=stated)
