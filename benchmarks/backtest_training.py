@@ -21,69 +21,34 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-from dataclasses import dataclass
 
 from costlm import api
 from costlm.catalog.schema import Catalog, Run
-from costlm.estimate.resolve import peak_flop_per_s
-from costlm.formulas.flops import implied_mfu, training_flop
+from costlm.estimate.backtest import BacktestRow, predict_training, training_cases
 from costlm.uncertainty import LogNormal
 
 Z95 = 1.6448536269514722
 
 
-@dataclass
-class Case:
-    run: Run
-    group: tuple[str, str]
-    flop: float
-    mfu: float
-
-
-def _cases(cat: Catalog) -> list[Case]:
-    cases = []
-    for run in cat.runs.values():
-        params = run.n_active_params or run.n_params
-        if params is None or run.n_tokens is None or run.hardware is None or run.gpu_hours is None:
-            continue
-        acc = cat.accelerators[run.hardware]
-        flop = float(training_flop(n_active_params=params.central, n_tokens=run.n_tokens.central))
-        peak = peak_flop_per_s(acc, run.dtype)
-        mfu = float(implied_mfu(train_flop=flop, gpu_hours=run.gpu_hours.central, peak_flop_per_s=peak))
-        cases.append(Case(run, (acc.generation, run.dtype), flop, mfu))
-    return cases
-
-
-def _loo_mfu(case: Case, cases: list[Case], cat: Catalog) -> tuple[float, float] | None:
-    others = [c.mfu for c in cases if c.group == case.group and c.run.model != case.run.model]
+def _loo_mfu(
+    run: Run, mfu_by_run: dict[str, tuple[tuple[str, str], float]], cat: Catalog
+) -> tuple[float, float] | None:
+    group = mfu_by_run[run.id][0]
+    others = [m for rid, (g, m) in mfu_by_run.items() if g == group and cat.runs[rid].model != run.model]
     if len(others) < 2:
         return None
-    prior = next(p.mfu for p in cat.mfu_priors if (p.generation, p.dtype) == case.group)
+    prior = next(p.mfu for p in cat.mfu_priors if (p.generation, p.dtype) == group)
     sigma = LogNormal.from_interval(*prior.bounds).sigma
     centre = math.exp(statistics.fmean(math.log(m) for m in others))
     return centre * math.exp(-Z95 * sigma), min(centre * math.exp(Z95 * sigma), 1.0)
 
 
-def _predict(case: Case, mfu: tuple[float, float] | None, samples: int, seed: int) -> api.TrainingResult:
-    run = case.run
-    fields: dict[str, object] = {"mfu": mfu, "goodput": (1.0, 1.0)} if mfu else {}
-    request = api.make_training_request(
-        train_flop=case.flop,
-        gpu=run.hardware,
-        n_gpus=int(run.n_gpus.central) if run.n_gpus else 1,
-        dtype=run.dtype,
-        samples=samples,
-        seed=seed,
-        **fields,
-    )
-    return api.estimate_training(request)
-
-
-def _score(name: str, errors: list[float], hits: int) -> None:
-    n = len(errors)
+def _score(name: str, rows: list[BacktestRow]) -> None:
+    errors = [abs(r.log10_error) for r in rows]
+    hits = sum(r.inside for r in rows)
     print(
         f"{name:15} median |log10(pred/reported)| = {statistics.median(errors):.3f} (goal <= 0.10); "
-        f"90% interval coverage = {hits}/{n} = {hits / n:.0%} (goal >= 80%)"
+        f"90% interval coverage = {hits}/{len(rows)} = {hits / len(rows):.0%} (goal >= 80%)"
     )
 
 
@@ -93,32 +58,32 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     cat = api.load_catalog()
-    cases = _cases(cat)
+    cases = training_cases(cat)
+    mfu_by_run = {
+        run.id: ((cat.accelerators[run.hardware or ""].generation, run.dtype), mfu) for run, _, mfu in cases
+    }
     cols = f"{'reported':>9} {'p05':>9} {'p50':>9} {'p95':>9} {'err':>6} {'in':>3}"
-    cols += f" | {'LOO p50':>9} {'err':>6} {'in':>3}"
-    print(f"{'run':30} {'hardware':10} {cols}")
-    scores: dict[str, tuple[list[float], int]] = {"catalog prior": ([], 0), "leave-one-out": ([], 0)}
-    for case in cases:
-        reported = case.run.gpu_hours.central if case.run.gpu_hours else math.nan
-        cells = []
-        for key, mfu in (("catalog prior", None), ("leave-one-out", _loo_mfu(case, cases, cat))):
-            s = _predict(case, mfu, args.samples, args.seed).gpu_hours
-            err, inside = math.log10(s.p50 / reported), s.p05 <= reported <= s.p95
-            errors, hits = scores[key]
-            errors.append(abs(err))
-            scores[key] = (errors, hits + inside)
-            flag = "yes" if inside else "NO"
-            if key == "catalog prior":
-                cells.append(f"{s.p05:9.3g} {s.p50:9.3g} {s.p95:9.3g} {err:+6.2f} {flag:>3}")
-            else:
-                cells.append(f"{s.p50:9.3g} {err:+6.2f} {flag:>3}" + ("" if mfu else " (prior)"))
-        print(f"{case.run.id[:30]:30} {case.run.hardware or '':10} {reported:9.3g} {cells[0]} | {cells[1]}")
+    print(f"{'run':30} {'hardware':10} {cols} | {'LOO p50':>9} {'err':>6} {'in':>3}")
+    prior_rows: list[BacktestRow] = []
+    loo_rows: list[BacktestRow] = []
+    for run, flop, _ in cases:
+        loo = _loo_mfu(run, mfu_by_run, cat)
+        a = predict_training(cat, run, flop, None, args.samples, args.seed)
+        b = predict_training(cat, run, flop, loo, args.samples, args.seed)
+        prior_rows.append(a)
+        loo_rows.append(b)
+        left = f"{a.reported:9.3g} {a.p05:9.3g} {a.p50:9.3g} {a.p95:9.3g} {a.log10_error:+6.2f}"
+        left += f" {'yes' if a.inside else 'NO':>3}"
+        right = f"{b.p50:9.3g} {b.log10_error:+6.2f} {'yes' if b.inside else 'NO':>3}" + (
+            "" if loo else " (prior)"
+        )
+        print(f"{run.id[:30]:30} {run.hardware or '':10} {left} | {right}")
     print(
         f"\nruns back-tested: {len(cases)} "
         "(GPU-hours predicted from params x tokens, hardware and dtype only)"
     )
-    for key, (errors, hits) in scores.items():
-        _score(key, errors, hits)
+    _score("catalog prior", prior_rows)
+    _score("leave-one-out", loo_rows)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from costlm.catalog.schema import Accelerator, Catalog, Model
 from costlm.caveats import Caveat
 from costlm.errors import InputError
 from costlm.estimate.claims import ClaimResult, judge
+from costlm.estimate.focus import Focus, training_cost_focus
 from costlm.estimate.inference import estimate_replica, serving_dtype
 from costlm.estimate.resolve import training_spec
 from costlm.estimate.serve_spec import ServeRequest, serve_spec
@@ -59,6 +60,7 @@ class SeedRow(BaseModel):
     accelerator_source: str
     n_gpus: Cell
     n_gpus_basis: str
+    training_flop: Cell
     training_hardware_cost_usd: Cell
     training_rental_cost_usd: Cell
     training_days: Cell
@@ -71,6 +73,8 @@ class SeedRow(BaseModel):
     inference_power_watts: Cell
     inference_j_per_output_token: Cell
     inference_usd_per_million_output_tokens: Cell
+    inference_break_even_tokens_per_day: Summary | None = None
+    inference_break_even_api: str | None = None
     disclosure: str
     reported_scope: str | None
     warnings: list[Caveat]
@@ -86,6 +90,7 @@ class SeedTable(BaseModel):
     seed: int | None
     n_sources: int
     claims: list[ClaimResult] = []
+    focus: Focus | None = None
 
 
 def _sources(result: TrainingResult, *names: str) -> list[str]:
@@ -123,6 +128,11 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
             estimate=train.breakdown.get("n_gpus"),
             reported=_reported(train, "n_gpus"),
             sources=_sources(train, "n_gpus"),
+        ),
+        training_flop=Cell(
+            estimate=train.train_flop,
+            reported=_reported(train, "train_flop"),
+            sources=_sources(train, "n_active_params", "n_tokens", "train_flop"),
         ),
         training_hardware_cost_usd=Cell(estimate=train.hardware_cost_usd, sources=price_src),
         training_rental_cost_usd=Cell(
@@ -189,6 +199,11 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
             model=served.id, gpu=acc.id, dtype=serving_dtype(model), samples=samples, seed=seed
         )
         r = estimate_serving_spec(serve_spec(req, cat), req, cat)
+        evens = sorted(
+            (c for c in r.api_comparison if c.break_even_tokens_per_day),
+            key=lambda c: c.api_usd_per_million_output_tokens,
+        )
+        even = evens[len(evens) // 2] if evens else None
         srcs = [served.architecture.source] if served.architecture else []
         return _Inference(
             cells={
@@ -198,6 +213,10 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
                 "inference_hardware_cost_usd": Cell(estimate=r.replica_hardware_cost_usd, sources=srcs),
                 "inference_power_watts": Cell(estimate=r.replica_power_watts, sources=srcs),
                 "inference_j_per_output_token": Cell(estimate=r.j_per_output_token, sources=srcs),
+                "inference_break_even_tokens_per_day": even.break_even_tokens_per_day if even else None,
+                "inference_break_even_api": f"{even.provider} ${even.api_usd_per_million_output_tokens:g}/1M"
+                if even
+                else None,
                 "inference_usd_per_million_output_tokens": api.model_copy(
                     update={"estimate": r.usd_per_million_output_tokens, "sources": srcs}
                 ),
@@ -227,7 +246,13 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
 
 
 def seed_table(
-    cat: Catalog, models: Sequence[str] = DEFAULT_MODELS, *, samples: int, seed: int | None, lang: str = "en"
+    cat: Catalog,
+    models: Sequence[str] = DEFAULT_MODELS,
+    *,
+    samples: int,
+    seed: int | None,
+    lang: str = "en",
+    focus_model: str = "deepseek-v3",
 ) -> SeedTable:
     """Build the table for ``models`` (catalog ids or aliases) and judge the student's claims on them."""
     rows = [_row(cat, m, samples, seed) for m in models]
@@ -236,4 +261,8 @@ def seed_table(
         c for c in cat.claims.values() if c.origin.document.startswith("000") and c.subject in subjects
     ]
     claims = [judge(c, cat, samples=samples, seed=seed, lang=lang) for c in student]
-    return SeedTable(rows=rows, samples=samples, seed=seed, n_sources=len(cat.sources), claims=claims)
+    focus_id = focus_model if focus_model in subjects else rows[0].model
+    focus = training_cost_focus(cat, focus_id, samples=samples, seed=seed)
+    return SeedTable(
+        rows=rows, samples=samples, seed=seed, n_sources=len(cat.sources), claims=claims, focus=focus
+    )
