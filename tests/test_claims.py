@@ -195,4 +195,4 @@ def test_report_has_the_student_claims(cli: CliRun, tmp_path: Path) -> None:
     md = (tmp_path / "report.md").read_text()
     assert "Cost claims judged against the evidence" in md and "s000-deepseek-v3-training-energy" in md
     doc = json.loads((tmp_path / "report.json").read_text())
-    assert all(c["source"]["document"].startswith("000") for c in doc["claims"])
+    assert all(c["source"]["document"].startswith("000") for c in doc["table"]["claims"])

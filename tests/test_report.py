@@ -84,7 +84,14 @@ def test_cli_report_writes_files(tmp_path: Path, cli: CliRun) -> None:
         ["report", "--models", "llama-2-70b,DeepSeek-V3", "--samples", "500", "--out", str(tmp_path)]
     )
     assert code == 0, err
-    assert {p.name for p in tmp_path.iterdir()} == {"report.md", "report.csv", "report.json"}
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "index.html",
+        "report.md",
+        "report.csv",
+        "report.json",
+        "report.xlsx",
+        "report.tex",
+    }
     assert "Llama 2 70B" in out
 
 

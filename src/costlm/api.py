@@ -6,15 +6,16 @@ a pydantic result that serializes to the JSON the CLI prints with ``--json``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from costlm.catalog import load
-from costlm.catalog.schema import Catalog
+from costlm.catalog.schema import Catalog, Source, Sourced
 from costlm.errors import CatalogError, InputError, UnknownIdError
+from costlm.estimate.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
 from costlm.estimate.claims import ClaimResult, judge, select_claims
 from costlm.estimate.resolve import training_spec
 from costlm.estimate.seedtable import DEFAULT_MODELS, SeedRow, SeedTable, seed_table
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_MODELS",
     "CatalogSummary",
     "ClaimResult",
+    "ReportData",
     "SeedRow",
     "SeedTable",
     "ServeRequest",
@@ -49,6 +51,7 @@ __all__ = [
     "load_catalog",
     "make_serve_request",
     "make_training_request",
+    "report_data",
     "seed_report",
 ]
 
@@ -121,12 +124,62 @@ def seed_report(
     seed: int | None = 0,
     lang: str = "en",
     catalog_files: CatalogFiles = (),
+    progress: Callable[[str], None] | None = None,
 ) -> SeedTable:
     """The seed assignment's summary table for ``models``, with the student's claims judged."""
     _check_samples(samples)
     if not models:
         raise InputError("models: give at least one model id")
-    return seed_table(load_catalog(catalog_files), models, samples=samples, seed=seed, lang=lang)
+    cat = load_catalog(catalog_files)
+    return seed_table(cat, models, samples=samples, seed=seed, lang=lang, progress=progress)
+
+
+class ReportData(BaseModel):
+    """Everything the report shows: the seed table (with claims and focus), the sources it cites,
+    the defaults with their sources, and the back-test scores."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    table: SeedTable
+    sources: list[Source]
+    defaults: dict[str, Sourced]
+    backtest: list[BacktestScore]
+    catalog_date: str
+    version: str
+
+
+def report_data(
+    models: Sequence[str] = DEFAULT_MODELS,
+    *,
+    samples: int = 10_000,
+    seed: int | None = 0,
+    lang: str = "en",
+    catalog_files: CatalogFiles = (),
+    progress: Callable[[str], None] | None = None,
+) -> ReportData:
+    """The seed table plus what the HTML report's appendix needs; ``progress`` is called per step."""
+    from costlm import __version__
+
+    step = progress or (lambda _: None)
+    table = seed_report(
+        models, samples=samples, seed=seed, lang=lang, catalog_files=catalog_files, progress=step
+    )
+    cat = load_catalog(catalog_files)
+    step("back-tests")
+    quick = min(samples, 2_000)
+    rows = (
+        training_backtest(cat, samples=quick, seed=seed)
+        + inference_backtest(cat, samples=quick, seed=seed)[0]
+    )
+    defaults = {k: v for k, v in cat.defaults.model_dump().items() if isinstance(v, dict)}
+    return ReportData(
+        table=table,
+        sources=sorted(cat.sources.values(), key=lambda src: src.id),
+        defaults={k: Sourced.model_validate(v) for k, v in defaults.items()},
+        backtest=scores_by_family(rows),
+        catalog_date=max(src.date for src in cat.sources.values() if src.date[:1].isdigit()),
+        version=__version__,
+    )
 
 
 def catalog_entries(kind: EntryKind, *, catalog_files: CatalogFiles = ()) -> list[dict[str, Any]]:

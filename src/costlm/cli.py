@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -281,32 +283,50 @@ def report(
     models: Annotated[
         str | None, typer.Option(help="Comma-separated catalog model ids (default: the seed's nine).")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Directory for report.md, report.csv and report.json.")] = Path(
-        "report"
-    ),
+    out: Annotated[Path, typer.Option(help="Directory for index.html and the exports.")] = Path("report"),
+    format: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html,md,csv,json,xlsx,tex.")
+    ] = "html,md,csv,json,xlsx,tex",
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
     catalog: CatalogOpt = None,
 ) -> None:
-    """The seed assignment's summary table: GPUs, hardware cost, time and energy of training and inference."""
+    """The seed assignment's summary table, plots, judged claims and methodology: index.html + exports."""
     from costlm import api
-    from costlm.report.seed import write_files
+    from costlm.report.files import parse_formats, write_report
     from costlm.report.terminal import print_seed_table
 
     chosen = _lang(lang)
+    formats = parse_formats(format)
     ids = [m.strip() for m in models.split(",") if m.strip()] if models else list(api.DEFAULT_MODELS)
-    table = api.seed_report(ids, samples=samples, seed=seed, lang=chosen, catalog_files=catalog or ())
+    console = _console()
+    with _progress(console, len(ids) + 2) as step:
+        data = api.report_data(
+            ids, samples=samples, seed=seed, lang=chosen, catalog_files=catalog or (), progress=step
+        )
+        if not as_json:
+            step("files")
+            paths = write_report(data, out, chosen, formats)
     if as_json:
-        _print_json(table.model_dump(mode="json"))
+        _print_json(data.model_dump(mode="json"))
         return
-    print_seed_table(_console(), table, chosen)
-    try:
-        paths = write_files(table, out, chosen)
-    except OSError as exc:
-        raise InputError(f"--out: cannot write to '{out}' ({exc.strerror})") from None
-    _console().print("wrote " + ", ".join(str(p) for p in paths), soft_wrap=True)
+    print_seed_table(console, data.table, chosen)
+    console.print("wrote " + ", ".join(str(p) for p in paths), soft_wrap=True)
+
+
+@contextmanager
+def _progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal; silent in pipes and CI."""
+    if not console.is_terminal or os.environ.get("CI"):
+        yield lambda _: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("costlm report", total=total)
+        yield lambda name: bar.update(task, advance=1, description=f"costlm report: {name}")
 
 
 @catalog_app.command("list")

@@ -3,7 +3,7 @@ training and of inference, each a costlm range beside what was reported, with so
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,9 +253,15 @@ def seed_table(
     seed: int | None,
     lang: str = "en",
     focus_model: str = "deepseek-v3",
+    progress: Callable[[str], None] | None = None,
 ) -> SeedTable:
     """Build the table for ``models`` (catalog ids or aliases) and judge the student's claims on them."""
-    rows = [_row(cat, m, samples, seed) for m in models]
+    step = progress or (lambda _: None)
+    rows = []
+    for m in models:
+        step(m)
+        rows.append(_row(cat, m, samples, seed))
+    step("claims")
     subjects = {r.model for r in rows}
     student = [
         c for c in cat.claims.values() if c.origin.document.startswith("000") and c.subject in subjects

@@ -82,7 +82,7 @@ def text_rows(table: SeedTable, lang: str = "en") -> tuple[list[str], list[list[
     return headers, rows
 
 
-def _row_sources(row: SeedRow) -> list[str]:
+def row_sources(row: SeedRow) -> list[str]:
     ids = {row.accelerator_source}
     for name in ("n_gpus", *CELL_FIELDS):
         cell = getattr(row, name)
@@ -102,7 +102,7 @@ def markdown(table: SeedTable, lang: str = "en") -> str:
     lines += ["", f"## {t('col.sources', lang)}", ""]
     for row in table.rows:
         scope = f" — {row.reported_scope}" if row.reported_scope else ""
-        lines.append(f"- **{row.name}**: {', '.join(_row_sources(row))}{scope}")
+        lines.append(f"- **{row.name}**: {', '.join(row_sources(row))}{scope}")
         if row.disclosure:
             lines.append(f"  - {row.disclosure}")
     lines += ["", t("scope.note", lang), ""]

@@ -1,0 +1,135 @@
+"""The self-contained HTML report: inline CSS and SVG, no scripts, no CDN, no external fonts."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from costlm.api import ReportData, SeedRow
+from costlm.i18n import t
+from costlm.report import claims as claims_fmt
+from costlm.report.fmt import number, summary_range
+from costlm.report.plots import all_plots, break_even_lines
+from costlm.report.seed import CELL_FIELDS, COLUMNS, row_sources
+
+PLOT_ORDER = ("compute_vs_cost", "energy", "token_cost", "tornado", "distribution")
+
+
+def _mark(basis: str, lang: str) -> str:
+    return f'<span class="mark mark-{escape(basis)}">[{escape(t("mark." + basis, lang))}]</span>'
+
+
+def _cell(row: SeedRow, name: str, lang: str) -> str:
+    cell = getattr(row, name)
+    parts = []
+    if cell.estimate is not None:
+        s = cell.estimate
+        parts.append(f"{escape(summary_range(s.p50, s.p05, s.p95, s.unit, lang))} {_mark('estimate', lang)}")
+    if cell.reported is not None:
+        r = cell.reported
+        value = number(r.value, r.unit, lang)
+        if r.low is not None and r.high is not None:
+            value = f"{number(r.low, r.unit, lang)}–{number(r.high, r.unit, lang)}"
+        label = escape(t("cell.reported", lang))
+        parts.append(f'<span class="rep">{label} {escape(value)} {_mark(r.basis, lang)}</span>')
+    return "".join(parts) or escape(t("cell.na", lang))
+
+
+def _accelerator(row: SeedRow, lang: str) -> str:
+    n = row.n_gpus.estimate
+    count = (
+        escape(summary_range(n.p50, n.p05, n.p95, "", lang)) + " " + _mark(row.n_gpus_basis, lang)
+        if n
+        else ""
+    )
+    return f"{escape(row.accelerator_name)} {_mark(row.accelerator_basis, lang)} × {count}"
+
+
+def _rows(data: ReportData, lang: str) -> list[dict[str, Any]]:
+    number_of = {src.id: i + 1 for i, src in enumerate(data.sources)}
+    rows = []
+    for row in data.table.rows:
+        cells = [_accelerator(row, lang)] + [_cell(row, f, lang) for f in CELL_FIELDS[:5]]
+        replica = _cell(row, "inference_hardware_cost_usd", lang)
+        gpus = f"{row.inference_gpus_per_replica} × {escape(row.accelerator)} ({escape(row.inference_dtype)})"
+        cells.append(f"{gpus}: {replica}")
+        cells += [_cell(row, f, lang) for f in CELL_FIELDS[6:]]
+        rows.append(
+            {
+                "name": row.name,
+                "organization": row.organization,
+                "cells": cells,
+                "sources": [(number_of.get(src, 0), src) for src in row_sources(row)],
+                "disclosure": row.disclosure,
+                "scope": row.reported_scope,
+            }
+        )
+    return rows
+
+
+def _defaults(data: ReportData, lang: str) -> list[dict[str, str]]:
+    out = []
+    for name, rec in data.defaults.items():
+        low, high = rec.bounds
+        value = (
+            number(rec.central, "", lang)
+            if low == high
+            else f"{number(low, '', lang)}–{number(high, '', lang)}"
+        )
+        out.append({"name": name, "value": value, "source": rec.source, "locator": rec.locator})
+    return out
+
+
+def render(data: ReportData, lang: str) -> str:
+    """The whole report as one HTML document."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("costlm.report", "templates"), autoescape=select_autoescape(["j2", "html"])
+    )
+    svgs = all_plots(data.table, lang)
+    table = data.table
+    claims = [
+        {
+            "id": c.id,
+            "paraphrase": c.paraphrase,
+            "claimed": claims_fmt.claimed_text(c, lang),
+            "evidence": claims_fmt.evidence_text(c, lang),
+            "verdict": c.verdict,
+            "verdict_text": claims_fmt.verdict_text(c, lang),
+            "factor": f"{c.factor:.2g}×" if c.factor else "",
+        }
+        for c in table.claims
+    ]
+    return env.get_template("index.html.j2").render(
+        lang=lang,
+        t=lambda key, **kw: t(key, lang, **kw),
+        headers=[t(c, lang) for c in COLUMNS],
+        rows=_rows(data, lang),
+        plots=[
+            {"id": name, "svg": svgs[name], "caption": t("plot.caption." + name, lang)} for name in PLOT_ORDER
+        ],
+        break_even=break_even_lines(table, lang),
+        claims=claims,
+        explain=t("explain.body", lang).split("\n"),
+        defaults=_defaults(data, lang),
+        backtest=[
+            {
+                "metric": b.metric,
+                "n": b.n,
+                "error": f"{b.median_abs_log10_error:.3f}",
+                "coverage": f"{b.coverage:.0%}",
+            }
+            for b in data.backtest
+        ],
+        sources=data.sources,
+        footer=t(
+            "html.footer",
+            lang,
+            version=data.version,
+            date=data.catalog_date,
+            n_sources=len(data.sources),
+            samples=table.samples,
+            seed=table.seed,
+        ),
+    )
