@@ -2,8 +2,9 @@
 
     python benchmarks/speed.py
 
-Goals on a 2-core machine: `costlm --help` < 0.3 s, `costlm report` < 2 s,
-in-process training estimate at 10,000 samples < 10 ms. Nothing here asserts: it prints.
+Goals on a 2-core machine: `costlm --help` < 0.3 s, the seed table (`costlm report --format
+md,csv,json`) < 2 s, the full HTML report with plots and exports < 5 s and < 2 MB, in-process
+training estimate at 10,000 samples < 10 ms. Nothing here asserts: it prints.
 """
 
 from __future__ import annotations
@@ -45,13 +46,24 @@ def main() -> None:
         rows = [
             ("costlm --help", _wall([COSTLM, "--help"]), 0.3),
             ("costlm train deepseek-v3", _wall([COSTLM, "train", "deepseek-v3"]), None),
-            ("costlm report (9 models, 10k samples)", _wall([COSTLM, "report", "--out", tmp], repeat=3), 2.0),
+            (
+                "costlm report --format md,csv,json",
+                _wall([COSTLM, "report", "--format", "md,csv,json", "--out", tmp], repeat=3),
+                2.0,
+            ),
+            (
+                "costlm report (full HTML + exports, 10k)",
+                _wall([COSTLM, "report", "--out", tmp], repeat=3),
+                5.0,
+            ),
             ("in-process estimate_training, 10k samples", _in_process(), 0.010),
         ]
+        size_mb = (Path(tmp) / "index.html").stat().st_size / 1e6
     print(f"{'what':45} {'median s':>10} {'goal s':>8}")
     for name, seconds, goal in rows:
         mark = "" if goal is None else ("ok" if seconds < goal else "MISSED")
         print(f"{name:45} {seconds:10.4f} {goal if goal else '':>8} {mark}")
+    print(f"{'index.html size (MB)':45} {size_mb:10.3f} {2.0:>8} {'ok' if size_mb < 2 else 'MISSED'}")
 
 
 if __name__ == "__main__":

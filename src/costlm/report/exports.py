@@ -8,7 +8,7 @@ from pathlib import Path
 
 from costlm.api import SeedTable
 from costlm.i18n import t
-from costlm.report.seed import csv_text, text_rows
+from costlm.report.seed import csv_text, row_sources, text_rows
 
 _TEX_ESCAPES = {
     "\\": r"\textbackslash{}",
@@ -31,6 +31,8 @@ def _tex(text: str) -> str:
 def latex(table: SeedTable, lang: str) -> str:
     """A booktabs table: one row per model, one column per quantity, ranges and marks as in Markdown."""
     headers, rows = text_rows(table, lang)
+    headers = [*headers, t("col.sources", lang)]
+    rows = [[*row, ", ".join(row_sources(r))] for row, r in zip(rows, table.rows, strict=True)]
     spec = "p{2.2cm}" + "p{2.6cm}" * (len(headers) - 1)
     lines = [
         "% costlm seed table; needs \\usepackage{booktabs} (and a landscape page or \\small)",
@@ -52,9 +54,9 @@ def write_xlsx(table: SeedTable, path: Path, lang: str) -> None:
     sheet = wb.active
     sheet.title = "table"
     headers, rows = text_rows(table, lang)
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
+    sheet.append([*headers, t("col.sources", lang)])
+    for row, seed_row in zip(rows, table.rows, strict=True):
+        sheet.append([*row, ", ".join(row_sources(seed_row))])
     numbers = wb.create_sheet("numbers")
     for i, line in enumerate(csv.reader(io.StringIO(csv_text(table)))):
         numbers.append([_number_or_text(v) if i else v for v in line])
