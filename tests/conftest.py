@@ -8,6 +8,14 @@ from costlm import api
 from costlm.catalog.schema import Catalog
 
 
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read English messages unless they ask for Spanish (CI's locale must not matter)."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+
+
 @pytest.fixture(scope="session")
 def cat() -> Catalog:
     return api.load_catalog()

@@ -11,7 +11,6 @@ import pytest
 
 from conftest import CliRun
 from costlm import api
-from costlm.i18n import messages
 from costlm.report.seed import csv_text, markdown, text_rows, write_files
 
 
@@ -100,8 +99,3 @@ def test_cli_report_unwritable_dir_is_one_line(tmp_path: Path, cli: CliRun) -> N
     blocker.write_text("x")
     code, _, err = cli(["report", "--samples", "200", "--out", str(blocker / "sub")])
     assert code == 2 and "cannot write" in err and len(err.strip().splitlines()) == 1
-
-
-def test_message_catalogs_have_the_same_keys() -> None:
-    assert set(messages("en")) == set(messages("es"))
-    assert all(messages("es").values())

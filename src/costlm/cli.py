@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from costlm.errors import CostlmError, InputError
-from costlm.i18n import lang_from_env
+from costlm.i18n import help_text as _h
+from costlm.i18n import lang_from_env, messages, t
 from costlm.units import parse_number, parse_range
 
 if TYPE_CHECKING:
@@ -26,26 +27,25 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="costlm",
-    help="What it costs to train and to run a language model: hardware, time, energy, money and CO2, "
-    "as ranges with sources.",
+    help=_h("What it costs to train and to run a language model, as ranges with sources."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-catalog_app = typer.Typer(help="List, show and validate the sourced catalog.", no_args_is_help=True)
+catalog_app = typer.Typer(help=_h("List, show and validate the sourced catalog."), no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
 CatalogOpt = Annotated[
     list[Path] | None,
-    typer.Option("--catalog", help="Extra catalog TOML file adding or overriding entries (repeatable)."),
+    typer.Option("--catalog", help=_h("Extra catalog TOML file adding or overriding entries (repeatable).")),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help=_h("Print the result as JSON."))]
 LangOpt = Annotated[
-    str | None, typer.Option("--lang", help="Language of the output: en or es (default from LANG).")
+    str | None, typer.Option("--lang", help=_h("Language of the output: en or es (default from LANG)."))
 ]
-SamplesOpt = Annotated[int, typer.Option("--samples", help="Monte Carlo samples (0 = point estimate).")]
+SamplesOpt = Annotated[int, typer.Option("--samples", help=_h("Monte Carlo samples (0 = point estimate)."))]
 SeedOpt = Annotated[
-    int, typer.Option("--seed", help="Random seed of the Monte Carlo draw (same seed, same output).")
+    int, typer.Option("--seed", help=_h("Random seed of the Monte Carlo draw (same seed, same output)."))
 ]
 
 
@@ -60,7 +60,11 @@ def _lang(lang: str | None) -> str:
 
     chosen = lang or lang_from_env()
     if chosen not in LANGS:
-        raise InputError(f"--lang: unknown language '{chosen}'; choose one of {', '.join(LANGS)}")
+        raise InputError(
+            f"--lang: unknown language '{chosen}'; choose one of {', '.join(LANGS)}",
+            key="unknown_lang",
+            lang=chosen,
+        )
     return chosen
 
 
@@ -76,49 +80,53 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-@app.command()
+@app.command(
+    help=_h("Estimate a training run: GPU-hours, days, hardware/rental/amortized cost, energy, power, CO2.")
+)
 def train(
     model: Annotated[
-        str | None, typer.Argument(help="Catalog model id or alias (e.g. deepseek-v3, llama-2-70b).")
+        str | None, typer.Argument(help=_h("Catalog model id or alias (e.g. deepseek-v3, llama-2-70b)."))
     ] = None,
-    params: Annotated[str | None, typer.Option(help="Total parameters, e.g. 7e9 or 7B.")] = None,
+    params: Annotated[str | None, typer.Option(help=_h("Total parameters, e.g. 7e9 or 7B."))] = None,
     active_params: Annotated[
-        str | None, typer.Option(help="Active parameters per token (MoE), e.g. 37B.")
+        str | None, typer.Option(help=_h("Active parameters per token (MoE), e.g. 37B."))
     ] = None,
-    tokens: Annotated[str | None, typer.Option(help="Training tokens, e.g. 2T.")] = None,
-    train_flop: Annotated[str | None, typer.Option(help="Training FLOP, instead of params x tokens.")] = None,
-    kind: Annotated[str | None, typer.Option(help="pretrain, finetune or distill.")] = None,
+    tokens: Annotated[str | None, typer.Option(help=_h("Training tokens, e.g. 2T."))] = None,
+    train_flop: Annotated[
+        str | None, typer.Option(help=_h("Training FLOP, instead of params x tokens."))
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help=_h("pretrain, finetune or distill."))] = None,
     examples: Annotated[
-        str | None, typer.Option(help="Fine-tuning examples (with --tokens-per-example, --epochs).")
+        str | None, typer.Option(help=_h("Fine-tuning examples (with --tokens-per-example, --epochs)."))
     ] = None,
     tokens_per_example: Annotated[
-        str | None, typer.Option(help="Mean tokens per fine-tuning example.")
+        str | None, typer.Option(help=_h("Mean tokens per fine-tuning example."))
     ] = None,
-    epochs: Annotated[str | None, typer.Option(help="Fine-tuning epochs.")] = None,
+    epochs: Annotated[str | None, typer.Option(help=_h("Fine-tuning epochs."))] = None,
     gpu: Annotated[
-        str | None, typer.Option(help="Accelerator id or alias, e.g. h100-sxm, A100, TPUv4.")
+        str | None, typer.Option(help=_h("Accelerator id or alias, e.g. h100-sxm, A100, TPUv4."))
     ] = None,
-    n_gpus: Annotated[int | None, typer.Option(help="Number of accelerators.")] = None,
+    n_gpus: Annotated[int | None, typer.Option(help=_h("Number of accelerators."))] = None,
     days: Annotated[
-        str | None, typer.Option(help="Target days (LOW..HIGH or one number): solves for the GPU count.")
+        str | None, typer.Option(help=_h("Target days (LOW..HIGH or one number): solves for the GPU count."))
     ] = None,
     dtype: Annotated[
-        str | None, typer.Option(help="Training precision: bf16, fp16, fp8, tf32, fp32.")
+        str | None, typer.Option(help=_h("Training precision: bf16, fp16, fp8, tf32, fp32."))
     ] = None,
     mfu: Annotated[
         str | None,
-        typer.Option(help="Model FLOP utilization LOW..HIGH in (0, 1] (default: calibrated prior)."),
+        typer.Option(help=_h("Model FLOP utilization LOW..HIGH in (0, 1] (default: calibrated prior).")),
     ] = None,
     goodput: Annotated[
-        str | None, typer.Option(help="Share of allocated time doing useful steps, LOW..HIGH.")
+        str | None, typer.Option(help=_h("Share of allocated time doing useful steps, LOW..HIGH."))
     ] = None,
     usd_per_gpu_hour: Annotated[
-        str | None, typer.Option(help="Rental price LOW..HIGH in $/GPU-hour.")
+        str | None, typer.Option(help=_h("Rental price LOW..HIGH in $/GPU-hour."))
     ] = None,
-    gpu_price: Annotated[str | None, typer.Option(help="Purchase price per GPU LOW..HIGH in $.")] = None,
-    pue: Annotated[str | None, typer.Option(help="Data-centre PUE LOW..HIGH (>= 1).")] = None,
+    gpu_price: Annotated[str | None, typer.Option(help=_h("Purchase price per GPU LOW..HIGH in $."))] = None,
+    pue: Annotated[str | None, typer.Option(help=_h("Data-centre PUE LOW..HIGH (>= 1)."))] = None,
     grid: Annotated[
-        str | None, typer.Option(help="Grid region for CO2 (usa, china, france, world...).")
+        str | None, typer.Option(help=_h("Grid region for CO2 (usa, china, france, world...)."))
     ] = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
@@ -154,7 +162,10 @@ def train(
         seed=seed,
     )
     if model is None and params is None and train_flop is None:
-        raise InputError("give a catalog MODEL, or --params and --tokens (see `costlm train --help`)")
+        raise InputError(
+            "give a catalog MODEL, or --params and --tokens (see `costlm train --help`)",
+            key="train_needs_input",
+        )
     result = api.estimate_training(request, catalog_files=catalog or ())
     if as_json:
         _print_json(result.model_dump(mode="json"))
@@ -162,49 +173,55 @@ def train(
         print_training(_console(), result, _lang(lang))
 
 
-@app.command()
+@app.command(
+    help=_h(
+        "Estimate serving: GPUs per replica, KV cache, latency, tokens/s, J/token, $/1M tokens, fleet, APIs."
+    )
+)
 def serve(
     model: Annotated[
-        str | None, typer.Argument(help="Catalog model id or alias (e.g. llama-3-70b, deepseek-v3).")
+        str | None, typer.Argument(help=_h("Catalog model id or alias (e.g. llama-3-70b, deepseek-v3)."))
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="A local Hugging Face config.json instead of a catalog model.")
+        Path | None, typer.Option(help=_h("A local Hugging Face config.json instead of a catalog model."))
     ] = None,
-    gpu: Annotated[str, typer.Option(help="Accelerator id or alias.")] = "h100-sxm",
+    gpu: Annotated[str, typer.Option(help=_h("Accelerator id or alias."))] = "h100-sxm",
     n_gpus: Annotated[
-        int | None, typer.Option(help="GPUs per replica (default: the fewest that hold the model).")
+        int | None, typer.Option(help=_h("GPUs per replica (default: the fewest that hold the model)."))
     ] = None,
     dtype: Annotated[
-        str | None, typer.Option(help="Weights: bf16, fp16, fp8, int8, int4 (default: as released).")
+        str | None, typer.Option(help=_h("Weights: bf16, fp16, fp8, int8, int4 (default: as released)."))
     ] = None,
     kv_dtype: Annotated[
-        str | None, typer.Option(help="KV cache: bf16, fp8, ... (default: as the weights).")
+        str | None, typer.Option(help=_h("KV cache: bf16, fp8, ... (default: as the weights)."))
     ] = None,
     kv_bits: Annotated[
-        float | None, typer.Option(help="KV cache bits per element, e.g. 6 (overrides --kv-dtype).")
+        float | None, typer.Option(help=_h("KV cache bits per element, e.g. 6 (overrides --kv-dtype)."))
     ] = None,
     batch: Annotated[
-        int | None, typer.Option(help="Concurrent sequences (default: the largest that fits).")
+        int | None, typer.Option(help=_h("Concurrent sequences (default: the largest that fits)."))
     ] = None,
     target_batch: Annotated[
         int,
-        typer.Option(help="Without --n-gpus/--batch: size the replica to hold at least this many sequences."),
+        typer.Option(
+            help=_h("Without --n-gpus/--batch: size the replica to hold at least this many sequences.")
+        ),
     ] = 64,
-    prompt_tokens: Annotated[str, typer.Option(help="Mean prompt tokens per request.")] = "1000",
-    output_tokens: Annotated[str, typer.Option(help="Mean output tokens per request.")] = "300",
+    prompt_tokens: Annotated[str, typer.Option(help=_h("Mean prompt tokens per request."))] = "1000",
+    output_tokens: Annotated[str, typer.Option(help=_h("Mean output tokens per request."))] = "300",
     tokens_per_day: Annotated[
-        str | None, typer.Option(help="Output tokens per day of traffic: sizes a fleet.")
+        str | None, typer.Option(help=_h("Output tokens per day of traffic: sizes a fleet."))
     ] = None,
-    peak_factor: Annotated[str, typer.Option(help="Peak rate / mean rate of the traffic.")] = "2",
+    peak_factor: Annotated[str, typer.Option(help=_h("Peak rate / mean rate of the traffic."))] = "2",
     usd_per_gpu_hour: Annotated[
-        str | None, typer.Option(help="Rental price LOW..HIGH in $/GPU-hour.")
+        str | None, typer.Option(help=_h("Rental price LOW..HIGH in $/GPU-hour."))
     ] = None,
-    gpu_price: Annotated[str | None, typer.Option(help="Purchase price per GPU LOW..HIGH in $.")] = None,
+    gpu_price: Annotated[str | None, typer.Option(help=_h("Purchase price per GPU LOW..HIGH in $."))] = None,
     utilization: Annotated[
-        str | None, typer.Option(help="Average load / capacity LOW..HIGH in (0, 1].")
+        str | None, typer.Option(help=_h("Average load / capacity LOW..HIGH in (0, 1]."))
     ] = None,
-    pue: Annotated[str | None, typer.Option(help="Data-centre PUE LOW..HIGH (>= 1).")] = None,
-    grid: Annotated[str | None, typer.Option(help="Grid region for CO2.")] = None,
+    pue: Annotated[str | None, typer.Option(help=_h("Data-centre PUE LOW..HIGH (>= 1)."))] = None,
+    grid: Annotated[str | None, typer.Option(help=_h("Grid region for CO2."))] = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -216,7 +233,9 @@ def serve(
     from costlm.report.serving import print_serving
 
     if (model is None) == (config is None):
-        raise InputError("give a catalog MODEL or --config path/to/config.json (not both)")
+        raise InputError(
+            "give a catalog MODEL or --config path/to/config.json (not both)", key="serve_needs_input"
+        )
     request = api.make_serve_request(
         model=model,
         config=str(config) if config else None,
@@ -246,15 +265,21 @@ def serve(
         print_serving(_console(), result, _lang(lang))
 
 
-@app.command()
+@app.command(
+    help=_h(
+        "Judge cost claims (the seed documents', or yours) against reported figures and costlm's estimates."
+    )
+)
 def check(
     ids: Annotated[
-        list[str] | None, typer.Argument(help="Claim ids to judge (default: every seed claim).")
+        list[str] | None, typer.Argument(help=_h("Claim ids to judge (default: every seed claim)."))
     ] = None,
     file: Annotated[
-        Path | None, typer.Option(help="Your own claims TOML ([[claim]] entries; see docs/claims.md).")
+        Path | None, typer.Option(help=_h("Your own claims TOML ([[claim]] entries; see docs/claims.md)."))
     ] = None,
-    explain: Annotated[str | None, typer.Option(help="Show the full reasoning trail of one claim.")] = None,
+    explain: Annotated[
+        str | None, typer.Option(help=_h("Show the full reasoning trail of one claim."))
+    ] = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -278,14 +303,18 @@ def check(
         print_claims(_console(), results, chosen)
 
 
-@app.command()
+@app.command(
+    help=_h(
+        "The seed assignment's summary table, plots, judged claims and methodology: index.html + exports."
+    )
+)
 def report(
     models: Annotated[
-        str | None, typer.Option(help="Comma-separated catalog model ids (default: the seed's nine).")
+        str | None, typer.Option(help=_h("Comma-separated catalog model ids (default: the seed's nine)."))
     ] = None,
-    out: Annotated[Path, typer.Option(help="Directory for index.html and the exports.")] = Path("report"),
+    out: Annotated[Path, typer.Option(help=_h("Directory for index.html and the exports."))] = Path("report"),
     format: Annotated[
-        str, typer.Option("--format", help="Comma-separated: html,md,csv,json,xlsx,tex.")
+        str, typer.Option("--format", help=_h("Comma-separated: html,md,csv,json,xlsx,tex."))
     ] = "html,md,csv,json,xlsx,tex",
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
@@ -329,9 +358,9 @@ def _progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
         yield lambda name: bar.update(task, advance=1, description=f"costlm report: {name}")
 
 
-@catalog_app.command("list")
+@catalog_app.command("list", help=_h("List the entries of one catalog table."))
 def catalog_list(
-    kind: Annotated[str, typer.Argument(help="accelerators, models, runs, sources or grid.")] = "models",
+    kind: Annotated[str, typer.Argument(help=_h("accelerators, models, runs, sources or grid."))] = "models",
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -349,10 +378,10 @@ def catalog_list(
         print_entries(_console(), kind, entries)
 
 
-@catalog_app.command("show")
+@catalog_app.command("show", help=_h("Show one catalog entry with every number's source and locator."))
 def catalog_show(
     ident: Annotated[
-        str, typer.Argument(help="Id or alias of an accelerator, model, run, source or grid region.")
+        str, typer.Argument(help=_h("Id or alias of an accelerator, model, run, source or grid region."))
     ],
     catalog: CatalogOpt = None,
 ) -> None:
@@ -363,11 +392,14 @@ def catalog_show(
     _print_json({"table": kind, **entry})
 
 
-@catalog_app.command("check")
+@catalog_app.command(
+    "check",
+    help=_h("Validate the bundled catalog (and overlay files): schema, sources, ids, cross-references."),
+)
 def catalog_check(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="Overlay TOML files to validate (default: the bundled catalog)."),
+        typer.Argument(help=_h("Overlay TOML files to validate (default: the bundled catalog).")),
     ] = None,
 ) -> None:
     """Validate the bundled catalog (and overlay files): schema, sources, ids, cross-references."""
@@ -381,6 +413,28 @@ def catalog_check(
     _console().print(f"[green]ok[/green] {', '.join(summary.files)}: {counts}", soft_wrap=True)
 
 
+def _argv_lang() -> str:
+    """The --lang of the command line if valid, else the environment's (for error messages)."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        value = (
+            arg.split("=", 1)[1]
+            if arg.startswith("--lang=")
+            else (args[i + 1] if arg == "--lang" and i + 1 < len(args) else "")
+        )
+        if value in ("en", "es"):
+            return value
+    return lang_from_env()
+
+
+def _message(exc: CostlmError, lang: str) -> str:
+    """The error in ``lang`` when the i18n catalog has its key, else the English message."""
+    key = f"err.{exc.key}" if exc.key else None
+    if lang == "en" or key is None or key not in messages(lang):
+        return str(exc)
+    return t(key, lang, **exc.values)
+
+
 def main() -> None:
     """Entry point: run the app; typed errors become one red line and exit code 2."""
     try:
@@ -388,7 +442,10 @@ def main() -> None:
     except CostlmError as exc:
         from rich.markup import escape
 
-        _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        lang = _argv_lang()
+        _console(stderr=True).print(
+            f"[red]{t('error.prefix', lang)}:[/red] {escape(_message(exc, lang))}", soft_wrap=True
+        )
         raise SystemExit(2) from None
     except Exception as exc:
         if os.environ.get("COSTLM_DEBUG"):

@@ -21,9 +21,18 @@ from collections.abc import Iterable, Mapping
 
 
 class CostlmError(Exception):
-    """Base of every error costlm raises on purpose."""
+    """Base of every error costlm raises on purpose.
+
+    ``key`` and ``values`` (optional) let a front-end render the message in another language
+    from the i18n catalog (``err.<key>``); ``str(error)`` is always the English message.
+    """
 
     code = "costlm_error"
+
+    def __init__(self, message: str, *, key: str | None = None, **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 class InputError(CostlmError, ValueError):
@@ -44,7 +53,10 @@ class UnknownIdError(InputError, KeyError):
         lowered = {n.lower(): ident for n, ident in names.items()}
         close = list(dict.fromkeys(lowered[m] for m in matches))[:3]
         hint = f"; did you mean {', '.join(close)}?" if close else f"; see `costlm catalog list {kind}s`"
-        super().__init__(f"unknown {kind} '{name}'{hint}")
+        key = "unknown_id_close" if close else "unknown_id"
+        super().__init__(
+            f"unknown {kind} '{name}'{hint}", key=key, kind=kind, name=name, close=", ".join(close)
+        )
 
     def __str__(self) -> str:  # KeyError would quote the message otherwise
         return str(self.args[0])

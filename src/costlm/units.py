@@ -38,7 +38,12 @@ def parse_number(text: str | float, *, name: str = "value") -> float:
     raw = text.strip().lower().replace(" ", "")
     match = _NUMBER.match(raw)
     if match is None:
-        raise InputError(f"{name}: cannot read '{text}' as a number (write e.g. 7e9, 7B, 2.5T, 0.4)")
+        raise InputError(
+            f"{name}: cannot read '{text}' as a number (write e.g. 7e9, 7B, 2.5T, 0.4)",
+            key="not_a_number",
+            name=name,
+            text=text,
+        )
     digits = match.group(1).replace("_", "").replace(",", "")
     return check_positive(float(digits) * _SUFFIXES.get(match.group(2), 1.0), name=name)
 
@@ -47,11 +52,22 @@ def parse_range(text: str, *, name: str = "value") -> tuple[float, float]:
     """Parse 'LOW..HIGH' (or a single number, meaning low == high)."""
     parts = text.split("..")
     if len(parts) > 2 or not all(p.strip() for p in parts):
-        raise InputError(f"{name}: cannot read '{text}' as a range (write LOW..HIGH, e.g. 0.3..0.5)")
+        raise InputError(
+            f"{name}: cannot read '{text}' as a range (write LOW..HIGH, e.g. 0.3..0.5)",
+            key="not_a_range",
+            name=name,
+            text=text,
+        )
     low = parse_number(parts[0], name=name)
     high = parse_number(parts[-1], name=name)
     if low > high:
-        raise InputError(f"{name}: low {low:g} is greater than high {high:g} in '{text}'")
+        raise InputError(
+            f"{name}: low {low:g} is greater than high {high:g} in '{text}'",
+            key="low_above_high",
+            name=name,
+            low=low,
+            high=high,
+        )
     return low, high
 
 
@@ -60,11 +76,18 @@ def check_positive(value: float, *, name: str = "value") -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise InputError(f"{name}: expected a number, got {value!r}")
     if math.isnan(value) or math.isinf(value):
-        raise InputError(f"{name}: {value} is not a finite number")
+        raise InputError(f"{name}: {value} is not a finite number", key="not_finite", name=name, value=value)
     if value <= 0:
-        raise InputError(f"{name}: must be greater than 0, got {value:g}")
+        raise InputError(
+            f"{name}: must be greater than 0, got {value:g}", key="not_positive", name=name, value=value
+        )
     if value > MAX_MAGNITUDE:
-        raise InputError(f"{name}: {value:g} is absurdly large (max {MAX_MAGNITUDE:g})")
+        raise InputError(
+            f"{name}: {value:g} is absurdly large (max {MAX_MAGNITUDE:g})",
+            key="too_large",
+            name=name,
+            value=value,
+        )
     return float(value)
 
 
@@ -72,7 +95,9 @@ def check_fraction(value: float, *, name: str = "value") -> float:
     """Return ``value`` if it lies in (0, 1]; else raise InputError."""
     check_positive(value, name=name)
     if value > 1:
-        raise InputError(f"{name}: must be a fraction in (0, 1], got {value:g}")
+        raise InputError(
+            f"{name}: must be a fraction in (0, 1], got {value:g}", key="not_fraction", name=name, value=value
+        )
     return value
 
 

@@ -37,3 +37,16 @@ def lang_from_env() -> str:
         if value:
             return "es" if value.lower().startswith("es") else "en"
     return "en"
+
+
+@functools.cache
+def _help_es() -> dict[str, str]:
+    text = resources.files("costlm.i18n").joinpath("help_es.toml").read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in tomllib.loads(text).items()}
+
+
+def help_text(english: str) -> str:
+    """A CLI help string in the language of the environment (gettext style: the English is the key)."""
+    if lang_from_env() != "es":
+        return english
+    return _help_es().get(english, english)

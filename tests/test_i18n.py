@@ -1,0 +1,49 @@
+"""English and Spanish: same message keys, every CLI help text translated, errors in Spanish."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import costlm.cli
+from conftest import CliRun
+from costlm.i18n import messages
+from costlm.report.fmt import number
+
+CLI_SOURCE = Path(costlm.cli.__file__).read_text(encoding="utf-8")
+HELP_ES = Path(costlm.cli.__file__).parent / "i18n" / "help_es.toml"
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    assert set(messages("en")) == set(messages("es"))
+    assert all(value.strip() for value in messages("es").values())
+
+
+def test_every_cli_help_text_has_a_spanish_translation() -> None:
+    used = set(re.findall(r'_h\("((?:[^"\\]|\\.)*)"\)', CLI_SOURCE))
+    translated = tomllib.loads(HELP_ES.read_text(encoding="utf-8"))
+    assert used and used <= set(translated), sorted(used - set(translated))
+
+
+def test_numbers_follow_the_language() -> None:
+    assert number(1234.5) == "1.23k" and number(1234.5, lang="es") == "1,23k"
+    assert number(5.576e6, "USD", "es") == "$5,58M"
+
+
+def test_spanish_help_and_errors(cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = cli(
+        ["train", "--params", "-3", "--tokens", "2T", "--gpu", "h100", "--n-gpus", "8", "--lang", "es"]
+    )
+    assert code == 2 and "debe ser mayor que 0" in err
+    code, _, err = cli(
+        ["train", "--params", "7B", "--tokens", "2T", "--gpu", "h10", "--n-gpus", "8", "--lang", "es"]
+    )
+    assert code == 2 and "¿quiso decir h100-sxm" in err
+    monkeypatch.setenv("LANG", "es_EC.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    code, _, err = cli(["train", "--params", "x"])
+    assert code == 2 and "no se puede leer 'x' como número" in err
