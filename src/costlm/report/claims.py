@@ -7,7 +7,7 @@ from rich.table import Table
 
 from costlm.api import ClaimResult
 from costlm.i18n import t
-from costlm.report.fmt import number
+from costlm.report.fmt import number, unit_label
 
 _VERDICT_STYLE = {
     "consistent": "green",
@@ -28,7 +28,7 @@ def evidence_text(r: ClaimResult, lang: str) -> str:
     ev = r.evidence
     if ev is None:
         return t("cell.na", lang)
-    unit = "" if ev.unit == "USD" else f" {ev.unit}"
+    unit = "" if ev.unit == "USD" else f" {unit_label(ev.unit, lang)}"
     return f"{number(ev.p05, ev.unit, lang)}–{number(ev.p95, ev.unit, lang)}{unit} [{ev.basis}]"
 
 

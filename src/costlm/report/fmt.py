@@ -18,3 +18,26 @@ def summary_range(p50: float, p05: float, p95: float, unit: str = "", lang: str 
     if low == high:
         return mid
     return f"{mid} ({low}–{high})"
+
+
+_UNITS_ES = {
+    "days": "días",
+    "GPU-h": "horas-GPU",
+    "GPUs": "GPUs",
+    "sequences": "secuencias",
+    "replicas": "réplicas",
+    "USD/year": "USD/año",
+    "MWh/year": "MWh/año",
+    "tCO2e/year": "tCO2e/año",
+    "percent": "por ciento",
+    "minutes": "minutos",
+    "hours": "horas",
+    "fraction": "fracción",
+    "tokens/day": "tokens/día",
+    "USD/GPU-hour": "USD/hora de GPU",
+}
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A unit as readers of ``lang`` write it (SI symbols and currencies stay as they are)."""
+    return _UNITS_ES.get(unit, unit) if lang == "es" else unit

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from costlm.api import ServeResult, Summary
 from costlm.i18n import t
-from costlm.report.fmt import number
+from costlm.report.fmt import number, unit_label
 
 ROWS = (
     ("ttft_s", "serve.ttft"),
@@ -26,7 +26,7 @@ ROWS = (
 
 
 def _row(table: Table, label: str, s: Summary, lang: str) -> None:
-    table.add_row(label, *(number(v, s.unit, lang) for v in (s.p05, s.p50, s.p95)), s.unit)
+    table.add_row(label, *(number(v, s.unit, lang) for v in (s.p05, s.p50, s.p95)), unit_label(s.unit, lang))
 
 
 def _new_table(title: str, lang: str) -> Table:

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from costlm.api import TrainingResult
 from costlm.i18n import t
-from costlm.report.fmt import number
+from costlm.report.fmt import number, unit_label
 
 OUTPUTS = (
     "train_flop",
@@ -51,7 +51,7 @@ def print_training(console: Console, result: TrainingResult, lang: str) -> None:
         if s is None:
             continue
         cells = [number(v, s.unit, lang) for v in (s.p05, s.p50, s.p95)]
-        table.add_row(t("out." + name, lang), *cells, s.unit, _reported(result, name, lang))
+        table.add_row(t("out." + name, lang), *cells, unit_label(s.unit, lang), _reported(result, name, lang))
     console.print(table)
     n = result.breakdown.get("n_gpus")
     mfu = result.breakdown["mfu"]
