@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Source, Sourced
+from costlm.caveats import Caveat
 from costlm.errors import CatalogError, InputError, UnknownIdError
 from costlm.estimate.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
 from costlm.estimate.claims import ClaimResult, judge, select_claims
@@ -33,6 +34,7 @@ Req = TypeVar("Req", bound=BaseModel)
 __all__ = [
     "DEFAULT_MODELS",
     "CatalogSummary",
+    "Caveat",
     "ClaimResult",
     "ReportData",
     "SeedRow",

@@ -12,3 +12,4 @@ class Caveat(BaseModel):
 
     code: str
     message: str
+    values: dict[str, str] = {}

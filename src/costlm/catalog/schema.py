@@ -182,6 +182,7 @@ class Model(_Frozen):
     architecture: Architecture | None = None
     training: Training | None = None
     disclosure: str = ""
+    disclosure_es: str = ""
     notes: str = ""
 
 
@@ -196,6 +197,7 @@ class Run(_Frozen):
     kind: RunKind
     source_kind: Literal["official", "third-party-estimate"]
     scope: str
+    scope_es: str = ""
     hardware: str | None = None
     dtype: Dtype = "bf16"
     n_gpus: Sourced | None = None

@@ -84,6 +84,7 @@ def _sliding_window(cfg: dict[str, Any], warnings: list[Caveat]) -> int | None:
         Caveat(
             code="sliding_window",
             message=f"config sets a {window}-token sliding window: it caps the KV cache",
+            values={"window": str(window)},
         )
     )
     return int(window)

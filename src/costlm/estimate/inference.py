@@ -47,6 +47,7 @@ def _params(model: Model) -> tuple[float, str, str, list[Caveat]]:
     note = Caveat(
         code="params_estimated",
         message=f"no published parameter count; assumed compute-optimal N = sqrt(C/120) = {n:.3g}",
+        values={"n": f"{n:.3g}"},
     )
     return n, "estimate", "chinchilla-2022", [note]
 

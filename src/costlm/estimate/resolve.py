@@ -43,7 +43,11 @@ def _mfu_prior(cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec)
             if prior.generation == acc.generation and prior.dtype == want:
                 if want != dtype:
                     spec.warnings.append(
-                        ("mfu_prior_fallback", f"no {dtype} MFU prior for {acc.generation}; using {want}")
+                        (
+                            "mfu_prior_fallback",
+                            f"no {dtype} MFU prior for {acc.generation}; using {want}",
+                            {"dtype": dtype, "generation": acc.generation, "want": want},
+                        )
                     )
                 return prior.mfu
     raise InputError(f"no MFU prior for {acc.generation}/{dtype}; give one with --mfu LOW..HIGH")
@@ -210,15 +214,29 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
 def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator, today: dt.date) -> None:
     if req.mfu is None:
         spec.warnings.append(
-            ("mfu_assumed", f"MFU is a prior for {acc.generation}/{spec.dtype}, not a measurement")
+            (
+                "mfu_assumed",
+                f"MFU is a prior for {acc.generation}/{spec.dtype}, not a measurement",
+                {"generation": acc.generation, "dtype": spec.dtype},
+            )
         )
     for record in (acc.rental_usd_per_hour, acc.purchase_usd):
         if _stale(record, today) and record is not None:
-            spec.warnings.append(("stale_price", f"{acc.id} price is as of {record.as_of}"))
+            spec.warnings.append(
+                (
+                    "stale_price",
+                    f"{acc.id} price is as of {record.as_of}",
+                    {"gpu": acc.id, "as_of": str(record.as_of)},
+                )
+            )
     missing = [n for n in ("usd_per_gpu_hour", "gpu_price_usd", "tdp_watts") if n not in spec.inputs.dists]
     for name in missing:
         spec.warnings.append(
-            ("missing_input", f"{acc.id} has no {name} in the catalog; outputs needing it are omitted")
+            (
+                "missing_input",
+                f"{acc.id} has no {name} in the catalog; outputs needing it are omitted",
+                {"gpu": acc.id, "name": name},
+            )
         )
     assumed = [r.name for r in spec.inputs.records if r.basis == "estimate" and r.name not in ("mfu",)]
     assumed = [
@@ -228,5 +246,9 @@ def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator
     ]
     if assumed:
         spec.warnings.append(
-            ("assumed_input", "not published, assumed by costlm or a source: " + ", ".join(assumed))
+            (
+                "assumed_input",
+                "not published, assumed by costlm or a source: " + ", ".join(assumed),
+                {"names": ", ".join(assumed)},
+            )
         )

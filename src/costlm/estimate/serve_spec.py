@@ -75,7 +75,7 @@ class ServeSpec:
     hbm_bytes_per_s: float
     inputs: Inputs
     grid_region: str
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
 
 def kv_bytes_per_token(arch: Architecture, bytes_per_element: float) -> float:
@@ -103,7 +103,7 @@ def kv_bytes_per_token(arch: Architecture, bytes_per_element: float) -> float:
 
 def _model_facts(
     req: ServeRequest, cat: Catalog
-) -> tuple[str, str | None, Architecture, float, float, list[tuple[str, str]]]:
+) -> tuple[str, str | None, Architecture, float, float, list[tuple[str, str, dict[str, str]]]]:
     if req.config is not None:
         parsed = read_config(req.config)
         return (
@@ -112,7 +112,7 @@ def _model_facts(
             parsed.architecture,
             parsed.n_params,
             parsed.n_active_params,
-            [(w.code, w.message) for w in parsed.warnings],
+            [(w.code, w.message, w.values) for w in parsed.warnings],
         )
     if req.model is None:
         raise InputError("give a catalog MODEL or --config path/to/config.json")
@@ -278,5 +278,9 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> None:
             add(name, dist_of(opt_record), unit, opt_record)
         else:
             spec.warnings.append(
-                ("missing_input", f"{acc.id} has no {name} in the catalog; outputs needing it are omitted")
+                (
+                    "missing_input",
+                    f"{acc.id} has no {name} in the catalog; outputs needing it are omitted",
+                    {"gpu": acc.id, "name": name},
+                )
             )

@@ -317,5 +317,5 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
             )
         },
         inputs=spec.inputs.records,
-        warnings=[Caveat(code=c, message=m) for c, m in spec.warnings],
+        warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings],
     )

@@ -132,4 +132,4 @@ class TrainingSpec:
     solve_n_gpus: bool
     grid_region: str
     reported_run: str | None = None
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)

@@ -267,5 +267,5 @@ def estimate_training_spec(
         reported_run=run.id if run else None,
         reported_scope=run.scope if run else None,
         reported=_reported(run),
-        warnings=[Caveat(code=c, message=m) for c, m in spec.warnings],
+        warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from costlm.api import Caveat
+from costlm.i18n import messages, t
 from costlm.units import format_si
 
 
@@ -41,3 +43,11 @@ _UNITS_ES = {
 def unit_label(unit: str, lang: str) -> str:
     """A unit as readers of ``lang`` write it (SI symbols and currencies stay as they are)."""
     return _UNITS_ES.get(unit, unit) if lang == "es" else unit
+
+
+def caveat_text(caveat: Caveat, lang: str) -> str:
+    """A caveat in ``lang`` when the message catalog has its code, else its English message."""
+    key = "warn." + caveat.code
+    if lang == "en" or key not in messages(lang):
+        return caveat.message
+    return t(key, lang, **caveat.values)

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from costlm.api import ServeResult, Summary
 from costlm.i18n import t
-from costlm.report.fmt import number, unit_label
+from costlm.report.fmt import caveat_text, number, unit_label
 
 ROWS = (
     ("ttft_s", "serve.ttft"),
@@ -79,4 +79,4 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
             f"{c.provider} {c.name}: ${c.api_usd_per_million_output_tokens:g}/1M — {verdict}", soft_wrap=True
         )
     for w in r.warnings:
-        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {w.message}", soft_wrap=True)
+        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {caveat_text(w, lang)}", soft_wrap=True)

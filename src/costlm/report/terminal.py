@@ -10,6 +10,7 @@ from rich.table import Table
 from costlm.api import SeedTable
 from costlm.i18n import t
 from costlm.report.claims import print_claims
+from costlm.report.fmt import caveat_text
 from costlm.report.seed import text_rows
 
 _LIST_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -61,7 +62,9 @@ def print_seed_table(console: Console, table: SeedTable, lang: str) -> None:
     for row in table.rows:
         for warning in row.warnings:
             if warning.code in ("assumed_input", "params_estimated"):
-                console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {row.name}: {warning.message}")
+                console.print(
+                    f"[yellow]{t('warn.prefix', lang)}[/yellow] {row.name}: {caveat_text(warning, lang)}"
+                )
     if table.claims:
         print_claims(console, table.claims, lang)
     console.print(f"\n[bold]{t('explain.title', lang)}[/bold]")

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from costlm.api import TrainingResult
 from costlm.i18n import t
-from costlm.report.fmt import number, unit_label
+from costlm.report.fmt import caveat_text, number, unit_label
 
 OUTPUTS = (
     "train_flop",
@@ -69,4 +69,4 @@ def print_training(console: Console, result: TrainingResult, lang: str) -> None:
     if result.reported_scope:
         console.print(t("train.scope", lang, scope=result.reported_scope))
     for w in result.warnings:
-        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {w.message}")
+        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {caveat_text(w, lang)}")
