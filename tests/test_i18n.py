@@ -47,3 +47,13 @@ def test_spanish_help_and_errors(cli: CliRun, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     code, _, err = cli(["train", "--params", "x"])
     assert code == 2 and "no se puede leer 'x' como número" in err
+
+
+def test_spanish_caveats_and_catalog_prose(cli: CliRun) -> None:
+    code, out, _ = cli(["train", "s1-32b", "--lang", "es", "--samples", "300"])
+    assert code == 0 and "la MFU es un valor a priori" in out and "no publicado, supuesto" in out
+    from costlm import api
+
+    table = api.seed_report(["deepseek-v3"], samples=200, lang="es")
+    model = api.load_catalog().models["deepseek-v3"]
+    assert table.rows[0].disclosure == (model.disclosure_es or model.disclosure)

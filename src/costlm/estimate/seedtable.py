@@ -101,7 +101,14 @@ def _reported(result: TrainingResult, quantity: str) -> ReportedFigure | None:
     return next((f for f in result.reported if f.quantity == quantity), None)
 
 
-def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow:
+def _scope(cat: Catalog, train: TrainingResult, lang: str) -> str | None:
+    run = cat.runs.get(train.reported_run or "")
+    if run is None:
+        return None
+    return (run.scope_es or run.scope) if lang == "es" else run.scope
+
+
+def _row(cat: Catalog, model_id: str, samples: int, seed: int | None, lang: str = "en") -> SeedRow:
     model = load.model(cat, model_id)
     if model.training is None:
         raise InputError(
@@ -150,8 +157,8 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
         ),
         training_power_mw=Cell(estimate=train.avg_power_mw, sources=energy_src),
         **inference.cells,
-        disclosure=model.disclosure,
-        reported_scope=train.reported_scope,
+        disclosure=(model.disclosure_es or model.disclosure) if lang == "es" else model.disclosure,
+        reported_scope=_scope(cat, train, lang),
         warnings=[*train.warnings, *inference.warnings],
     )
 
@@ -260,7 +267,7 @@ def seed_table(
     rows = []
     for m in models:
         step(m)
-        rows.append(_row(cat, m, samples, seed))
+        rows.append(_row(cat, m, samples, seed, lang))
     step("claims")
     subjects = {r.model for r in rows}
     student = [

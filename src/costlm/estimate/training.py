@@ -107,6 +107,7 @@ class TrainingResult(BaseModel):
     inputs: list[InputRecord]
     reported_run: str | None
     reported_scope: str | None
+    reported_scope_es: str | None = None
     reported: list[ReportedFigure]
     warnings: list[Caveat]
 
@@ -266,6 +267,7 @@ def estimate_training_spec(
         inputs=spec.inputs.records,
         reported_run=run.id if run else None,
         reported_scope=run.scope if run else None,
+        reported_scope_es=(run.scope_es or None) if run else None,
         reported=_reported(run),
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings],
     )

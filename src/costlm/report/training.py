@@ -66,7 +66,8 @@ def print_training(console: Console, result: TrainingResult, lang: str) -> None:
         if drivers:
             listed = ", ".join(f"{d.input} {d.rho:+.2f}" for d in drivers[:4])
             console.print(f"{t('train.drivers', lang, output=t('out.' + output, lang))}: {listed}")
-    if result.reported_scope:
-        console.print(t("train.scope", lang, scope=result.reported_scope))
+    scope = (result.reported_scope_es or result.reported_scope) if lang == "es" else result.reported_scope
+    if scope:
+        console.print(t("train.scope", lang, scope=scope))
     for w in result.warnings:
         console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {caveat_text(w, lang)}")
