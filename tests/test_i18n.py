@@ -57,3 +57,20 @@ def test_spanish_caveats_and_catalog_prose(cli: CliRun) -> None:
     table = api.seed_report(["deepseek-v3"], samples=200, lang="es")
     model = api.load_catalog().models["deepseek-v3"]
     assert table.rows[0].disclosure == (model.disclosure_es or model.disclosure)
+
+
+@pytest.mark.parametrize(
+    ("argv", "spanish"),
+    [
+        (["serve", "llama-3-70b", "--batch", "99999", "--n-gpus", "4"], "el máximo que cabe es"),
+        (["report", "--format", "pdf"], "formato desconocido 'pdf'"),
+        (["serve", "gpt-4"], "no tiene arquitectura publicada"),
+        (
+            ["train", "--params", "7B", "--tokens", "2T", "--gpu", "a100", "--n-gpus", "8", "--dtype", "fp8"],
+            "no tiene pico denso fp8",
+        ),
+    ],
+)
+def test_errors_in_spanish(cli: CliRun, argv: list[str], spanish: str) -> None:
+    code, _, err = cli([*argv, "--lang", "es"])
+    assert code == 2 and spanish in err and len(err.strip().splitlines()) == 1

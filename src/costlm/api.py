@@ -84,7 +84,11 @@ def make_serve_request(**fields: Any) -> ServeRequest:
 
 def _check_samples(samples: int) -> None:
     if not 0 <= samples <= MAX_SAMPLES:
-        raise InputError(f"samples: must be between 0 and {MAX_SAMPLES:,}, got {samples}")
+        raise InputError(
+            f"samples: must be between 0 and {MAX_SAMPLES:,}, got {samples}",
+            key="samples_range",
+            value=samples,
+        )
 
 
 def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles = ()) -> TrainingResult:
@@ -131,7 +135,7 @@ def seed_report(
     """The seed assignment's summary table for ``models``, with the student's claims judged."""
     _check_samples(samples)
     if not models:
-        raise InputError("models: give at least one model id")
+        raise InputError("models: give at least one model id", key="needs_models")
     cat = load_catalog(catalog_files)
     return seed_table(cat, models, samples=samples, seed=seed, lang=lang, progress=progress)
 

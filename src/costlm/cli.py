@@ -370,7 +370,11 @@ def catalog_list(
 
     kinds = ("accelerators", "models", "runs", "sources", "grid")
     if kind not in kinds:
-        raise InputError(f"unknown catalog table '{kind}'; choose one of {', '.join(kinds)}")
+        raise InputError(
+            f"unknown catalog table '{kind}'; choose one of {', '.join(kinds)}",
+            key="unknown_table",
+            table=kind,
+        )
     entries = api.catalog_entries(kind, catalog_files=catalog or ())  # type: ignore[arg-type]
     if as_json:
         _print_json(entries)

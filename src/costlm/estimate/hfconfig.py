@@ -94,7 +94,11 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
     """Architecture and parameter counts of a decoder-only transformer config."""
     missing = [k for k in REQUIRED if k not in raw]
     if missing:
-        raise InputError(f"config.json is missing required fields: {', '.join(missing)}")
+        raise InputError(
+            f"config.json is missing required fields: {', '.join(missing)}",
+            key="config_missing",
+            fields=", ".join(missing),
+        )
     warnings: list[Caveat] = []
     n_layers, d, heads = (
         _int(raw, "num_hidden_layers"),
@@ -150,7 +154,9 @@ def read_config(path: str | Path) -> ParsedConfig:
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"--config: cannot read '{path}' ({exc.strerror})") from None
+        raise InputError(
+            f"--config: cannot read '{path}' ({exc.strerror})", key="config_unreadable", path=str(path)
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"--config: '{path}' is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(raw, dict):

@@ -31,7 +31,10 @@ def peak_flop_per_s(acc: Accelerator, dtype: Dtype) -> float:
     }[dtype]
     if field is None:
         raise InputError(
-            f"{acc.id} has no dense {dtype} peak in the catalog; choose another --dtype (e.g. bf16)"
+            f"{acc.id} has no dense {dtype} peak in the catalog; choose another --dtype (e.g. bf16)",
+            key="no_dense_peak",
+            gpu=acc.id,
+            dtype=dtype,
         )
     return field.central * TERA
 
@@ -78,7 +81,9 @@ def _point(value: float | None, name: str) -> tuple[float, float] | None:
     if value is None:
         return None
     if check_positive(value, name=name) < 1:
-        raise InputError(f"{name}: a count must be at least 1, got {value:g}")
+        raise InputError(
+            f"{name}: a count must be at least 1, got {value:g}", key="at_least_one", name=name, value=value
+        )
     return (value, value)
 
 
@@ -123,7 +128,12 @@ def _add_cluster(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> b
     """Add n_gpus (given or from the catalog) or the target days; return True when solving for GPUs."""
     if req.n_gpus is not None:
         if req.n_gpus < 1:
-            raise InputError(f"n_gpus: must be at least 1, got {req.n_gpus}")
+            raise InputError(
+                f"n_gpus: must be at least 1, got {req.n_gpus}",
+                key="at_least_one",
+                name="n_gpus",
+                value=req.n_gpus,
+            )
         _add_sourced(inputs, "n_gpus", "GPUs", (float(req.n_gpus),) * 2, None)
         return False
     if req.days is not None:
@@ -132,7 +142,7 @@ def _add_cluster(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> b
     if tr is not None:
         _add_sourced(inputs, "n_gpus", "GPUs", None, tr.n_gpus)
         return False
-    raise InputError("give --n-gpus N (or --days D to solve for the GPU count)")
+    raise InputError("give --n-gpus N (or --days D to solve for the GPU count)", key="needs_n_gpus")
 
 
 def _add_costs_and_energy(inputs: Inputs, cat: Catalog, req: TrainingRequest, acc: Accelerator) -> None:
@@ -166,7 +176,11 @@ def _validate_request(req: TrainingRequest) -> None:
             if rng[0] < MIN_FRACTION:
                 raise InputError(f"{name}: {rng[0]:g} is absurdly small (min {MIN_FRACTION:g})")
     if req.pue is not None and req.pue[0] < 1:
-        raise InputError(f"pue: must be >= 1 (facility power / IT power), got {req.pue[0]:g}")
+        raise InputError(
+            f"pue: must be >= 1 (facility power / IT power), got {req.pue[0]:g}",
+            key="pue_below_one",
+            value=req.pue[0],
+        )
     if not 0 <= req.samples <= 1_000_000:
         raise InputError(f"samples: must be between 0 and 1,000,000, got {req.samples}")
 
@@ -186,7 +200,7 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     tr = model.training if model else None
     gpu = req.gpu or (tr.hardware.id if tr else None)
     if gpu is None:
-        raise InputError("give --gpu ID (see `costlm catalog list accelerators`)")
+        raise InputError("give --gpu ID (see `costlm catalog list accelerators`)", key="needs_gpu")
     acc = load.accelerator(cat, gpu)
     dtype: Dtype = req.dtype or (tr.dtype if tr and acc.id == tr.hardware.id else "bf16")
     kind = req.kind or (tr.kind if tr else "pretrain")

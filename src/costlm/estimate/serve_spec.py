@@ -115,15 +115,19 @@ def _model_facts(
             [(w.code, w.message, w.values) for w in parsed.warnings],
         )
     if req.model is None:
-        raise InputError("give a catalog MODEL or --config path/to/config.json")
+        raise InputError("give a catalog MODEL or --config path/to/config.json", key="serve_needs_input")
     model: Model = load.model(cat, req.model)
     if model.architecture is None:
         raise InputError(
-            f"model '{model.id}' has no published architecture in the catalog; use --config config.json"
+            f"model '{model.id}' has no published architecture in the catalog; use --config config.json",
+            key="no_architecture",
+            model=model.id,
         )
     if model.n_params is None:
         raise InputError(
-            f"model '{model.id}' has no parameter count in the catalog; use --config config.json"
+            f"model '{model.id}' has no parameter count in the catalog; use --config config.json",
+            key="no_params",
+            model=model.id,
         )
     active = model.n_active_params or model.n_params
     return model.name, model.id, model.architecture, model.n_params.central, active.central, []
@@ -165,7 +169,10 @@ def _plan_memory(
             n *= 2
         if n > MAX_GPUS_PER_REPLICA:
             raise ConfigError(
-                f"weights need {needed / GB:,.0f} GB: more than {MAX_GPUS_PER_REPLICA} GPUs per replica"
+                f"weights need {needed / GB:,.0f} GB: more than {MAX_GPUS_PER_REPLICA} GPUs per replica",
+                key="too_many_gpus",
+                gb=f"{needed / GB:,.0f}",
+                max=MAX_GPUS_PER_REPLICA,
             )
     max_batch = int(
         memory.max_concurrency(free_bytes=n * mem_bytes - needed, kv_bytes_per_sequence=kv_per_seq)
@@ -173,7 +180,12 @@ def _plan_memory(
     if max_batch < 1:
         raise ConfigError(
             f"the model does not fit on {n} GPUs: weights x overhead need {needed / GB:,.0f} GB "
-            f"+ {kv_per_seq / GB:.2f} GB of KV per sequence, {n * mem_bytes / GB:,.0f} GB available"
+            f"+ {kv_per_seq / GB:.2f} GB of KV per sequence, {n * mem_bytes / GB:,.0f} GB available",
+            key="does_not_fit",
+            n=n,
+            gb=f"{needed / GB:,.0f}",
+            kv=f"{kv_per_seq / GB:.2f}",
+            available=f"{n * mem_bytes / GB:,.0f}",
         )
     return n, max_batch
 
@@ -186,7 +198,9 @@ def _check_request(req: ServeRequest) -> None:
     for name in ("n_gpus", "batch", "target_batch"):
         value = getattr(req, name)
         if value is not None and value < 1:
-            raise InputError(f"{name}: must be at least 1, got {value}")
+            raise InputError(
+                f"{name}: must be at least 1, got {value}", key="at_least_one", name=name, value=value
+            )
     if req.utilization is not None and not 0 < req.utilization[0] <= req.utilization[1] <= 1:
         raise InputError(f"utilization: must be a fraction range in (0, 1], got {req.utilization}")
     if req.kv_bits is not None and not 1 <= req.kv_bits <= 32:
@@ -204,7 +218,10 @@ def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
     context = req.prompt_tokens + req.output_tokens
     if arch.context_tokens is not None and context > arch.context_tokens:
         raise InputError(
-            f"prompt + output = {context:,.0f} tokens exceeds the model's context of {arch.context_tokens:,}"
+            f"prompt + output = {context:,.0f} tokens exceeds the model's context of {arch.context_tokens:,}",
+            key="context_exceeded",
+            tokens=f"{context:,.0f}",
+            max=f"{arch.context_tokens:,}",
         )
     weights = float(memory.weights_bytes(n_params=n_params, bytes_per_param=memory.BYTES_PER_PARAM[dtype]))
     per_token = kv_bytes_per_token(arch, kv_elem)
@@ -220,7 +237,12 @@ def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
     )
     if req.batch is not None and req.batch > max_batch:
         raise ConfigError(
-            f"batch {req.batch} does not fit on {n} x {acc.id}: the largest that fits is {max_batch}"
+            f"batch {req.batch} does not fit on {n} x {acc.id}: the largest that fits is {max_batch}",
+            key="batch_too_large",
+            batch=req.batch,
+            n=n,
+            gpu=acc.id,
+            max=max_batch,
         )
     spec = ServeSpec(
         label=name,

@@ -114,7 +114,13 @@ def dist_of_range(rng: Range, *, name: str) -> Distribution:
     """A user range LOW..HIGH as a 90% log-normal interval (Fixed when LOW == HIGH)."""
     low, high = rng
     if not 0 < low <= high:
-        raise InputError(f"{name}: need 0 < low <= high, got {low:g}..{high:g}")
+        raise InputError(
+            f"{name}: need 0 < low <= high, got {low:g}..{high:g}",
+            key="range_order",
+            name=name,
+            low=low,
+            high=high,
+        )
     return Fixed(low) if low == high else LogNormal.from_interval(low, high)
 
 

@@ -32,7 +32,9 @@ def parse_formats(text: str) -> list[str]:
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise InputError(
-            f"--format: unknown format '{(unknown or [text])[0]}'; choose from {', '.join(FORMATS)}"
+            f"--format: unknown format '{(unknown or [text])[0]}'; choose from {', '.join(FORMATS)}",
+            key="unknown_format",
+            format=(unknown or [text])[0],
         )
     return wanted
 
@@ -57,7 +59,9 @@ def write_report(data: ReportData, out_dir: Path, lang: str, formats: Sequence[s
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".costlm-", dir=out_dir))
     except OSError as exc:
-        raise InputError(f"--out: cannot write to '{out_dir}' ({exc.strerror})") from None
+        raise InputError(
+            f"--out: cannot write to '{out_dir}' ({exc.strerror})", key="cannot_write", path=str(out_dir)
+        ) from None
     writers = _writers(data, lang)
     try:
         for fmt in formats:
@@ -69,6 +73,8 @@ def write_report(data: ReportData, out_dir: Path, lang: str, formats: Sequence[s
             paths.append(final)
         return paths
     except OSError as exc:
-        raise InputError(f"--out: cannot write to '{out_dir}' ({exc.strerror})") from None
+        raise InputError(
+            f"--out: cannot write to '{out_dir}' ({exc.strerror})", key="cannot_write", path=str(out_dir)
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
