@@ -19,6 +19,7 @@ from costlm.estimate.resolve import training_spec
 from costlm.estimate.serve_spec import ServeRequest, kv_bytes_per_token, serve_spec
 from costlm.estimate.specs import TrainingRequest, dist_of
 from costlm.estimate.training import TrainingResult, estimate_training_spec
+from costlm.i18n import t
 from costlm.uncertainty import Summary, draw, summarize
 from costlm.units import HOURS_PER_DAY, HOURS_PER_YEAR
 
@@ -62,6 +63,12 @@ class Ask:
     scope: str
     samples: int
     seed: int | None
+    lang: str = "en"
+
+
+def _say(ask: Ask, key: str, **values: object) -> str:
+    """A reasoning line in the claim's language (i18n key ``trail.<key>``)."""
+    return t("trail." + key, ask.lang, **values)
 
 
 def _point(value: float, unit: str, basis: str, source: str | None, what: str) -> Evidence:
@@ -109,10 +116,17 @@ def _training(cat: Catalog, ask: Ask) -> TrainingResult:
     return estimate_training_spec(training_spec(req, cat), cat, samples=ask.samples, seed=ask.seed)
 
 
-def _estimate_line(r: TrainingResult) -> str:
-    return (
-        f"costlm: {r.train_flop.p50:.3g} FLOP on {r.accelerator} in {r.dtype}, MFU prior, "
-        f"{r.gpu_hours.p50:.3g} GPU-h (90%: {r.gpu_hours.p05:.3g}-{r.gpu_hours.p95:.3g})"
+def _estimate_line(ask: Ask, r: TrainingResult) -> str:
+    h = r.gpu_hours
+    return _say(
+        ask,
+        "estimate",
+        flop=f"{r.train_flop.p50:.3g}",
+        gpu=r.accelerator,
+        dtype=r.dtype,
+        hours=f"{h.p50:.3g}",
+        low=f"{h.p05:.3g}",
+        high=f"{h.p95:.3g}",
     )
 
 
@@ -121,46 +135,42 @@ def training_cost(cat: Catalog, ask: Ask) -> Finding:
     if ask.scope == "all-development":
         r = _training(cat, ask)
         rent = r.rental_cost_usd
-        line = f"final run alone, rental-equivalent: {rent.p05:.3g}-{rent.p95:.3g} USD" if rent else ""
-        return Finding(
-            None, ["no official figure covers all development (staff, research, failed runs, data)", line]
-        )
+        line = _say(ask, "final_run_alone", low=f"{rent.p05:.3g}", high=f"{rent.p95:.3g}") if rent else ""
+        return Finding(None, [_say(ask, "no_all_development"), line])
     run, r = _official(_run(cat, ask)), _training(cat, ask)
-    lines = [_estimate_line(r)]
+    lines = [_estimate_line(ask, r)]
     if run is not None and run.cost_usd is not None:
-        lines.append(
-            f"official: {run.cost_usd.central:.4g} USD ({run.cost_basis or 'basis not stated'}; {run.scope})"
-        )
-        return Finding(
-            _point(run.cost_usd.central, "USD", "reported", run.cost_usd.source, "official final-run cost"),
-            lines,
-        )
+        scope = (run.scope_es or run.scope) if ask.lang == "es" else run.scope
+        basis = run.cost_basis or "-"
+        lines.append(_say(ask, "official_cost", usd=f"{run.cost_usd.central:.4g}", basis=basis, scope=scope))
+        what = _say(ask, "what_official_cost")
+        return Finding(_point(run.cost_usd.central, "USD", "reported", run.cost_usd.source, what), lines)
     if r.rental_cost_usd is None:
-        return Finding(None, [*lines, f"{r.accelerator} has no rental price in the catalog"])
-    lines.append("GPU-hours x catalog rental range $/GPU-hour")
-    return Finding(_from_summary(r.rental_cost_usd, "costlm rental-equivalent cost of the final run"), lines)
+        return Finding(None, [*lines, _say(ask, "no_rental", gpu=r.accelerator)])
+    lines.append(_say(ask, "rental_formula"))
+    return Finding(_from_summary(r.rental_cost_usd, _say(ask, "what_rental")), lines)
 
 
 def hardware_cost(cat: Catalog, ask: Ask) -> Finding:
     """GPU unit price x GPU count (the seed assignment's definition)."""
     r = _training(cat, ask)
     if r.hardware_cost_usd is None:
-        return Finding(None, [f"{r.accelerator} has no purchase price in the catalog"])
+        return Finding(None, [_say(ask, "no_price", gpu=r.accelerator)])
     n = r.breakdown["n_gpus"]
-    line = f"{n.p05:.0f}-{n.p95:.0f} x {r.accelerator} x catalog purchase price range"
-    return Finding(_from_summary(r.hardware_cost_usd, "costlm GPU price x GPU count"), [line])
+    line = _say(ask, "hardware_formula", low=f"{n.p05:.0f}", high=f"{n.p95:.0f}", gpu=r.accelerator)
+    return Finding(_from_summary(r.hardware_cost_usd, _say(ask, "what_hardware")), [line])
 
 
 def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
     """Servers of the claimed fleet: sum of GPUs x unit price x server multiple (1.3-1.5x)."""
     fleet = ask.claim.context.fleet
     if not fleet:
-        return Finding(None, ["the claim names no fleet to price"])
+        return Finding(None, [_say(ask, "no_fleet")])
     dists = {}
     for i, part in enumerate(fleet):
         price = load.accelerator(cat, part.gpu).purchase_usd
         if price is None:
-            return Finding(None, [f"{part.gpu} has no purchase price in the catalog"])
+            return Finding(None, [_say(ask, "no_price", gpu=part.gpu)])
         dists[f"price_{i}"] = dist_of(price)
     dists["multiple"] = dist_of(cat.defaults.server_capex_multiple)
     dists["cluster"] = dist_of(cat.defaults.cluster_capex_multiple)
@@ -168,12 +178,11 @@ def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
     gpus_usd = np.asarray(sum(p.n_gpus * x[f"price_{i}"] for i, p in enumerate(fleet)))
     with_network = summarize(gpus_usd * x["cluster"], "USD")
     lines = [
-        " + ".join(f"{p.n_gpus:,} x {p.gpu}" for p in fleet)
-        + " at catalog prices, x server multiple 1.3-1.5",
-        f"with the cluster network too (x1.9-2.09): {with_network.p05:.3g}-{with_network.p95:.3g} USD",
+        _say(ask, "fleet_formula", fleet=" + ".join(f"{p.n_gpus:,} x {p.gpu}" for p in fleet)),
+        _say(ask, "with_network", low=f"{with_network.p05:.3g}", high=f"{with_network.p95:.3g}"),
     ]
     servers = summarize(gpus_usd * x["multiple"], "USD")
-    return Finding(_from_summary(servers, "costlm server capex of the fleet"), lines)
+    return Finding(_from_summary(servers, _say(ask, "what_fleet")), lines)
 
 
 def gpu_count(cat: Catalog, ask: Ask) -> Finding:
@@ -181,24 +190,24 @@ def gpu_count(cat: Catalog, ask: Ask) -> Finding:
     run, ctx = _official(_run(cat, ask)), ask.claim.context
     if ask.scope == "fleet":
         official = (
-            f"the official count for the final training run is {run.n_gpus.central:,.0f}"
-            if run and run.n_gpus
-            else ""
+            _say(ask, "official_run_count", n=f"{run.n_gpus.central:,.0f}") if run and run.n_gpus else ""
         )
-        return Finding(None, ["no official figure for the whole fleet", official])
+        return Finding(None, [_say(ask, "no_fleet_figure"), official])
     if run is not None and run.n_gpus is not None:
         return Finding(
-            _point(run.n_gpus.central, "GPUs", "reported", run.n_gpus.source, "official GPU count"),
-            [f"official: {run.n_gpus.central:,.0f} GPUs"],
+            _point(
+                run.n_gpus.central, "GPUs", "reported", run.n_gpus.source, _say(ask, "what_official_count")
+            ),
+            [_say(ask, "official_count", n=f"{run.n_gpus.central:,.0f}")],
         )
     if ctx.days is not None and run is not None and run.gpu_hours is not None:
         n = run.gpu_hours.central / (ctx.days * HOURS_PER_DAY)
-        line = f"official {run.gpu_hours.central:,.0f} GPU-h / ({ctx.days:g} days x 24 h) = {n:,.0f} GPUs"
+        hours = f"{run.gpu_hours.central:,.0f}"
+        line = _say(ask, "gpus_from_hours", hours=hours, days=f"{ctx.days:g}", n=f"{n:,.0f}")
         return Finding(
-            _point(n, "GPUs", "derived", run.gpu_hours.source, "GPUs implied by the official GPU-hours"),
-            [line],
+            _point(n, "GPUs", "derived", run.gpu_hours.source, _say(ask, "what_gpus_from_hours")), [line]
         )
-    return Finding(None, ["no official GPU count"])
+    return Finding(None, [_say(ask, "no_official_count")])
 
 
 def training_days(cat: Catalog, ask: Ask) -> Finding:
@@ -206,19 +215,19 @@ def training_days(cat: Catalog, ask: Ask) -> Finding:
     run, ctx = _official(_run(cat, ask)), ask.claim.context
     if ctx.n_gpus is not None and run is not None and run.gpu_hours is not None:
         days = run.gpu_hours.central / ctx.n_gpus / HOURS_PER_DAY
-        line = f"official {run.gpu_hours.central:,.0f} GPU-h / {ctx.n_gpus:,} GPUs / 24 h = {days:.3g} days"
+        hours = f"{run.gpu_hours.central:,.0f}"
+        line = _say(ask, "days_from_hours", hours=hours, n=f"{ctx.n_gpus:,}", days=f"{days:.3g}")
         return Finding(
-            _point(days, "days", "derived", run.gpu_hours.source, "days implied by the official GPU-hours"),
-            [line],
+            _point(days, "days", "derived", run.gpu_hours.source, _say(ask, "what_days_from_hours")), [line]
         )
     if run is not None and run.wall_clock_days is not None:
         d = run.wall_clock_days.central
         return Finding(
-            _point(d, "days", "reported", run.wall_clock_days.source, "official wall clock"),
-            [f"official: {d:.3g} days"],
+            _point(d, "days", "reported", run.wall_clock_days.source, _say(ask, "what_official_days")),
+            [_say(ask, "official_days", days=f"{d:.3g}")],
         )
     r = _training(cat, ask)
-    return Finding(_from_summary(r.wall_clock_days, "costlm wall-clock estimate"), [_estimate_line(r)])
+    return Finding(_from_summary(r.wall_clock_days, _say(ask, "what_days")), [_estimate_line(ask, r)])
 
 
 def training_energy(cat: Catalog, ask: Ask) -> Finding:
@@ -227,9 +236,11 @@ def training_energy(cat: Catalog, ask: Ask) -> Finding:
     acc = cat.accelerators[r.accelerator]
     hours = run.gpu_hours.central if run is not None and run.gpu_hours is not None else r.gpu_hours.p05
     floor = hours * acc.tdp_watts.central * ENERGY_FLOOR_FRACTION / 1e6 if acc.tdp_watts else None
-    lines = [_estimate_line(r)]
+    lines = [_estimate_line(ask, r)]
     if floor is not None:
-        lines.append(f"physical floor: {hours:.3g} GPU-h x TDP x {ENERGY_FLOOR_FRACTION} = {floor:.3g} MWh")
+        lines.append(
+            _say(ask, "floor", hours=f"{hours:.3g}", fraction=ENERGY_FLOOR_FRACTION, mwh=f"{floor:.3g}")
+        )
     if run is not None and run.energy_mwh is not None:
         e = run.energy_mwh.central
         return Finding(
@@ -238,16 +249,14 @@ def training_energy(cat: Catalog, ask: Ask) -> Finding:
                 "MWh",
                 "reported",
                 run.energy_mwh.source,
-                f"official energy ({run.energy_scope or 'scope not stated'})",
+                _say(ask, "what_official_energy", scope=run.energy_scope or "-"),
             ),
             lines,
             floor,
         )
     if r.energy_mwh is None:
-        return Finding(None, [*lines, f"{acc.id} has no TDP in the catalog"], floor)
-    return Finding(
-        _from_summary(r.energy_mwh, "costlm facility energy (GPU x server overhead x PUE)"), lines, floor
-    )
+        return Finding(None, [*lines, _say(ask, "no_tdp", gpu=acc.id)], floor)
+    return Finding(_from_summary(r.energy_mwh, _say(ask, "what_energy")), lines, floor)
 
 
 def api_price(cat: Catalog, ask: Ask) -> Finding:
@@ -256,16 +265,21 @@ def api_price(cat: Catalog, ask: Ask) -> Finding:
     listed = [(p, p.output_usd_per_mtok) for p in cat.api_prices.values() if p.model == model.id]
     priced = [(p, out) for p, out in listed if out is not None]
     if not priced:
-        return Finding(None, [f"no API list price for {model.id} in the catalog"])
+        return Finding(None, [_say(ask, "no_api_price", model=model.id)])
     outs = sorted(out.central for _, out in priced)
     lines = [
-        f"{p.provider}: ${p.input_usd_per_mtok.central if p.input_usd_per_mtok else 0:g} in / "
-        f"${out.central:g} out per 1M tokens"
+        _say(
+            ask,
+            "api_line",
+            provider=p.provider,
+            inp=f"{p.input_usd_per_mtok.central if p.input_usd_per_mtok else 0:g}",
+            out=f"{out.central:g}",
+        )
         for p, out in priced
     ]
     src = priced[0][1].source
     if len(outs) == 1:
-        return Finding(_point(outs[0], "USD/1M tokens", "reported", src, "API list price (output)"), lines)
+        return Finding(_point(outs[0], "USD/1M tokens", "reported", src, _say(ask, "what_api_one")), lines)
     ev = Evidence(
         p05=outs[0],
         p50=outs[len(outs) // 2],
@@ -273,7 +287,7 @@ def api_price(cat: Catalog, ask: Ask) -> Finding:
         unit="USD/1M tokens",
         basis="reported",
         source=src,
-        what="API list prices (output), all providers",
+        what=_say(ask, "what_api_all"),
     )
     return Finding(ev, lines)
 
@@ -285,14 +299,12 @@ def inference_per_year(cat: Catalog, ask: Ask) -> Finding:
     spec = serve_spec(req, cat)
     rate = spec.accelerator.rental_usd_per_hour
     if rate is None:
-        return Finding(None, [f"{spec.accelerator.id} has no rental price in the catalog"])
+        return Finding(None, [_say(ask, "no_rental", gpu=spec.accelerator.id)])
     x = draw({"rate": dist_of(rate)}, max(ask.samples, 1), ask.seed)
     per_year = summarize(spec.n_gpus * x["rate"] * HOURS_PER_YEAR, "USD/year")
-    line = (
-        f"{spec.label}: {spec.weights_bytes / 1e9:,.0f} GB of weights need {spec.n_gpus} x "
-        f"{spec.accelerator.id}; x catalog $/GPU-h x 8,766 h"
-    )
-    return Finding(_from_summary(per_year, "costlm: one replica rented all year"), [line])
+    gb = f"{spec.weights_bytes / 1e9:,.0f}"
+    line = _say(ask, "replica_year", model=spec.label, gb=gb, n=spec.n_gpus, gpu=spec.accelerator.id)
+    return Finding(_from_summary(per_year, _say(ask, "what_replica_year")), [line])
 
 
 def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
@@ -300,16 +312,22 @@ def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
     ctx = ask.claim.context
     model, base = load.model(cat, ask.claim.subject), cat.models.get(ctx.baseline_model or "")
     if base is None or model.architecture is None or base.architecture is None:
-        return Finding(None, ["the claim needs a baseline model with a published architecture"])
+        return Finding(None, [_say(ask, "no_baseline")])
     bits = ctx.kv_bits or 16.0
     ours, theirs = (
         kv_bytes_per_token(model.architecture, bits / 8),
         kv_bytes_per_token(base.architecture, 2.0),
     )
     cut = 100 * (1 - ours / theirs)
-    line = (
-        f"{model.id} at {bits:g} bits: {ours:,.0f} bytes/token vs {base.id} in bf16: "
-        f"{theirs:,.0f} -> {cut:.1f}% smaller"
+    line = _say(
+        ask,
+        "kv_line",
+        model=model.id,
+        bits=f"{bits:g}",
+        ours=f"{ours:,.0f}",
+        base=base.id,
+        theirs=f"{theirs:,.0f}",
+        cut=f"{cut:.1f}",
     )
     return Finding(
         Evidence(
@@ -319,7 +337,7 @@ def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
             unit="percent",
             basis="exact",
             source=model.architecture.source,
-            what="KV bytes per token from the architectures",
+            what=_say(ask, "what_kv"),
         ),
         [line],
     )
@@ -330,7 +348,7 @@ def gpu_rental(cat: Catalog, ask: Ask) -> Finding:
     acc = load.accelerator(cat, ask.claim.subject)
     rate = acc.rental_usd_per_hour
     if rate is None:
-        return Finding(None, [f"{acc.id} has no rental price in the catalog"])
+        return Finding(None, [_say(ask, "no_rental", gpu=acc.id)])
     low, high = rate.bounds
     ev = Evidence(
         p05=low,
@@ -339,9 +357,9 @@ def gpu_rental(cat: Catalog, ask: Ask) -> Finding:
         unit="USD/GPU-hour",
         basis="reported",
         source=rate.source,
-        what=f"listed rental prices ({rate.as_of})",
+        what=_say(ask, "what_rental_list", as_of=rate.as_of or "-"),
     )
-    return Finding(ev, [f"catalog: ${low:g}-${high:g} per GPU-hour ({rate.locator})"])
+    return Finding(ev, [_say(ask, "rental_list", low=f"{low:g}", high=f"{high:g}", locator=rate.locator)])
 
 
 EVALUATORS: dict[str, Callable[[Catalog, Ask], Finding]] = {

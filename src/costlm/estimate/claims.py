@@ -20,6 +20,7 @@ from costlm.catalog.load import claims_from_file
 from costlm.catalog.schema import Catalog, Claim, ClaimOrigin
 from costlm.errors import UnknownIdError
 from costlm.estimate.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding
+from costlm.i18n import t
 from costlm.units import format_si
 
 Verdict = Literal["consistent", "too_high", "too_low", "inconsistent", "unverifiable"]
@@ -108,22 +109,15 @@ def compare(c: Claimed, finding: Finding) -> tuple[Verdict, float | None]:  # no
     return "consistent", factor
 
 
-def _evaluate(
-    claim: Claim,
-    label: str,
-    quantity: str,
-    scope: str,
-    scale: float,
-    samples: int,
-    seed: int | None,
-    cat: Catalog,
-) -> ReadingResult:
+def _evaluate(claim: Claim, reading: tuple[str, str, str, float], ask: Ask, cat: Catalog) -> ReadingResult:
+    label, quantity, scope, scale = reading
     ask = Ask(
         claim=claim.model_copy(update={"quantity": quantity}),
         quantity=quantity,
         scope=scope,
-        samples=samples,
-        seed=seed,
+        samples=ask.samples,
+        seed=ask.seed,
+        lang=ask.lang,
     )
     finding = EVALUATORS[quantity](cat, ask)
     claimed = _claimed(claim, scale)
@@ -132,12 +126,27 @@ def _evaluate(
     if finding.evidence is not None:
         ev = finding.evidence
         trail.append(
-            f"evidence ({ev.basis}): {ev.what}: {ev.p05:.4g}-{ev.p95:.4g} {ev.unit} (p50 {ev.p50:.4g})"
+            t(
+                "trail.evidence",
+                ask.lang,
+                basis=ev.basis,
+                what=ev.what,
+                low=f"{ev.p05:.4g}",
+                high=f"{ev.p95:.4g}",
+                unit=ev.unit,
+                p50=f"{ev.p50:.4g}",
+            )
         )
-    trail.append(
-        f"claimed {claimed.low:.4g}-{claimed.high:.4g} {claimed.unit} ({claimed.bound}) -> {verdict}"
-        + (f", {factor:.3g}x the evidence" if factor else "")
+    line = t(
+        "trail.claimed",
+        ask.lang,
+        low=f"{claimed.low:.4g}",
+        high=f"{claimed.high:.4g}",
+        unit=claimed.unit,
+        bound=claimed.bound,
+        verdict=t("verdict." + verdict, ask.lang),
     )
+    trail.append(line + (t("trail.factor", ask.lang, factor=f"{factor:.3g}") if factor else ""))
     return ReadingResult(
         label=label,
         quantity=quantity,
@@ -178,9 +187,8 @@ def _readings(claim: Claim, lang: str) -> list[tuple[str, str, str, float, Claim
 
 def judge(claim: Claim, cat: Catalog, *, samples: int, seed: int | None, lang: str = "en") -> ClaimResult:
     """Judge ``claim`` under every reading; the verdict is the stated reading's."""
-    results = [
-        _evaluate(c, label, q, s, k, samples, seed, cat) for label, q, s, k, c in _readings(claim, lang)
-    ]
+    base = Ask(claim=claim, quantity=claim.quantity, scope=claim.scope, samples=samples, seed=seed, lang=lang)
+    results = [_evaluate(c, (label, q, s, k), base, cat) for label, q, s, k, c in _readings(claim, lang)]
     main = results[0]
     holds = (
         next((r.label for r in results[1:] if r.verdict == "consistent"), None)
