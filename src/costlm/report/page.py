@@ -10,7 +10,7 @@ from costlm.i18n import t
 from costlm.report import claims as claims_fmt
 from costlm.report.fmt import number, summary_range
 from costlm.report.plots import all_plots, break_even_lines
-from costlm.report.seed import CELL_FIELDS, COLUMNS, row_sources
+from costlm.report.seed import CELL_FIELDS, COLUMNS, cell_parts, row_sources
 
 PLOT_ORDER = ("compute_vs_cost", "energy", "token_cost", "tornado", "distribution")
 
@@ -20,18 +20,10 @@ def _mark(basis: str, lang: str) -> str:
 
 
 def _cell(row: SeedRow, name: str, lang: str) -> str:
-    cell = getattr(row, name)
-    parts = []
-    if cell.estimate is not None:
-        s = cell.estimate
-        parts.append(f"{escape(summary_range(s.p50, s.p05, s.p95, s.unit, lang))} {_mark('estimate', lang)}")
-    if cell.reported is not None:
-        r = cell.reported
-        value = number(r.value, r.unit, lang)
-        if r.low is not None and r.high is not None:
-            value = f"{number(r.low, r.unit, lang)}–{number(r.high, r.unit, lang)}"
-        label = escape(t("cell.reported", lang))
-        parts.append(f'<span class="rep">{label} {escape(value)} {_mark(r.basis, lang)}</span>')
+    estimate, reported = cell_parts(row, name, lang)
+    parts = [f"{escape(estimate)} {_mark('estimate', lang)}"] if estimate else []
+    if reported:
+        parts.append(f'<span class="rep">{escape(reported[0])} {_mark(reported[1], lang)}</span>')
     return "".join(parts) or escape(t("cell.na", lang))
 
 

@@ -43,18 +43,27 @@ def _mark(basis: str, lang: str) -> str:
     return f"[{t('mark.' + basis, lang)}]"
 
 
-def _cell(row: SeedRow, name: str, lang: str) -> str:
+def cell_parts(row: SeedRow, name: str, lang: str) -> tuple[str | None, tuple[str, str] | None]:
+    """(estimate text, (reported text, reported basis)) of one cell, either may be None."""
     cell = getattr(row, name)
-    parts = []
+    estimate = reported = None
     if cell.estimate is not None:
         s = cell.estimate
-        parts.append(f"{summary_range(s.p50, s.p05, s.p95, s.unit, lang)} {_mark('estimate', lang)}")
+        estimate = summary_range(s.p50, s.p05, s.p95, s.unit, lang)
     if cell.reported is not None:
         r = cell.reported
         value = number(r.value, r.unit, lang)
         if r.low is not None and r.high is not None:
             value = f"{number(r.low, r.unit, lang)}–{number(r.high, r.unit, lang)}"
-        parts.append(f"{t('cell.reported', lang)} {value} {_mark(r.basis, lang)}")
+        reported = (f"{t('cell.reported', lang)} {value}", r.basis)
+    return estimate, reported
+
+
+def _cell(row: SeedRow, name: str, lang: str) -> str:
+    estimate, reported = cell_parts(row, name, lang)
+    parts = [f"{estimate} {_mark('estimate', lang)}"] if estimate else []
+    if reported:
+        parts.append(f"{reported[0]} {_mark(reported[1], lang)}")
     return "; ".join(parts) or t("cell.na", lang)
 
 
