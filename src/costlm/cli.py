@@ -44,6 +44,10 @@ LangOpt = Annotated[
     str | None, typer.Option("--lang", help=_h("Language of the output: en or es (default from LANG)."))
 ]
 SamplesOpt = Annotated[int, typer.Option("--samples", help=_h("Monte Carlo samples (0 = point estimate)."))]
+RentalOpt = Annotated[str | None, typer.Option(help=_h("Rental price LOW..HIGH in $/GPU-hour."))]
+PriceOpt = Annotated[str | None, typer.Option(help=_h("Purchase price per GPU LOW..HIGH in $."))]
+PueOpt = Annotated[str | None, typer.Option(help=_h("Data-centre PUE LOW..HIGH (>= 1)."))]
+GridOpt = Annotated[str | None, typer.Option(help=_h("Grid region for CO2 (usa, china, france, world...)."))]
 SeedOpt = Annotated[
     int, typer.Option("--seed", help=_h("Random seed of the Monte Carlo draw (same seed, same output)."))
 ]
@@ -120,14 +124,10 @@ def train(
     goodput: Annotated[
         str | None, typer.Option(help=_h("Share of allocated time doing useful steps, LOW..HIGH."))
     ] = None,
-    usd_per_gpu_hour: Annotated[
-        str | None, typer.Option(help=_h("Rental price LOW..HIGH in $/GPU-hour."))
-    ] = None,
-    gpu_price: Annotated[str | None, typer.Option(help=_h("Purchase price per GPU LOW..HIGH in $."))] = None,
-    pue: Annotated[str | None, typer.Option(help=_h("Data-centre PUE LOW..HIGH (>= 1)."))] = None,
-    grid: Annotated[
-        str | None, typer.Option(help=_h("Grid region for CO2 (usa, china, france, world...)."))
-    ] = None,
+    usd_per_gpu_hour: RentalOpt = None,
+    gpu_price: PriceOpt = None,
+    pue: PueOpt = None,
+    grid: GridOpt = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -213,15 +213,13 @@ def serve(
         str | None, typer.Option(help=_h("Output tokens per day of traffic: sizes a fleet."))
     ] = None,
     peak_factor: Annotated[str, typer.Option(help=_h("Peak rate / mean rate of the traffic."))] = "2",
-    usd_per_gpu_hour: Annotated[
-        str | None, typer.Option(help=_h("Rental price LOW..HIGH in $/GPU-hour."))
-    ] = None,
-    gpu_price: Annotated[str | None, typer.Option(help=_h("Purchase price per GPU LOW..HIGH in $."))] = None,
+    usd_per_gpu_hour: RentalOpt = None,
+    gpu_price: PriceOpt = None,
     utilization: Annotated[
         str | None, typer.Option(help=_h("Average load / capacity LOW..HIGH in (0, 1]."))
     ] = None,
-    pue: Annotated[str | None, typer.Option(help=_h("Data-centre PUE LOW..HIGH (>= 1)."))] = None,
-    grid: Annotated[str | None, typer.Option(help=_h("Grid region for CO2."))] = None,
+    pue: PueOpt = None,
+    grid: GridOpt = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
