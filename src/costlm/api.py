@@ -82,7 +82,9 @@ def make_serve_request(**fields: Any) -> ServeRequest:
     return _build(ServeRequest, fields)
 
 
-def _check_samples(samples: int) -> None:
+def _check_samples(samples: int, seed: int | None = 0) -> None:
+    if seed is not None and not 0 <= seed < 2**63:
+        raise InputError(f"seed: must be a non-negative integer, got {seed}", key="seed_range", value=seed)
     if not 0 <= samples <= MAX_SAMPLES:
         raise InputError(
             f"samples: must be between 0 and {MAX_SAMPLES:,}, got {samples}",
@@ -93,7 +95,7 @@ def _check_samples(samples: int) -> None:
 
 def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles = ()) -> TrainingResult:
     """Estimate a training run: FLOP, GPU-hours, days, costs, energy, power and CO2 as ranges."""
-    _check_samples(request.samples)
+    _check_samples(request.samples, request.seed)
     cat = load_catalog(catalog_files)
     spec = training_spec(request, cat)
     return estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed)
@@ -101,7 +103,7 @@ def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles =
 
 def estimate_serving(request: ServeRequest, *, catalog_files: CatalogFiles = ()) -> ServeResult:
     """Estimate serving: memory plan, TTFT/TPOT, tokens/s, J/token, $/1M tokens, fleet and API break-even."""
-    _check_samples(request.samples)
+    _check_samples(request.samples, request.seed)
     cat = load_catalog(catalog_files)
     return estimate_serving_spec(serve_spec(request, cat), request, cat)
 
@@ -116,7 +118,7 @@ def check_claims(
     catalog_files: CatalogFiles = (),
 ) -> list[ClaimResult]:
     """Judge the seed documents' cost claims (or a user's claims file) against evidence."""
-    _check_samples(samples)
+    _check_samples(samples, seed)
     if lang not in ("en", "es"):
         raise InputError(f"--lang: unknown language '{lang}'; choose one of en, es")
     cat = load_catalog(catalog_files)
@@ -133,7 +135,7 @@ def seed_report(
     progress: Callable[[str], None] | None = None,
 ) -> SeedTable:
     """The seed assignment's summary table for ``models``, with the student's claims judged."""
-    _check_samples(samples)
+    _check_samples(samples, seed)
     if not models:
         raise InputError("models: give at least one model id", key="needs_models")
     cat = load_catalog(catalog_files)

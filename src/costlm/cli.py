@@ -62,12 +62,12 @@ def _console(stderr: bool = False) -> Console:
 def _lang(lang: str | None) -> str:
     from costlm.i18n import LANGS
 
-    chosen = lang or lang_from_env()
+    chosen = (lang or lang_from_env()).lower()
     if chosen not in LANGS:
         raise InputError(
             f"--lang: unknown language '{chosen}'; choose one of {', '.join(LANGS)}",
             key="unknown_lang",
-            lang=chosen,
+            value=chosen,
         )
     return chosen
 
@@ -231,9 +231,9 @@ def serve(
     from costlm.report.serving import print_serving
 
     if (model is None) == (config is None):
-        raise InputError(
-            "give a catalog MODEL or --config path/to/config.json (not both)", key="serve_needs_input"
-        )
+        both = model is not None
+        message = "give a catalog MODEL or --config path/to/config.json" + (", not both" if both else "")
+        raise InputError(message, key="serve_both" if both else "serve_needs_input")
     request = api.make_serve_request(
         model=model,
         config=str(config) if config else None,
@@ -434,7 +434,10 @@ def _message(exc: CostlmError, lang: str) -> str:
     key = f"err.{exc.key}" if exc.key else None
     if lang == "en" or key is None or key not in messages(lang):
         return str(exc)
-    return t(key, lang, **exc.values)
+    try:
+        return t(key, lang, **exc.values)
+    except (KeyError, IndexError, ValueError):
+        return str(exc)
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ MAX_MAGNITUDE = 1e30
 
 _SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 _NUMBER = re.compile(
-    r"^\$?\s*([+-]?(?:\d+(?:[.,_]\d+)*|\d*\.\d+)(?:e[+-]?\d+)?)\s*([kmbgtp]?)\s*(?:/h|/hr|/hour)?$"
+    r"^\$?\s*([+-]?(?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*([kmbgtp]?)\s*(?:/h|/hr|/hour)?$"
 )
 
 
@@ -36,6 +36,14 @@ def parse_number(text: str | float, *, name: str = "value") -> float:
     if isinstance(text, int | float):
         return check_positive(float(text), name=name)
     raw = text.strip().lower().replace(" ", "")
+    if "," in raw:
+        raise InputError(
+            f"{name}: '{text}' has a comma; write decimals with a dot and no thousands separator "
+            "(e.g. 2.5, 7500)",
+            key="comma",
+            name=name,
+            text=text,
+        )
     match = _NUMBER.match(raw)
     if match is None:
         raise InputError(
@@ -44,7 +52,7 @@ def parse_number(text: str | float, *, name: str = "value") -> float:
             name=name,
             text=text,
         )
-    digits = match.group(1).replace("_", "").replace(",", "")
+    digits = match.group(1).replace("_", "")
     return check_positive(float(digits) * _SUFFIXES.get(match.group(2), 1.0), name=name)
 
 

@@ -40,13 +40,24 @@ def _int(cfg: dict[str, Any], key: str, default: int | None = None) -> int:
     return value
 
 
+def _opt_int(cfg: dict[str, Any], key: str, *, zero_ok: bool = False) -> int | None:
+    """An optional integer field: absent or null is None; anything else must be a valid integer."""
+    value = cfg.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0 or (value == 0 and not zero_ok):
+        kind = "non-negative" if zero_ok else "positive"
+        raise InputError(f"config.json: '{key}' must be a {kind} integer, got {value!r}")
+    return value
+
+
 def _attention_params(cfg: dict[str, Any], d: int, heads: int, kv_heads: int, head_dim: int) -> float:
     if "kv_lora_rank" in cfg:
         return float(
             params.mla_attention_params(
                 d_model=d,
                 n_heads=heads,
-                q_lora_rank=cfg.get("q_lora_rank") or d,
+                q_lora_rank=_opt_int(cfg, "q_lora_rank") or d,
                 kv_lora_rank=_int(cfg, "kv_lora_rank"),
                 qk_nope_head_dim=_int(cfg, "qk_nope_head_dim"),
                 qk_rope_head_dim=_int(cfg, "qk_rope_head_dim"),
@@ -60,25 +71,34 @@ def _attention_params(cfg: dict[str, Any], d: int, heads: int, kv_heads: int, he
 def _mlp_params(cfg: dict[str, Any], d: int, n_layers: int) -> tuple[float, float, int | None, int | None]:
     """(total, active) MLP parameters over all layers, and (experts, active experts) if MoE."""
     dense = float(params.gated_mlp_params(d_model=d, d_ff=_int(cfg, "intermediate_size")))
-    n_experts = cfg.get("n_routed_experts") or cfg.get("num_local_experts")
-    if not n_experts:
+    key = next((k for k in ("n_routed_experts", "num_local_experts", "num_experts") if cfg.get(k)), None)
+    if key is None:
         return dense * n_layers, dense * n_layers, None, None
-    k = _int(cfg, "num_experts_per_tok")
-    expert = float(
-        params.gated_mlp_params(d_model=d, d_ff=cfg.get("moe_intermediate_size") or cfg["intermediate_size"])
+    n_experts, k = _int(cfg, key), _int(cfg, "num_experts_per_tok")
+    if k > n_experts:
+        raise InputError(f"config.json: num_experts_per_tok {k} exceeds the {n_experts} experts")
+    d_expert = _opt_int(cfg, "moe_intermediate_size") or _int(cfg, "intermediate_size")
+    expert = float(params.gated_mlp_params(d_model=d, d_ff=d_expert))
+    shared = _opt_int(cfg, "n_shared_experts", zero_ok=True) or 0
+    shared_ff = _opt_int(cfg, "shared_expert_intermediate_size")  # Qwen-MoE: one wide shared expert
+    shared_params = (
+        float(params.gated_mlp_params(d_model=d, d_ff=shared_ff)) if shared_ff else shared * expert
     )
-    shared = int(cfg.get("n_shared_experts") or 0)
-    n_dense = int(cfg.get("first_k_dense_replace") or 0)
+    n_dense = _opt_int(cfg, "first_k_dense_replace", zero_ok=True) or 0
+    if n_dense > n_layers:
+        raise InputError(f"config.json: first_k_dense_replace {n_dense} exceeds num_hidden_layers {n_layers}")
     n_moe = n_layers - n_dense
     router = d * n_experts
-    total = n_dense * dense + n_moe * ((n_experts + shared) * expert + router)
-    active = n_dense * dense + n_moe * ((k + shared) * expert + router)
-    return total, active, int(n_experts), k
+    total = n_dense * dense + n_moe * (n_experts * expert + shared_params + router)
+    active = n_dense * dense + n_moe * (k * expert + shared_params + router)
+    return total, active, n_experts, k
 
 
 def _sliding_window(cfg: dict[str, Any], warnings: list[Caveat]) -> int | None:
-    window = cfg.get("sliding_window")
-    if not window or cfg.get("use_sliding_window") is False:
+    if cfg.get("use_sliding_window") is False:
+        return None
+    window = _opt_int(cfg, "sliding_window")
+    if window is None:
         return None
     warnings.append(
         Caveat(
@@ -88,6 +108,13 @@ def _sliding_window(cfg: dict[str, Any], warnings: list[Caveat]) -> int | None:
         )
     )
     return int(window)
+
+
+def _tied(cfg: dict[str, Any]) -> bool:
+    value = cfg.get("tie_word_embeddings", False)
+    if not isinstance(value, bool):
+        raise InputError(f"config.json: 'tie_word_embeddings' must be true or false, got {value!r}")
+    return value
 
 
 def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
@@ -112,9 +139,7 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
     mlp_total, mlp_active, n_experts, k = _mlp_params(raw, d, n_layers)
     attn = n_layers * _attention_params(raw, d, heads, kv_heads, head_dim)
     emb = float(
-        params.embedding_params(
-            vocab_size=_int(raw, "vocab_size"), d_model=d, tied=float(bool(raw.get("tie_word_embeddings")))
-        )
+        params.embedding_params(vocab_size=_int(raw, "vocab_size"), d_model=d, tied=float(_tied(raw)))
     )
     arch = Architecture(
         source="user-config",
@@ -125,12 +150,12 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
         n_kv_heads=None if mla else kv_heads,
         head_dim=head_dim,
         attention=attention,
-        kv_lora_rank=raw.get("kv_lora_rank"),
-        qk_rope_head_dim=raw.get("qk_rope_head_dim"),
+        kv_lora_rank=_opt_int(raw, "kv_lora_rank"),
+        qk_rope_head_dim=_opt_int(raw, "qk_rope_head_dim"),
         n_experts=n_experts,
         n_experts_active=k,
         vocab_size=raw["vocab_size"],
-        context_tokens=raw.get("max_position_embeddings"),
+        context_tokens=_opt_int(raw, "max_position_embeddings"),
         sliding_window_tokens=_sliding_window(raw, warnings),
     )
     if mla and raw.get("num_key_value_heads"):
@@ -152,11 +177,13 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
 def read_config(path: str | Path) -> ParsedConfig:
     """Read and parse a local config.json; errors name the file."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise InputError(
             f"--config: cannot read '{path}' ({exc.strerror})", key="config_unreadable", path=str(path)
         ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"--config: '{path}' is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"--config: '{path}' is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(raw, dict):

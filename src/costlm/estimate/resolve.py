@@ -18,6 +18,8 @@ from costlm.units import TERA, check_fraction, check_positive, format_si
 
 STALE_PRICE_YEARS = 1.5
 MIN_FRACTION = 1e-3
+MAX_GPUS = 10_000_000
+"""More accelerators than any cluster ever built (the largest are ~10^5)."""
 
 
 def peak_flop_per_s(acc: Accelerator, dtype: Dtype) -> float:
@@ -183,6 +185,26 @@ def _validate_request(req: TrainingRequest) -> None:
         )
     if not 0 <= req.samples <= 1_000_000:
         raise InputError(f"samples: must be between 0 and 1,000,000, got {req.samples}")
+    if req.n_gpus is not None and req.n_gpus > MAX_GPUS:
+        raise InputError(
+            f"n_gpus: {req.n_gpus:,} is absurdly large (max {MAX_GPUS:,})",
+            key="too_large",
+            name="n_gpus",
+            value=req.n_gpus,
+        )
+    if req.n_gpus is not None and req.days is not None:
+        raise InputError(
+            "give --n-gpus or --days, not both (--days solves for the GPU count)", key="gpus_or_days"
+        )
+    if req.train_flop is not None and (req.params or req.active_params or req.tokens):
+        raise InputError("give --train-flop, or --params and --tokens, not both", key="flop_or_params")
+    if req.params and req.active_params and req.active_params > req.params:
+        raise InputError(
+            f"active_params {req.active_params:g} exceeds params {req.params:g}",
+            key="active_above_total",
+            active=f"{req.active_params:g}",
+            total=f"{req.params:g}",
+        )
 
 
 def _custom_label(req: TrainingRequest) -> str:

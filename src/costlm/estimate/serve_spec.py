@@ -167,6 +167,19 @@ def _plan_memory(
             req.batch or req.target_batch
         ):
             n *= 2
+        sequences = req.batch or req.target_batch
+        if n > MAX_GPUS_PER_REPLICA and needed <= MAX_GPUS_PER_REPLICA * mem_bytes:
+            kv_gb = f"{kv_per_seq * sequences / GB:,.0f}"
+            raise ConfigError(
+                f"weights ({needed / GB:,.0f} GB with overhead) fit, but the KV cache of {sequences:,} "
+                f"sequences ({kv_gb} GB) needs more than {MAX_GPUS_PER_REPLICA} GPUs; "
+                "lower --batch, --target-batch or the prompt/output lengths",
+                key="kv_too_large",
+                gb=f"{needed / GB:,.0f}",
+                n=f"{sequences:,}",
+                kv=kv_gb,
+                max=MAX_GPUS_PER_REPLICA,
+            )
         if n > MAX_GPUS_PER_REPLICA:
             raise ConfigError(
                 f"weights need {needed / GB:,.0f} GB: more than {MAX_GPUS_PER_REPLICA} GPUs per replica",

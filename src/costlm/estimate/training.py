@@ -51,6 +51,8 @@ SENSITIVITY_OUTPUTS = (
     "co2_t",
 )
 _TOP_N = 5
+MIN_SENSITIVITY_SAMPLES = 100
+"""Below this, rank correlations are noise; no sensitivity is reported."""
 _NOISE_RHO = 0.05  # |rho| below this is sampling noise at 2,000 ranked samples (SE ~0.02)
 
 
@@ -238,7 +240,11 @@ def estimate_training_spec(
     if bad:
         raise InputError(f"these inputs give a non-finite {bad[0]}; check their magnitudes")
     summaries = {name: summarize(out[name], unit) for name, unit in OUTPUT_UNITS.items() if name in out}
-    wanted = {name: out[name] for name in SENSITIVITY_OUTPUTS if name in out} if samples > 1 else {}
+    wanted = (
+        {name: out[name] for name in SENSITIVITY_OUTPUTS if name in out}
+        if samples >= MIN_SENSITIVITY_SAMPLES
+        else {}
+    )
     sensitivity = {
         name: [SensitivityItem(input=i, rho=round(r, 3)) for i, r in ranking[:_TOP_N] if abs(r) >= _NOISE_RHO]
         for name, ranking in rank_sensitivity(x, wanted).items()
