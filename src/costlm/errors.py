@@ -41,6 +41,17 @@ class InputError(CostlmError, ValueError):
     code = "invalid_input"
 
 
+_LISTINGS = {
+    "accelerator": "costlm catalog list accelerators",
+    "model": "costlm catalog list models",
+    "run": "costlm catalog list runs",
+    "source": "costlm catalog list sources",
+    "grid region": "costlm catalog list grid",
+    "claim": "costlm check",
+    "model or accelerator": "costlm catalog list models",
+}
+
+
 class UnknownIdError(InputError, KeyError):
     """An id is not in the catalog; the message names the closest ids."""
 
@@ -52,7 +63,8 @@ class UnknownIdError(InputError, KeyError):
         matches = difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=6, cutoff=0.5)
         lowered = {n.lower(): ident for n, ident in names.items()}
         close = list(dict.fromkeys(lowered[m] for m in matches))[:3]
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; see `costlm catalog list {kind}s`"
+        listing = _LISTINGS.get(kind, "costlm catalog list")
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; see `{listing}`"
         key = "unknown_id_close" if close else "unknown_id"
         super().__init__(
             f"unknown {kind} '{name}'{hint}", key=key, kind=kind, name=name, close=", ".join(close)

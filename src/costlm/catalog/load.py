@@ -79,10 +79,18 @@ def _read_toml(path: Path | str, text: str) -> dict[str, Any]:
         raise CatalogError(f"{path}: not valid TOML ({exc})") from None
 
 
+def _array(doc: Mapping[str, Any], key: str, fname: str) -> list[Any]:
+    """``doc[key]`` as a list of tables (``[[key]]``), or a CatalogError saying how to write it."""
+    value = doc.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise CatalogError(f"{fname}: '{key}' must be an array of tables, written [[{key}]]")
+    return value
+
+
 def _entries(doc: Mapping[str, Any], fname: str) -> Iterator[tuple[str, BaseModel]]:
     """Validate the ``[[source]]``, ``[[accelerator]]``, ``[[model]]``, ``[[run]]`` arrays."""
     for key, (_, cls) in _TABLES.items():
-        for i, raw in enumerate(doc.get(key, [])):
+        for i, raw in enumerate(_array(doc, key, fname)):
             ident = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
             yield key, _validate(cls, raw, f"{fname}: {key} '{ident}'")
 
@@ -98,14 +106,17 @@ def _merge_doc(acc: dict[str, Any], doc: Mapping[str, Any], fname: str, *, overl
         if ident in table and not overlay:
             raise CatalogError(f"{fname}: {key} '{ident}': duplicate id")
         table[ident] = entry
-    for i, raw in enumerate(doc.get("mfu_prior", [])):
+    for i, raw in enumerate(_array(doc, "mfu_prior", fname)):
         prior = _validate(MfuPrior, raw, f"{fname}: mfu_prior #{i + 1}")
         acc["mfu_priors"] = [
             p for p in acc["mfu_priors"] if (p.generation, p.dtype) != (prior.generation, prior.dtype)
         ]
         acc["mfu_priors"].append(prior)
     if "defaults" in doc:
+        if not isinstance(doc["defaults"], dict):
+            raise CatalogError(f"{fname}: 'defaults' must be a table, written [defaults]")
         acc["defaults_raw"].update(doc["defaults"])
+        acc["defaults_files"].append(fname)
 
 
 def _grid_rows(text: str, fname: str) -> Iterator[GridRegion]:
@@ -234,10 +245,11 @@ def _data_text(name: str) -> str:
 
 def _assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
     acc: dict[str, Any] = {table: {} for table, _ in _TABLES.values()}
-    acc |= {"mfu_priors": [], "defaults_raw": {}}
+    acc |= {"mfu_priors": [], "defaults_raw": {}, "defaults_files": []}
     for i, (fname, text) in enumerate(docs):
         _merge_doc(acc, _read_toml(fname, text), fname, overlay=i >= n_bundled)
-    defaults = _validate(Defaults, acc.pop("defaults_raw"), "priors.toml: [defaults]")
+    where = " + ".join(acc.pop("defaults_files")) or "priors.toml"
+    defaults = _validate(Defaults, acc.pop("defaults_raw"), f"{where}: [defaults]")
     grid = {g.id: g for g in _grid_rows(grid_text, _GRID_CSV)}
     cat = Catalog(**acc, grid=grid, defaults=defaults)
     _cross_check(cat, require_all_used=n_bundled == len(docs))
@@ -257,6 +269,8 @@ def _catalog_with(overlays: tuple[str, ...]) -> Catalog:
     for path in overlays:
         try:
             docs.append((path, Path(path).read_text(encoding="utf-8")))
+        except UnicodeDecodeError:
+            raise CatalogError(f"{path}: not UTF-8 text") from None
         except OSError as exc:
             raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror})") from None
     return _assemble(docs, _data_text(_GRID_CSV), n_bundled=len(_BUNDLED_TOML))
@@ -299,6 +313,8 @@ def claims_from_file(cat: Catalog, path: str | Path) -> list[Claim]:
     """A user's claims TOML (``[[claim]]`` entries), validated like the bundled ones."""
     try:
         text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CatalogError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read claims file ({exc.strerror})") from None
     doc = _read_toml(path, text)
@@ -307,14 +323,16 @@ def claims_from_file(cat: Catalog, path: str | Path) -> list[Claim]:
         raise CatalogError(
             f"{path}: unknown table '{sorted(extra)[0]}' (a claims file holds [[claim]] entries)"
         )
-    claims = []
-    for i, raw in enumerate(doc.get("claim", [])):
+    claims: list[Claim] = []
+    for i, raw in enumerate(_array(doc, "claim", str(path))):
         ident = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
         claim = _validate(Claim, raw, f"{path}: claim '{ident}'")
         try:
             _check_claim_ids(cat, claim.id, claim)
         except CatalogError as exc:
             raise CatalogError(f"{path}: {exc}") from None
+        if any(c.id == claim.id for c in claims):
+            raise CatalogError(f"{path}: claim '{claim.id}': duplicate id")
         claims.append(claim)
     if not claims:
         raise CatalogError(f"{path}: no [[claim]] entries")

@@ -339,11 +339,11 @@ class ClaimContext(_Frozen):
 
     gpu: str | None = None
     n_gpus: int | None = Field(default=None, gt=0)
-    days: float | None = Field(default=None, gt=0)
+    days: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     fleet: list[FleetPart] = []
     baseline_model: str | None = None
-    kv_bits: float | None = Field(default=None, gt=0)
-    usd_per_gpu_hour: float | None = Field(default=None, gt=0)
+    kv_bits: float | None = Field(default=None, ge=1, le=32, allow_inf_nan=False)
+    usd_per_gpu_hour: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
 
 class ClaimReading(_Frozen):
@@ -353,7 +353,7 @@ class ClaimReading(_Frozen):
     label_es: str
     quantity: ClaimQuantity | None = None
     scope: ClaimScope | None = None
-    scale: float = Field(default=1.0, gt=0)
+    scale: float = Field(default=1.0, gt=0, le=1e6, allow_inf_nan=False)
 
 
 class ClaimOrigin(_Frozen):
@@ -372,9 +372,9 @@ class Claim(_Frozen):
     subject: str
     quantity: ClaimQuantity
     bound: Literal["point", "range", "at_least", "at_most"] = "point"
-    value: float | None = Field(default=None, gt=0)
-    low: float | None = Field(default=None, gt=0)
-    high: float | None = Field(default=None, gt=0)
+    value: float | None = Field(default=None, gt=0, le=1e30, allow_inf_nan=False)
+    low: float | None = Field(default=None, gt=0, le=1e30, allow_inf_nan=False)
+    high: float | None = Field(default=None, gt=0, le=1e30, allow_inf_nan=False)
     unit: str = Field(min_length=1)
     scope: ClaimScope
     context: ClaimContext = ClaimContext()

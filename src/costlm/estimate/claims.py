@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.load import claims_from_file
 from costlm.catalog.schema import Catalog, Claim, ClaimOrigin
-from costlm.errors import UnknownIdError
+from costlm.errors import CostlmError, UnknownIdError
 from costlm.estimate.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding
 from costlm.i18n import t
 from costlm.units import format_si
@@ -93,10 +93,10 @@ def _claimed(claim: Claim, scale: float) -> Claimed:
 def compare(c: Claimed, finding: Finding) -> tuple[Verdict, float | None]:  # noqa: PLR0911 (one return per verdict rule)
     """The verdict of a claimed interval against the evidence's 90% interval (and physical floor)."""
     ev = finding.evidence
-    factor = ((c.low * c.high) ** 0.5) / ev.p50 if ev is not None else None
+    factor = ((c.low * c.high) ** 0.5) / ev.p50 if ev is not None and ev.p50 > 0 else None
     if finding.floor is not None and c.high < finding.floor:
         return "inconsistent", factor
-    if ev is None or factor is None:
+    if ev is None:
         return "unverifiable", None
     if c.bound == "at_least":
         return ("consistent" if ev.p95 >= c.low else "too_high"), factor
@@ -119,7 +119,10 @@ def _evaluate(claim: Claim, reading: tuple[str, str, str, float], ask: Ask, cat:
         seed=ask.seed,
         lang=ask.lang,
     )
-    finding = EVALUATORS[quantity](cat, ask)
+    try:
+        finding = EVALUATORS[quantity](cat, ask)
+    except CostlmError as exc:  # e.g. a claim about a model with no training facts: nothing to compare
+        finding = Finding(None, [t("trail.cannot_estimate", ask.lang, reason=str(exc))])
     claimed = _claimed(claim, scale)
     verdict, factor = compare(claimed, finding)
     trail = [line for line in finding.reasoning if line]
