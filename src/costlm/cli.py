@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -440,23 +440,32 @@ def _message(exc: CostlmError, lang: str) -> str:
         return str(exc)
 
 
-def main() -> None:
-    """Entry point: run the app; typed errors become one red line and exit code 2."""
-    try:
-        app(standalone_mode=True)
-    except CostlmError as exc:
-        from rich.markup import escape
+def _fail(message: str, code: int = 2, prefix: str | None = None) -> NoReturn:
+    from rich.markup import escape
 
-        lang = _argv_lang()
-        _console(stderr=True).print(
-            f"[red]{t('error.prefix', lang)}:[/red] {escape(_message(exc, lang))}", soft_wrap=True
-        )
-        raise SystemExit(2) from None
+    label = prefix or t("error.prefix", _argv_lang())
+    _console(stderr=True).print(f"[red]{escape(label)}:[/red] {escape(message)}", soft_wrap=True)
+    raise SystemExit(code)
+
+
+def main() -> None:
+    """Entry point: run the app; typed and usage errors become one red line and exit code 2."""
+    try:
+        code = app(standalone_mode=False)
+    except CostlmError as exc:
+        _fail(_message(exc, _argv_lang()))
     except Exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # help was printed already
+            raise SystemExit(0) from None
+        if hasattr(exc, "format_message") and hasattr(
+            exc, "exit_code"
+        ):  # Click usage errors (Typer vendors Click)
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            _fail(str(exc.format_message()).replace("\n", " ") + hint, int(exc.exit_code) or 2)
+        if type(exc).__name__ == "Abort":
+            _fail("aborted", 1)
         if os.environ.get("COSTLM_DEBUG"):
             raise
-        from rich.markup import escape
-
-        detail = escape(f"{type(exc).__name__}: {exc}")
-        _console(stderr=True).print(f"[red]internal error:[/red] {detail} (set COSTLM_DEBUG=1 for details)")
-        raise SystemExit(1) from None
+        _fail(f"{type(exc).__name__}: {exc} (set COSTLM_DEBUG=1 for details)", 1, prefix="internal error")
+    raise SystemExit(code if isinstance(code, int) else 0)

@@ -14,6 +14,7 @@ from costlm.uncertainty import Summary, draw, rank_sensitivity, summarize
 
 N_BINS = 40
 N_DRIVERS = 8
+NOISE_RHO = 0.05  # as in costlm train: |rho| below this is sampling noise
 
 
 class Histogram(BaseModel):
@@ -52,6 +53,8 @@ def training_cost_focus(cat: Catalog, model_id: str, *, samples: int, seed: int 
         name=spec.label,
         output="rental_cost_usd",
         summary=summarize(cost, "USD"),
-        drivers=[SensitivityItem(input=name, rho=round(rho, 3)) for name, rho in ranking],
+        drivers=[
+            SensitivityItem(input=name, rho=round(rho, 3)) for name, rho in ranking if abs(rho) >= NOISE_RHO
+        ],
         histogram=Histogram(log10_edges=[float(e) for e in edges], counts=[int(c) for c in counts]),
     )

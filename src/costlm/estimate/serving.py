@@ -34,9 +34,9 @@ SERVE_UNITS: dict[str, str] = {
     "wh_per_response": "Wh",
     "replica_power_watts": "W",
     "replica_hardware_cost_usd": "USD",
-    "usd_per_million_output_tokens": "USD",
-    "usd_per_million_input_tokens": "USD",
-    "usd_per_million_output_tokens_owned": "USD",
+    "usd_per_million_output_tokens": "USD/1M tokens",
+    "usd_per_million_input_tokens": "USD/1M tokens",
+    "usd_per_million_output_tokens_owned": "USD/1M tokens",
 }
 FLEET_UNITS: dict[str, str] = {
     "replicas": "replicas",
@@ -259,7 +259,7 @@ def _api(
                 name=price.name,
                 api_usd_per_million_output_tokens=api_out,
                 api_usd_per_million_input_tokens=api_in,
-                self_hosted_usd_per_million_output_tokens=summarize(ours, "USD")
+                self_hosted_usd_per_million_output_tokens=summarize(ours, "USD/1M tokens")
                 if ours is not None
                 else None,
                 break_even_tokens_per_day=even,

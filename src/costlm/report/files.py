@@ -28,7 +28,7 @@ FILE_NAMES = {
 
 def parse_formats(text: str) -> list[str]:
     """'html,md' -> ['html', 'md']; unknown names are an InputError naming the valid ones."""
-    wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
+    wanted = list(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise InputError(

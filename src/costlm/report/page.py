@@ -99,7 +99,9 @@ def render(data: ReportData, lang: str) -> str:
         headers=[t(c, lang) for c in COLUMNS],
         rows=_rows(data, lang),
         plots=[
-            {"id": name, "svg": svgs[name], "caption": t("plot.caption." + name, lang)} for name in PLOT_ORDER
+            {"id": name, "svg": svgs[name], "caption": t("plot.caption." + name, lang)}
+            for name in PLOT_ORDER
+            if name in svgs
         ],
         break_even=break_even_lines(table, lang),
         claims=claims,

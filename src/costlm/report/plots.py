@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from costlm.api import SeedTable
 from costlm.i18n import t
+from costlm.report.fmt import number
 from costlm.units import format_si
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def distribution(table: SeedTable, lang: str) -> str:
         for q, value in (("p05", s.p05), ("p50", s.p50), ("p95", s.p95)):
             ax.axvline(value, color="#08519c", linestyle="--" if q != "p50" else "-")
             ax.annotate(
-                f"{q} ${value / 1e6:.3g}M",
+                f"{q} {number(value, 'USD', lang)}",
                 (value, max(focus.histogram.counts)),
                 fontsize=8,
                 rotation=90,
@@ -174,14 +175,15 @@ def token_cost(table: SeedTable, lang: str) -> str:
 
 
 def all_plots(table: SeedTable, lang: str) -> dict[str, str]:
-    """Every plot of the report, by name, as SVG text."""
-    return {
+    """Every plot of the report, by name, as SVG text (the focus plots only when a focus exists)."""
+    plots = {
         "compute_vs_cost": compute_vs_cost(table, lang),
         "energy": energy(table, lang),
-        "tornado": tornado(table, lang),
-        "distribution": distribution(table, lang),
         "token_cost": token_cost(table, lang),
     }
+    if table.focus is not None:
+        plots |= {"tornado": tornado(table, lang), "distribution": distribution(table, lang)}
+    return plots
 
 
 def break_even_lines(table: SeedTable, lang: str) -> list[str]:
