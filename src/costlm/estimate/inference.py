@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costlm.catalog.schema import Accelerator, Catalog, Model, Sourced
+from costlm.catalog.schema import Accelerator, Catalog, Model, ServeDtype, Sourced
 from costlm.caveats import Caveat
 from costlm.errors import InputError
+from costlm.estimate.resolve import half_precision
 from costlm.estimate.specs import Inputs, dist_of
 from costlm.formulas import energy, memory, money
 from costlm.uncertainty import Summary, draw, summarize
@@ -52,9 +53,12 @@ def _params(model: Model) -> tuple[float, str, str, list[Caveat]]:
     return n, "estimate", "chinchilla-2022", [note]
 
 
-def serving_dtype(model: Model) -> str:
-    """Weights are served as released: fp8 for models trained (and released) in fp8, else bf16."""
-    return "fp8" if model.training is not None and model.training.dtype == "fp8" else "bf16"
+def serving_dtype(model: Model, acc: Accelerator) -> ServeDtype:
+    """Weights are served as released: fp8 for models trained (and released) in fp8, else 16-bit
+    (fp16 on accelerators without bf16)."""
+    if model.training is not None and model.training.dtype == "fp8":
+        return "fp8"
+    return half_precision(acc)
 
 
 def estimate_replica(
@@ -62,7 +66,7 @@ def estimate_replica(
 ) -> ReplicaResult:
     """Size one replica of ``model`` on ``acc`` and estimate its hardware cost and facility power."""
     n_params, basis, source, warnings = _params(model)
-    dtype = serving_dtype(model)
+    dtype = serving_dtype(model, acc)
     weights = float(memory.weights_bytes(n_params=n_params, bytes_per_param=memory.BYTES_PER_PARAM[dtype]))
     d = cat.defaults
     overhead = d.inference_memory_overhead.central

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, Sourced, Training
@@ -20,6 +21,15 @@ STALE_PRICE_YEARS = 1.5
 MIN_FRACTION = 1e-3
 MAX_GPUS = 10_000_000
 """More accelerators than any cluster ever built (the largest are ~10^5)."""
+
+
+NO_BF16_GENERATIONS = ("volta", "turing")
+"""V100 and T4 have FP16 tensor cores but no BF16: their half-precision work is fp16."""
+
+
+def half_precision(acc: Accelerator) -> Literal["fp16", "bf16"]:
+    """The 16-bit format an accelerator computes in: fp16 on Volta/Turing, bf16 elsewhere."""
+    return "fp16" if acc.generation in NO_BF16_GENERATIONS else "bf16"
 
 
 def peak_flop_per_s(acc: Accelerator, dtype: Dtype) -> float:
@@ -224,7 +234,7 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     if gpu is None:
         raise InputError("give --gpu ID (see `costlm catalog list accelerators`)", key="needs_gpu")
     acc = load.accelerator(cat, gpu)
-    dtype: Dtype = req.dtype or (tr.dtype if tr and acc.id == tr.hardware.id else "bf16")
+    dtype: Dtype = req.dtype or (tr.dtype if tr and acc.id == tr.hardware.id else half_precision(acc))
     kind = req.kind or (tr.kind if tr else "pretrain")
     inputs = Inputs()
     spec = TrainingSpec(

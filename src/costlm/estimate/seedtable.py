@@ -203,7 +203,7 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
     served = _serving_model(cat, model)
     if served is not None:
         req = ServeRequest(
-            model=served.id, gpu=acc.id, dtype=serving_dtype(model), samples=samples, seed=seed
+            model=served.id, gpu=acc.id, dtype=serving_dtype(model, acc), samples=samples, seed=seed
         )
         r = estimate_serving_spec(serve_spec(req, cat), req, cat)
         evens = sorted(

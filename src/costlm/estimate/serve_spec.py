@@ -17,6 +17,7 @@ from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Architecture, Catalog, Model, ServeDtype, Sourced
 from costlm.errors import ConfigError, InputError
 from costlm.estimate.hfconfig import read_config
+from costlm.estimate.resolve import half_precision
 from costlm.estimate.specs import Inputs, Range, dist_of, dist_of_range
 from costlm.formulas import memory
 from costlm.units import GB, TB, TERA, check_positive
@@ -133,13 +134,12 @@ def _model_facts(
     return model.name, model.id, model.architecture, model.n_params.central, active.central, []
 
 
-def _default_dtype(model_id: str | None, cat: Catalog) -> ServeDtype:
+def _default_dtype(model_id: str | None, cat: Catalog, acc: Accelerator) -> ServeDtype:
+    """As released: fp8 for fp8-trained models, else the accelerator's 16-bit format."""
     model = cat.models.get(model_id) if model_id else None
-    return (
-        "fp8"
-        if model is not None and model.training is not None and model.training.dtype == "fp8"
-        else "bf16"
-    )
+    if model is not None and model.training is not None and model.training.dtype == "fp8":
+        return "fp8"
+    return half_precision(acc)
 
 
 def _peak(acc: Accelerator, dtype: str) -> float:
@@ -225,7 +225,7 @@ def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
     _check_request(req)
     name, model_id, arch, n_params, n_active, warnings = _model_facts(req, cat)
     acc = load.accelerator(cat, req.gpu or "h100-sxm")
-    dtype = req.dtype or _default_dtype(model_id, cat)
+    dtype = req.dtype or _default_dtype(model_id, cat, acc)
     kv_dtype = req.kv_dtype or _KV_DEFAULT.get(dtype, dtype)
     kv_elem = req.kv_bits / 8 if req.kv_bits else memory.BYTES_PER_PARAM[kv_dtype]
     context = req.prompt_tokens + req.output_tokens
