@@ -123,6 +123,26 @@ class Accelerator(_Frozen):
     interconnect: str = ""
     notes: str = ""
 
+    @model_validator(mode="after")
+    def _check_units(self) -> Accelerator:
+        """Catch figures entered in the wrong unit (FLOP/s instead of TFLOP/s, bytes instead of GB)."""
+        limits = {
+            "memory_gb": 10_000.0,
+            "hbm_tb_per_s": 100.0,
+            "peak_fp32_tflop_per_s": 100_000.0,
+            "peak_tf32_dense_tflop_per_s": 100_000.0,
+            "peak_bf16_dense_tflop_per_s": 100_000.0,
+            "peak_fp8_dense_tflop_per_s": 100_000.0,
+            "tdp_watts": 100_000.0,
+        }
+        for name, limit in limits.items():
+            record = getattr(self, name)
+            if record is not None and record.bounds[1] > limit:
+                raise ValueError(
+                    f"{name} {record.bounds[1]:g} is implausible (max {limit:g}); check the unit"
+                )
+        return self
+
 
 class Architecture(_Frozen):
     """Published architecture facts (exact config values, one source for the table)."""

@@ -19,6 +19,8 @@ from costlm.units import TERA, check_fraction, check_positive, format_si
 
 STALE_PRICE_YEARS = 1.5
 MIN_FRACTION = 1e-3
+MAX_PUE = 3.0
+"""Uptime Institute's worst surveyed data centres are near 2.5; above 3 is a typo."""
 MAX_GPUS = 10_000_000
 """More accelerators than any cluster ever built (the largest are ~10^5)."""
 
@@ -187,6 +189,13 @@ def _validate_request(req: TrainingRequest) -> None:
             check_fraction(rng[1], name=name)
             if rng[0] < MIN_FRACTION:
                 raise InputError(f"{name}: {rng[0]:g} is absurdly small (min {MIN_FRACTION:g})")
+    if req.pue is not None and req.pue[1] > MAX_PUE:
+        raise InputError(
+            f"pue: {req.pue[1]:g} is implausible (max {MAX_PUE:g})",
+            key="too_large",
+            name="pue",
+            value=req.pue[1],
+        )
     if req.pue is not None and req.pue[0] < 1:
         raise InputError(
             f"pue: must be >= 1 (facility power / IT power), got {req.pue[0]:g}",

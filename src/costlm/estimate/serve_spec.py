@@ -206,6 +206,12 @@ def _plan_memory(
 def _check_request(req: ServeRequest) -> None:
     for name in ("prompt_tokens", "output_tokens", "peak_factor"):
         check_positive(getattr(req, name), name=name)
+    if not 1 <= req.peak_factor <= 100:
+        raise InputError(
+            f"peak_factor: peak / mean traffic must be between 1 and 100, got {req.peak_factor:g}"
+        )
+    if req.pue is not None and not 1 <= req.pue[0] <= req.pue[1] <= 3:
+        raise InputError(f"pue: must lie between 1 and 3, got {req.pue[0]:g}..{req.pue[1]:g}")
     if req.tokens_per_day is not None:
         check_positive(req.tokens_per_day, name="tokens_per_day")
     for name in ("n_gpus", "batch", "target_batch"):

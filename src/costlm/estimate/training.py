@@ -228,6 +228,11 @@ def _reported(run: Run | None) -> list[ReportedFigure]:
     ]
 
 
+def _whole(s: Summary) -> Summary:
+    """GPU counts are whole: percentiles interpolated between two counts are rounded."""
+    return s.model_copy(update={"p05": round(s.p05), "p50": round(s.p50), "p95": round(s.p95)})
+
+
 def estimate_training_spec(
     spec: TrainingSpec, cat: Catalog, *, samples: int, seed: int | None
 ) -> TrainingResult:
@@ -268,7 +273,11 @@ def estimate_training_spec(
             for name in OUTPUT_UNITS
             if name not in ("train_flop", "gpu_hours", "wall_clock_days")
         },
-        breakdown={name: summarize(out[name], unit) for name, unit in BREAKDOWN_UNITS.items() if name in out},
+        breakdown={
+            name: _whole(summarize(out[name], unit)) if name == "n_gpus" else summarize(out[name], unit)
+            for name, unit in BREAKDOWN_UNITS.items()
+            if name in out
+        },
         sensitivity=sensitivity,
         inputs=spec.inputs.records,
         reported_run=run.id if run else None,
