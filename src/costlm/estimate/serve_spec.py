@@ -118,6 +118,14 @@ def _model_facts(
     if req.model is None:
         raise InputError("give a catalog MODEL or --config path/to/config.json", key="serve_needs_input")
     model: Model = load.model(cat, req.model)
+    base = cat.models.get(model.training.base_model or "") if model.training else None
+    warnings: list[tuple[str, str, dict[str, str]]] = []
+    if model.architecture is None and base is not None and base.architecture is not None:
+        # a fine-tune keeps its base model's architecture and size (s1-32B is Qwen2.5-32B)
+        warnings.append(("base_architecture", f"architecture of the base model {base.id}", {"base": base.id}))
+        model = model.model_copy(
+            update={"architecture": base.architecture, "n_params": model.n_params or base.n_params}
+        )
     if model.architecture is None:
         raise InputError(
             f"model '{model.id}' has no published architecture in the catalog; use --config config.json",
@@ -131,7 +139,7 @@ def _model_facts(
             model=model.id,
         )
     active = model.n_active_params or model.n_params
-    return model.name, model.id, model.architecture, model.n_params.central, active.central, []
+    return model.name, model.id, model.architecture, model.n_params.central, active.central, warnings
 
 
 def _default_dtype(model_id: str | None, cat: Catalog, acc: Accelerator) -> ServeDtype:
