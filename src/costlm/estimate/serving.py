@@ -15,9 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
-from costlm.errors import InputError
 from costlm.estimate.serve_spec import ServeRequest, ServeSpec
-from costlm.estimate.specs import InputRecord
+from costlm.estimate.specs import InputRecord, require_finite
 from costlm.formulas import FloatArray, energy, memory, money, roofline
 from costlm.formulas import carbon as carbon_f
 from costlm.uncertainty import Summary, draw, summarize
@@ -281,9 +280,7 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         out = _times(x, spec)
         _energy_money(x, spec, out)
-    bad = sorted(name for name, values in out.items() if not np.all(np.isfinite(values)))
-    if bad:
-        raise InputError(f"these inputs give a non-finite {bad[0]}; check their magnitudes")
+    require_finite(out)
     fleet = _fleet(x, spec, out, req.tokens_per_day, req.peak_factor) if req.tokens_per_day else {}
     summaries = {k: summarize(out[k], u) if k in out else None for k, u in SERVE_UNITS.items()}
     return ServeResult(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Accelerator, Basis, Dtype, RunKind, Sourced
@@ -139,3 +141,10 @@ class TrainingSpec:
     grid_region: str
     reported_run: str | None = None
     warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+
+def require_finite(outputs: dict[str, npt.NDArray[np.float64]]) -> None:
+    """Refuse to summarize outputs that overflowed: a silent inf or NaN would be a wrong number."""
+    bad = sorted(name for name, values in outputs.items() if not np.all(np.isfinite(values)))
+    if bad:
+        raise InputError(f"these inputs give a non-finite {bad[0]}; check their magnitudes")

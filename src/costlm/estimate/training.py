@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Catalog, Run, Sourced
 from costlm.caveats import Caveat
-from costlm.errors import InputError
-from costlm.estimate.specs import InputRecord, TrainingSpec
+from costlm.estimate.specs import InputRecord, TrainingSpec, require_finite
 from costlm.formulas import carbon, energy, flops, money
 from costlm.uncertainty import Summary, draw, rank_sensitivity, summarize
 from costlm.uncertainty.distributions import FloatArray
@@ -241,9 +240,7 @@ def estimate_training_spec(
     x = points(dists) if samples == 0 else draw(dists, samples, seed)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         out = _compute(x, spec)
-    bad = sorted(name for name, values in out.items() if not np.all(np.isfinite(values)))
-    if bad:
-        raise InputError(f"these inputs give a non-finite {bad[0]}; check their magnitudes")
+    require_finite(out)
     summaries = {name: summarize(out[name], unit) for name, unit in OUTPUT_UNITS.items() if name in out}
     wanted = (
         {name: out[name] for name in SENSITIVITY_OUTPUTS if name in out}
