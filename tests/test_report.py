@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 import pytest
 
 from conftest import CliRun
 from costlm import api
-from costlm.report.seed import csv_text, markdown, text_rows, write_files
+from costlm.report.seed import csv_text, markdown, text_rows
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +47,8 @@ def test_inference_replica_from_weight_memory(table: api.SeedTable) -> None:
 
 
 def test_csv_and_json_carry_the_same_numbers(table: api.SeedTable, tmp_path: Path) -> None:
-    write_files(table, tmp_path)
-    doc = json.loads((tmp_path / "report.json").read_text())
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
+    doc = table.model_dump(mode="json")
+    rows = list(csv.DictReader(io.StringIO(csv_text(table))))
     assert len(rows) == 10 * len(table.rows)
     by_model = {r["model"]: r for r in doc["rows"]}
     for line in rows:

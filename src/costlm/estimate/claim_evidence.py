@@ -90,10 +90,8 @@ def _from_summary(s: Summary, what: str, source: str | None = "costlm") -> Evide
 
 
 def _run(cat: Catalog, ask: Ask) -> Run | None:
-    model = cat.models.get(ask.claim.subject) or (
-        load.model(cat, ask.claim.subject) if ask.claim.subject else None
-    )
-    if model is None or model.training is None or model.training.reported_run is None:
+    model = load.model(cat, ask.claim.subject)
+    if model.training is None or model.training.reported_run is None:
         return None
     return cat.runs[model.training.reported_run]
 

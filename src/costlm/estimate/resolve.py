@@ -202,8 +202,6 @@ def _validate_request(req: TrainingRequest) -> None:
             key="pue_below_one",
             value=req.pue[0],
         )
-    if not 0 <= req.samples <= 1_000_000:
-        raise InputError(f"samples: must be between 0 and 1,000,000, got {req.samples}")
     if req.n_gpus is not None and req.n_gpus > MAX_GPUS:
         raise InputError(
             f"n_gpus: {req.n_gpus:,} is absurdly large (max {MAX_GPUS:,})",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costlm.api import Caveat
+from costlm.caveats import Caveat
 from costlm.i18n import messages, t
 from costlm.units import format_si
 

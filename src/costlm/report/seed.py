@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from pathlib import Path
 
 from costlm import __version__
 from costlm.api import SeedRow, SeedTable
@@ -172,19 +170,3 @@ def csv_text(table: SeedTable) -> str:
                 ]
             )
     return buf.getvalue()
-
-
-def write_files(table: SeedTable, out_dir: Path, lang: str = "en") -> list[Path]:
-    """Write report.md, report.csv and report.json into ``out_dir``; return the paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {
-        "report.md": markdown(table, lang),
-        "report.csv": csv_text(table),
-        "report.json": json.dumps(table.model_dump(mode="json"), indent=2) + "\n",
-    }
-    paths = []
-    for name, text in files.items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
