@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from typing import Literal
 
+from costlm.bounds import MAX_GPUS, MAX_PUE, MIN_FRACTION
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, Sourced, Training
 from costlm.errors import InputError
@@ -18,11 +19,6 @@ from costlm.uncertainty import Fixed
 from costlm.units import TERA, check_fraction, check_positive, format_si
 
 STALE_PRICE_YEARS = 1.5
-MIN_FRACTION = 1e-3
-MAX_PUE = 3.0
-"""Uptime Institute's worst surveyed data centres are near 2.5; above 3 is a typo."""
-MAX_GPUS = 10_000_000
-"""More accelerators than any cluster ever built (the largest are ~10^5)."""
 
 
 NO_BF16_GENERATIONS = ("volta", "turing")

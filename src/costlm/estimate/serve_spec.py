@@ -13,6 +13,15 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.bounds import (
+    MAX_GPUS_PER_REPLICA,
+    MAX_KV_BITS,
+    MAX_PEAK_FACTOR,
+    MAX_PUE,
+    MIN_KV_BITS,
+    MIN_PEAK_FACTOR,
+    MIN_PUE,
+)
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Architecture, Catalog, Model, ServeDtype, Sourced
 from costlm.errors import ConfigError, InputError
@@ -22,7 +31,6 @@ from costlm.estimate.specs import Inputs, Range, dist_of, dist_of_range
 from costlm.formulas import memory
 from costlm.units import GB, TB, TERA, check_positive
 
-MAX_GPUS_PER_REPLICA = 64
 _KV_DEFAULT = {"fp8": "fp8", "int8": "bf16", "int4": "bf16"}
 
 
@@ -214,11 +222,11 @@ def _plan_memory(
 def _check_request(req: ServeRequest) -> None:
     for name in ("prompt_tokens", "output_tokens", "peak_factor"):
         check_positive(getattr(req, name), name=name)
-    if not 1 <= req.peak_factor <= 100:
+    if not MIN_PEAK_FACTOR <= req.peak_factor <= MAX_PEAK_FACTOR:
         raise InputError(
             f"peak_factor: peak / mean traffic must be between 1 and 100, got {req.peak_factor:g}"
         )
-    if req.pue is not None and not 1 <= req.pue[0] <= req.pue[1] <= 3:
+    if req.pue is not None and not MIN_PUE <= req.pue[0] <= req.pue[1] <= MAX_PUE:
         raise InputError(f"pue: must lie between 1 and 3, got {req.pue[0]:g}..{req.pue[1]:g}")
     if req.tokens_per_day is not None:
         check_positive(req.tokens_per_day, name="tokens_per_day")
@@ -230,7 +238,7 @@ def _check_request(req: ServeRequest) -> None:
             )
     if req.utilization is not None and not 0 < req.utilization[0] <= req.utilization[1] <= 1:
         raise InputError(f"utilization: must be a fraction range in (0, 1], got {req.utilization}")
-    if req.kv_bits is not None and not 1 <= req.kv_bits <= 32:
+    if req.kv_bits is not None and not MIN_KV_BITS <= req.kv_bits <= MAX_KV_BITS:
         raise InputError(f"kv_bits: must be between 1 and 32, got {req.kv_bits:g}")
 
 

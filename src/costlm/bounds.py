@@ -1,0 +1,24 @@
+"""Plausibility bounds: one rule each, shared by user requests and catalog overlays.
+
+A value outside these bounds is a typo or a unit mistake, never a configuration to estimate.
+Standard library only, so both ``catalog`` (overlay validation) and ``resolve`` (request
+validation) import it without pulling in each other.
+"""
+
+from __future__ import annotations
+
+MIN_FRACTION = 1e-3
+"""Smallest accepted utilization-like fraction (MFU, goodput, serving utilization)."""
+MIN_PUE = 1.0
+"""PUE is facility power / IT power: never below 1."""
+MAX_PUE = 3.0
+"""Uptime Institute's worst surveyed data centres are near 2.5; above 3 is a typo."""
+MAX_GPUS = 10_000_000
+"""More accelerators than any cluster ever built (the largest are ~10^5)."""
+MAX_GPUS_PER_REPLICA = 64
+"""Largest tensor-parallel serving replica considered."""
+MIN_PEAK_FACTOR = 1.0
+MAX_PEAK_FACTOR = 100.0
+"""Peak / mean traffic: 1 (flat) to 100 (a spike)."""
+MIN_KV_BITS = 1.0
+MAX_KV_BITS = 32.0
