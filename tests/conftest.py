@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from costlm import api
 from costlm.catalog.schema import Catalog
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_catalog_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The on-disk catalog cache of the test session lives in a temporary directory, never ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COSTLM_CACHE_DIR", str(tmp_path_factory.mktemp("costlm-cache")))
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from costlm.catalog import cache
 from costlm.catalog.schema import (
     Accelerator,
     ApiPrice,
@@ -260,7 +261,7 @@ def _assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int
 def bundled_catalog() -> Catalog:
     """The catalog shipped with costlm (validated and cross-checked, cached)."""
     docs = [(name, _data_text(name)) for name in _BUNDLED_TOML]
-    return _assemble(docs, _data_text(_GRID_CSV), n_bundled=len(docs))
+    return _validated(docs, _data_text(_GRID_CSV), n_bundled=len(docs))
 
 
 @functools.cache
@@ -273,7 +274,13 @@ def _catalog_with(overlays: tuple[str, ...]) -> Catalog:
             raise CatalogError(f"{path}: not UTF-8 text") from None
         except OSError as exc:
             raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror})") from None
-    return _assemble(docs, _data_text(_GRID_CSV), n_bundled=len(_BUNDLED_TOML))
+    return _validated(docs, _data_text(_GRID_CSV), n_bundled=len(_BUNDLED_TOML))
+
+
+def _validated(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
+    """``_assemble``'s catalog, from the on-disk cache when these exact texts were validated before."""
+    build = functools.partial(_assemble, docs, grid_text, n_bundled=n_bundled)
+    return cache.cached_catalog(docs, grid_text, n_bundled=n_bundled, build=build)
 
 
 def load_catalog(overlays: Sequence[str | Path] = ()) -> Catalog:
