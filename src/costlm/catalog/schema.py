@@ -26,7 +26,9 @@ _MAX_MAGNITUDE = 1e30
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a validator is built on first use, not at import; a catalog from the cache
+    # (costlm.catalog.cache) is never validated again, so most runs never build one.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Sourced(_Frozen):
