@@ -136,7 +136,6 @@ def train(
 ) -> None:
     """Estimate a training run: GPU-hours, days, hardware/rental/amortized cost, energy, power, CO2."""
     from costlm import api
-    from costlm.report.training import print_training
 
     request = api.make_training_request(
         model=model,
@@ -170,6 +169,8 @@ def train(
     if as_json:
         _print_json(result.model_dump(mode="json"))
     else:
+        from costlm.report.training import print_training  # Rich only for the table, not for --json
+
         print_training(_console(), result, _lang(lang))
 
 
@@ -228,7 +229,6 @@ def serve(
 ) -> None:
     """Estimate serving: GPUs per replica, KV cache, latency, tokens/s, J/token, $/1M tokens, fleet, APIs."""
     from costlm import api
-    from costlm.report.serving import print_serving
 
     if (model is None) == (config is None):
         both = model is not None
@@ -260,6 +260,8 @@ def serve(
     if as_json:
         _print_json(result.model_dump(mode="json"))
     else:
+        from costlm.report.serving import print_serving  # Rich only for the table, not for --json
+
         print_serving(_console(), result, _lang(lang))
 
 
