@@ -11,7 +11,7 @@ from conftest import CliRun
 from costlm import api
 from costlm.catalog.schema import Catalog
 from costlm.errors import CatalogError
-from costlm.estimate.serve_spec import kv_bytes_per_token
+from costlm.resolve.serving import kv_bytes_per_token
 
 SAMPLES = 2000
 

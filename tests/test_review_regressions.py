@@ -12,9 +12,9 @@ import pytest
 from conftest import CliRun
 from costlm import api
 from costlm.errors import CatalogError, InputError
-from costlm.estimate.hfconfig import parse_config
 from costlm.report import page
 from costlm.report.seed import csv_text
+from costlm.resolve.hfconfig import parse_config
 from costlm.units import parse_number
 
 LLAMA = json.loads((Path(__file__).parent / "data" / "llama-3-8b.json").read_text())

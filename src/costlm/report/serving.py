@@ -7,6 +7,7 @@ from rich.table import Table
 
 from costlm.api import ServeResult, Summary
 from costlm.i18n import t
+from costlm.outputs import FLEET_OUTPUTS
 from costlm.report.fmt import caveat_text, number, unit_label
 
 ROWS = (
@@ -67,8 +68,10 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
     console.print(table)
     if r.fleet:
         fleet = _new_table(t("serve.fleet_title", lang, tokens=number(r.tokens_per_day or 0, "", lang)), lang)
-        for name, s in r.fleet.items():
-            _row(fleet, t("fleet." + name, lang), s, lang)
+        for out in FLEET_OUTPUTS:
+            s = getattr(r.fleet, out.name)
+            if s is not None:
+                _row(fleet, t(out.label, lang), s, lang)
         console.print(fleet)
     for c in r.api_comparison:
         if c.break_even_tokens_per_day is None or c.share_never_cheaper > 0.5:

@@ -53,8 +53,8 @@ def print_training(console: Console, result: TrainingResult, lang: str) -> None:
         cells = [number(v, s.unit, lang) for v in (s.p05, s.p50, s.p95)]
         table.add_row(t("out." + name, lang), *cells, unit_label(s.unit, lang), _reported(result, name, lang))
     console.print(table)
-    n = result.breakdown.get("n_gpus")
-    mfu = result.breakdown["mfu"]
+    n = result.breakdown.n_gpus
+    mfu = result.breakdown.mfu
     if n is not None:
         console.print(
             f"GPUs: {number(n.p50, '', lang)} ({number(n.p05, '', lang)}–{number(n.p95, '', lang)}) · "

@@ -9,18 +9,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.claims import ClaimResult, judge
+from costlm.analyses.focus import Focus, training_cost_focus
+from costlm.analyses.replica import estimate_replica
+from costlm.analyses.serving import estimate_serving_spec
+from costlm.analyses.training import ReportedFigure, TrainingResult, estimate_training_spec
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Model
 from costlm.caveats import Caveat
 from costlm.errors import InputError
-from costlm.estimate.claims import ClaimResult, judge
-from costlm.estimate.focus import Focus, training_cost_focus
-from costlm.estimate.inference import estimate_replica, serving_dtype
-from costlm.estimate.resolve import training_spec
-from costlm.estimate.serve_spec import ServeRequest, serve_spec
-from costlm.estimate.serving import estimate_serving_spec
-from costlm.estimate.specs import TrainingRequest
-from costlm.estimate.training import ReportedFigure, TrainingResult, estimate_training_spec
+from costlm.resolve.requests import ServeRequest, TrainingRequest
+from costlm.resolve.rules import serving_dtype
+from costlm.resolve.serving import serve_spec
+from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
 
 DEFAULT_MODELS = (
@@ -132,7 +133,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None, lang: str 
         accelerator_source=hw.source,
         n_gpus_basis=model.training.n_gpus.basis,
         n_gpus=Cell(
-            estimate=train.breakdown.get("n_gpus"),
+            estimate=train.breakdown.n_gpus,
             reported=_reported(train, "n_gpus"),
             sources=_sources(train, "n_gpus"),
         ),

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.training import TrainingResult, estimate_training_spec
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Claim, Run
-from costlm.estimate.resolve import training_spec
-from costlm.estimate.serve_spec import ServeRequest, kv_bytes_per_token, serve_spec
-from costlm.estimate.specs import TrainingRequest, dist_of
-from costlm.estimate.training import TrainingResult, estimate_training_spec
 from costlm.i18n import t
+from costlm.resolve.inputs import dist_of
+from costlm.resolve.requests import ServeRequest, TrainingRequest
+from costlm.resolve.serving import kv_bytes_per_token, serve_spec
+from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary, draw, summarize
 from costlm.units import HOURS_PER_DAY, HOURS_PER_YEAR
 
@@ -154,7 +155,7 @@ def hardware_cost(cat: Catalog, ask: Ask) -> Finding:
     r = _training(cat, ask)
     if r.hardware_cost_usd is None:
         return Finding(None, [_say(ask, "no_price", gpu=r.accelerator)])
-    n = r.breakdown["n_gpus"]
+    n = r.breakdown.n_gpus
     line = _say(ask, "hardware_formula", low=f"{n.p05:.0f}", high=f"{n.p95:.0f}", gpu=r.accelerator)
     return Finding(_from_summary(r.hardware_cost_usd, _say(ask, "what_hardware")), [line])
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costlm.catalog.schema import Accelerator, Catalog, Model, ServeDtype, Sourced
+from costlm.catalog.schema import Accelerator, Catalog, Model, Sourced
 from costlm.caveats import Caveat
 from costlm.errors import InputError
-from costlm.estimate.resolve import half_precision
-from costlm.estimate.specs import Inputs, dist_of
 from costlm.formulas import energy, memory, money
-from costlm.uncertainty import Summary, draw, summarize
-from costlm.uncertainty.montecarlo import points
-from costlm.units import GB
+from costlm.resolve.inputs import Inputs, dist_of, draw_inputs
+from costlm.resolve.rules import serving_dtype
+from costlm.uncertainty import Summary, summarize
 
 
 class ReplicaResult(BaseModel):
@@ -53,14 +51,6 @@ def _params(model: Model) -> tuple[float, str, str, list[Caveat]]:
     return n, "estimate", "chinchilla-2022", [note]
 
 
-def serving_dtype(model: Model, acc: Accelerator) -> ServeDtype:
-    """Weights are served as released: fp8 for models trained (and released) in fp8, else 16-bit
-    (fp16 on accelerators without bf16)."""
-    if model.training is not None and model.training.dtype == "fp8":
-        return "fp8"
-    return half_precision(acc)
-
-
 def estimate_replica(
     cat: Catalog, model: Model, acc: Accelerator, *, samples: int, seed: int | None
 ) -> ReplicaResult:
@@ -71,9 +61,7 @@ def estimate_replica(
     d = cat.defaults
     overhead = d.inference_memory_overhead.central
     n_gpus = int(
-        memory.gpus_for_memory(
-            needed_bytes=weights, memory_bytes_per_gpu=acc.memory_gb.central * GB, overhead=overhead
-        )
+        memory.gpus_for_memory(needed_bytes=weights, memory_bytes_per_gpu=acc.memory_bytes, overhead=overhead)
     )
     inputs = Inputs()
     records: list[tuple[str, Sourced | None, str]] = [
@@ -86,7 +74,8 @@ def estimate_replica(
     for name, record, unit in records:
         if record is not None:
             inputs.add(name, dist_of(record), unit, record)
-    x = points(inputs.dists) if samples == 0 else draw(inputs.dists, samples, seed)
+    drawn = draw_inputs(inputs, samples, seed)
+    x = drawn.values
     cost = power = None
     if "gpu_price_usd" in x:
         cost = summarize(
@@ -95,9 +84,9 @@ def estimate_replica(
     if "tdp_watts" in x:
         per_gpu = energy.facility_watts_per_gpu(
             tdp_watts=x["tdp_watts"],
-            power_fraction=np.minimum(x["power_fraction"], 1.0),
-            server_overhead=np.maximum(x["server_overhead"], 1.0),
-            pue=np.maximum(x["pue"], 1.0),
+            power_fraction=x["power_fraction"],
+            server_overhead=x["server_overhead"],
+            pue=x["pue"],
         )
         power = summarize(np.asarray(per_gpu) * n_gpus, "W")
     return ReplicaResult(
@@ -110,5 +99,5 @@ def estimate_replica(
         gpus_per_replica=n_gpus,
         hardware_cost_usd=cost,
         replica_power_watts=power,
-        warnings=warnings,
+        warnings=warnings + drawn.caveats,
     )

@@ -16,10 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding
 from costlm.catalog.load import claims_from_file
 from costlm.catalog.schema import Catalog, Claim, ClaimOrigin
 from costlm.errors import CostlmError, UnknownIdError
-from costlm.estimate.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding
 from costlm.i18n import t
 from costlm.units import format_si
 
