@@ -7,13 +7,13 @@ count gets a compute-optimal guess from its training FLOP, labelled as such.
 
 from __future__ import annotations
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Accelerator, Catalog, Model, Sourced
 from costlm.caveats import Caveat
 from costlm.errors import InputError
-from costlm.formulas import energy, memory, money
+from costlm.formulas import memory
+from costlm.pipelines.serving import SizedReplicaDraws, estimate_sized_replica
 from costlm.resolve.inputs import Inputs, dist_of, draw_inputs
 from costlm.resolve.rules import serving_dtype
 from costlm.uncertainty import Summary, summarize
@@ -75,20 +75,9 @@ def estimate_replica(
         if record is not None:
             inputs.add(name, dist_of(record), unit, record)
     drawn = draw_inputs(inputs, samples, seed)
-    x = drawn.values
-    cost = power = None
-    if "gpu_price_usd" in x:
-        cost = summarize(
-            np.asarray(money.hardware_cost_usd(unit_price_usd=x["gpu_price_usd"], n_gpus=n_gpus)), "USD"
-        )
-    if "tdp_watts" in x:
-        per_gpu = energy.facility_watts_per_gpu(
-            tdp_watts=x["tdp_watts"],
-            power_fraction=x["power_fraction"],
-            server_overhead=x["server_overhead"],
-            pue=x["pue"],
-        )
-        power = summarize(np.asarray(per_gpu) * n_gpus, "W")
+    sized = estimate_sized_replica(SizedReplicaDraws(n_gpus=float(n_gpus), **drawn.values))
+    cost = None if sized.hardware_cost_usd is None else summarize(sized.hardware_cost_usd, "USD")
+    power = None if sized.replica_power_watts is None else summarize(sized.replica_power_watts, "W")
     return ReplicaResult(
         accelerator=acc.id,
         dtype=dtype,

@@ -264,3 +264,40 @@ def break_even_tokens_per_day(d: ServeDraws, r: ReplicaBreakdown, *, api_usd_per
         replica_tokens_per_day=money.tokens_per_day(tokens_per_s=r.output_tokens_per_s),
         api_usd_per_token=api_usd_per_token,
     )
+
+
+@dataclass(frozen=True)
+class SizedReplicaDraws:
+    """A replica sized from weight memory alone (no architecture): its GPU count and power inputs."""
+
+    n_gpus: float
+    power_fraction: FloatArray
+    server_overhead: FloatArray
+    pue: FloatArray
+    gpu_price_usd: FloatArray | None = None
+    tdp_watts: FloatArray | None = None
+
+
+@dataclass(frozen=True)
+class SizedReplicaBreakdown:
+    """Hardware cost and facility power of a replica sized from weight memory."""
+
+    hardware_cost_usd: FloatArray | None
+    replica_power_watts: FloatArray | None
+
+
+def estimate_sized_replica(d: SizedReplicaDraws) -> SizedReplicaBreakdown:
+    """GPU price x count; n x TDP x average fraction x server overhead x PUE."""
+    hardware = None
+    if d.gpu_price_usd is not None:
+        hardware = money.hardware_cost_usd(unit_price_usd=d.gpu_price_usd, n_gpus=d.n_gpus)
+    power = None
+    if d.tdp_watts is not None:
+        per_gpu = energy.facility_watts_per_gpu(
+            tdp_watts=d.tdp_watts,
+            power_fraction=d.power_fraction,
+            server_overhead=d.server_overhead,
+            pue=d.pue,
+        )
+        power = per_gpu * d.n_gpus
+    return SizedReplicaBreakdown(hardware_cost_usd=hardware, replica_power_watts=power)

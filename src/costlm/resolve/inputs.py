@@ -129,19 +129,24 @@ def _bounded(name: str, unit: str, raw: FloatArray) -> tuple[FloatArray, float, 
 
 
 def draw_inputs(inputs: Inputs, samples: int, seed: int | None) -> Drawn:
-    """Point values (``samples == 0``) or Monte Carlo draws, with the bounds rules applied."""
+    """Point values (``samples == 0``) or Monte Carlo draws, with the bounds rules applied; one
+    ``draws_clipped`` caveat lists each input whose tail was set to its bound, with the share."""
     raw = points(inputs.dists) if samples == 0 else draw(inputs.dists, samples, seed)
     units = {record.name: record.unit for record in inputs.records}
     values: dict[str, FloatArray] = {}
-    caveats: list[Caveat] = []
+    clipped: list[str] = []
     for name, sampled in raw.items():
         values[name], share, bound = _bounded(name, units.get(name, ""), sampled)
         if share > 0:
-            caveats.append(
-                Caveat(
-                    code="draws_clipped",
-                    message=f"{share:.1%} of the {name} draws fell outside {bound} and were set to the bound",
-                    values={"name": name, "share": f"{share:.1%}", "bound": bound},
-                )
+            clipped.append(f"{name} {share:.2%} ({bound})")
+    caveats = []
+    if clipped:
+        listing = ", ".join(clipped)
+        caveats.append(
+            Caveat(
+                code="draws_clipped",
+                message=f"draws outside physical bounds were set to the bound: {listing}",
+                values={"inputs": listing},
             )
+        )
     return Drawn(raw=raw, values=values, caveats=caveats)

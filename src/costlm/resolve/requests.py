@@ -73,7 +73,7 @@ def _count(value: float, info: Info) -> float:
     if value < 1 or value != math.floor(value):
         raise InputError(
             f"{_name(info)}: a count must be a whole number >= 1, got {value:g}",
-            key="at_least_one",
+            key="whole_count",
             name=_name(info),
             value=value,
         )
@@ -89,7 +89,9 @@ def _range(value: object, info: Info) -> Range:
     elif isinstance(value, tuple | list) and len(value) == 2:
         low, high = value
     else:
-        raise InputError(f"{name}: expected LOW..HIGH or a number, got {value!r}", key="not_a_range")
+        raise InputError(
+            f"{name}: expected LOW..HIGH or a number, got {value!r}", key="not_a_range", name=name, text=value
+        )
     low, high = _number(low, info), _number(high, info)
     if low > high:
         raise InputError(
@@ -130,7 +132,9 @@ def _int_between(low: int, high: int) -> AfterValidator:
         name = _name(info)
         if value < low:
             key = "at_least_one" if low == 1 else "too_small"
-            raise InputError(f"{name}: must be at least {low}, got {value}", key=key, name=name, value=value)
+            raise InputError(
+                f"{name}: must be at least {low}, got {value}", key=key, name=name, value=value, low=low
+            )
         if value > high:
             raise InputError(
                 f"{name}: {value:,} is absurdly large (max {high:,})", key="too_large", name=name, value=value
