@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from costlm.api import ServeResult, Summary
 from costlm.i18n import t
-from costlm.report.fmt import caveat_text, number, unit_label
+from costlm.report.fmt import caveat_text, number, row_scale, scaled, scaled_unit
 
 ROWS = (
     ("ttft_s", "serve.ttft"),
@@ -26,7 +28,9 @@ ROWS = (
 
 
 def _row(table: Table, label: str, s: Summary, lang: str) -> None:
-    table.add_row(label, *(number(v, s.unit, lang) for v in (s.p05, s.p50, s.p95)), unit_label(s.unit, lang))
+    """One output: p05, p50 and p95 in one human unit chosen for the row."""
+    scale = row_scale(s.unit, s.p50, (s.p05, s.p95))
+    table.add_row(label, *(scaled(v, scale, lang) for v in (s.p05, s.p50, s.p95)), scaled_unit(scale, lang))
 
 
 def _new_table(title: str, lang: str) -> Table:
@@ -57,7 +61,7 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
             prompt=number(r.prompt_tokens, "", lang),
             output=number(r.output_tokens, "", lang),
         ),
-        soft_wrap=True,
+        markup=False,
     )
     table = _new_table(t("serve.title", lang), lang)
     for name, key in ROWS:
@@ -75,8 +79,7 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
             verdict = t("serve.api_never", lang)
         else:
             verdict = t("serve.api_even", lang, tokens=number(c.break_even_tokens_per_day.p50, "", lang))
-        console.print(
-            f"{c.provider} {c.name}: ${c.api_usd_per_million_output_tokens:g}/1M — {verdict}", soft_wrap=True
-        )
+        price = number(c.api_usd_per_million_output_tokens, "USD", lang)
+        console.print(Text(f"{c.provider} {c.name}: {price}/1M — {verdict}"))
     for w in r.warnings:
-        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {caveat_text(w, lang)}", soft_wrap=True)
+        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {escape(caveat_text(w, lang))}")
