@@ -30,6 +30,8 @@ GIGA = 1e9
 TERA = 1e12
 ROW_DIGITS_LIMIT = 1000.0
 """A row steps up one unit while any of its numbers would need four digits before the point."""
+ROW_SPREAD_LIMIT = 1e6
+"""A row of counts or money spanning more decades than this gives each number its own multiplier."""
 SCIENTIFIC_FROM = 1e15
 """At and above this (FLOP counts), each number is written in scientific notation on its own."""
 
@@ -78,7 +80,8 @@ class Scale:
     """How the numbers of one row are written: divided by ``size``, followed by ``suffix``.
 
     ``unit`` is the displayed unit (a key of ``unit_label``), ``dollar`` puts a '$' before
-    each number, ``scientific`` writes each number on its own in scientific notation.
+    each number, ``scientific`` writes each number on its own in scientific notation and
+    ``each`` gives each number its own SI multiplier (rows too wide for one).
     """
 
     size: float = 1.0
@@ -86,6 +89,7 @@ class Scale:
     unit: str = ""
     dollar: bool = False
     scientific: bool = False
+    each: bool = False
 
 
 def _split_per(unit: str) -> tuple[str, str]:
@@ -144,6 +148,9 @@ def row_scale(unit: str, head: float, others: Iterable[float] = ()) -> Scale:
         return Scale(size=step, unit=name + per)
     if head >= SCIENTIFIC_FROM:
         return Scale(unit=unit, dollar=dollar, scientific=True)
+    bottom = min((v for v in values if v > 0), default=top)
+    if top / bottom >= ROW_SPREAD_LIMIT:
+        return Scale(unit=unit, dollar=dollar, each=True)
     step, suffix = _pick(sorted(MULTIPLIERS), head, top)
     return Scale(size=step, suffix=suffix, unit=unit, dollar=dollar)
 
@@ -169,7 +176,13 @@ def localized(text: str, lang: str) -> str:
 
 def scaled(value: float, scale: Scale, lang: str = "en") -> str:
     """``value`` (in the row's result unit) written in ``scale``: '23.3', '$1.03M', '2.52M'."""
-    body = _scientific(value) if scale.scientific else _plain(value / scale.size) + scale.suffix
+    if scale.scientific:
+        body = _scientific(value)
+    elif scale.each:
+        size, suffix = _pick(sorted(MULTIPLIERS), abs(value), abs(value))
+        body = _plain(value / size) + suffix
+    else:
+        body = _plain(value / scale.size) + scale.suffix
     return localized(("$" if scale.dollar else "") + body, lang)
 
 
