@@ -82,7 +82,7 @@ def test_help_ends_with_examples_on_their_own_lines(
     lines = [line.strip() for line in out.splitlines()]
     tail = [line for line in lines if line][-len(examples) :]
     assert tail == examples
-    assert "Examples:" in lines
+    assert costlm.cli._h("Examples:") in lines  # the language of the help is fixed at import
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
@@ -116,7 +116,7 @@ def test_boolean_flags_render_as_flags(cli: CliRun, monkeypatch: pytest.MonkeyPa
 def test_claim_markup_shown_literally(cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", WIDE)
     code, out, _ = cli(["check", "--help"])
-    assert code == 0 and "([[claim]] entries; see docs/claims.md)" in out
+    assert code == 0 and "[[claim]]" in out and "([] " not in out
 
 
 def test_lang_on_the_command_line_gives_spanish_help() -> None:

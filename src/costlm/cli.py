@@ -177,7 +177,7 @@ def _root(
 # --- Checks that belong to the request models --------------------------------------------------
 # TrainingRequest / ServeRequest are getting these rules as pydantic validators. Until then the CLI
 # repeats them here, one call each in train() and serve(): delete the function and its call when
-# the request model raises the same error (the tests in tests/test_cli.py pin the messages).
+# the request model raises the same error (tests/test_cli_help.py pins the messages).
 
 
 def _require_train_input(model: str | None, params: str | None, train_flop: str | None) -> None:
