@@ -112,17 +112,18 @@ def check_claims(
     ids: Sequence[str] = (),
     *,
     file: str | Path | None = None,
-    lang: str = "en",
     samples: int = 10_000,
     seed: int | None = 0,
     catalog_files: CatalogFiles = (),
 ) -> list[ClaimResult]:
-    """Judge the seed documents' cost claims (or a user's claims file) against evidence."""
+    """Judge the seed documents' cost claims (or a user's claims file) against evidence.
+
+    The results carry codes and values, no words: the same document in every language
+    (``costlm.report.claims`` renders them in English or Spanish).
+    """
     _check_samples(samples, seed)
-    if lang not in ("en", "es"):
-        raise InputError(f"--lang: unknown language '{lang}'; choose one of en, es")
     cat = load_catalog(catalog_files)
-    return [judge(c, cat, samples=samples, seed=seed, lang=lang) for c in select_claims(cat, list(ids), file)]
+    return [judge(c, cat, samples=samples, seed=seed) for c in select_claims(cat, list(ids), file)]
 
 
 def seed_report(

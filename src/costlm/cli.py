@@ -290,9 +290,7 @@ def check(
 
     chosen = _lang(lang)
     wanted = [explain] if explain else (ids or [])
-    results = api.check_claims(
-        wanted, file=file, lang=chosen, samples=samples, seed=seed, catalog_files=catalog or ()
-    )
+    results = api.check_claims(wanted, file=file, samples=samples, seed=seed, catalog_files=catalog or ())
     if as_json:
         _print_json([r.model_dump(mode="json") for r in results])
     elif explain:

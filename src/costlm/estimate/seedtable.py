@@ -273,7 +273,7 @@ def seed_table(
     student = [
         c for c in cat.claims.values() if c.origin.document.startswith("000") and c.subject in subjects
     ]
-    claims = [judge(c, cat, samples=samples, seed=seed, lang=lang) for c in student]
+    claims = [judge(c, cat, samples=samples, seed=seed) for c in student]
     focus_id = focus_model if focus_model in subjects else rows[0].model
     focus = training_cost_focus(cat, focus_id, samples=samples, seed=seed)
     return SeedTable(

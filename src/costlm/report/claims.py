@@ -1,6 +1,14 @@
-"""Judged claims as a Rich table, an explanation trail, and a Markdown section."""
+"""Judged claims in words: a Rich table, an explanation trail, and a Markdown section.
+
+A ``ClaimResult`` carries codes and values only; every word is chosen here, at render time:
+a phrase's code ``c`` is the i18n key ``trail.c``, formatted with its values, where catalog text
+given in both languages (``label_en``/``label_es``) is read as ``label`` in the reader's language.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from rich.console import Console
 from rich.table import Table
@@ -8,6 +16,7 @@ from rich.table import Table
 from costlm.api import ClaimResult
 from costlm.i18n import t
 from costlm.report.fmt import number, unit_label
+from costlm.units import format_si
 
 _VERDICT_STYLE = {
     "consistent": "green",
@@ -16,11 +25,103 @@ _VERDICT_STYLE = {
     "inconsistent": "bold red",
     "unverifiable": "yellow",
 }
+_BOUND_PREFIX = {"at_least": ">= ", "at_most": "<= "}
+
+
+class _Phrase(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def values(self) -> Mapping[str, object]: ...
+
+
+class _Claimed(Protocol):
+    @property
+    def bound(self) -> str: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def unit(self) -> str: ...
+
+
+class _Evidence(Protocol):
+    @property
+    def p05(self) -> float: ...
+    @property
+    def p50(self) -> float: ...
+    @property
+    def p95(self) -> float: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def basis(self) -> str: ...
+    @property
+    def what(self) -> _Phrase: ...
+
+
+class _Judged(Protocol):
+    """A claim's stated reading (the ``ClaimResult`` itself) or one of its other readings."""
+
+    @property
+    def claimed(self) -> _Claimed: ...
+    @property
+    def evidence(self) -> _Evidence | None: ...
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def factor(self) -> float | None: ...
+    @property
+    def reasoning(self) -> Sequence[_Phrase]: ...
+
+
+def phrase(p: _Phrase, lang: str) -> str:
+    """A phrase in ``lang``: the message ``trail.<code>`` formatted with the phrase's values."""
+    values = dict(p.values)
+    suffix = f"_{lang}"
+    values.update({k.removesuffix(suffix): v for k, v in p.values.items() if k.endswith(suffix)})
+    fleet = values.get("fleet")
+    if isinstance(fleet, list):
+        values["fleet"] = " + ".join(f"{part.n_gpus:,} x {part.gpu}" for part in fleet)
+    return t("trail." + p.code, lang, **values)
+
+
+def paraphrase(r: ClaimResult, lang: str) -> str:
+    """The catalog's neutral paraphrase of the claim in ``lang``."""
+    return r.paraphrase_es if lang == "es" else r.paraphrase_en
+
+
+def trail(r: _Judged, lang: str) -> list[str]:
+    """The reasoning of one reading in ``lang``: its steps, the evidence, the claim and the verdict."""
+    lines = [phrase(step, lang) for step in r.reasoning]
+    ev, c = r.evidence, r.claimed
+    if ev is not None:
+        what = phrase(ev.what, lang)
+        lines.append(
+            t(
+                "trail.evidence",
+                lang,
+                basis=ev.basis,
+                what=what,
+                low=ev.p05,
+                high=ev.p95,
+                unit=ev.unit,
+                p50=ev.p50,
+            )
+        )
+    verdict = t("verdict." + r.verdict, lang)
+    line = t("trail.claimed", lang, low=c.low, high=c.high, unit=c.unit, bound=c.bound, verdict=verdict)
+    return [*lines, line + (t("trail.factor", lang, factor=r.factor) if r.factor else "")]
 
 
 def claimed_text(r: ClaimResult, lang: str) -> str:
     """The claim as stated (its own unit), e.g. '<= 30 minutes'."""
-    text = r.claimed.stated
+    s = r.claimed.stated
+    number_text = (
+        format_si(s.value) if s.value is not None else f"{format_si(s.low or 0)}-{format_si(s.high or 0)}"
+    )
+    text = f"{_BOUND_PREFIX.get(r.claimed.bound, '')}{number_text} {s.unit}"
     return text.replace(",", "\u2009").replace(".", ",") if lang == "es" else text
 
 
@@ -35,7 +136,7 @@ def evidence_text(r: ClaimResult, lang: str) -> str:
 def verdict_text(r: ClaimResult, lang: str) -> str:
     text = t("verdict." + r.verdict, lang)
     if r.holds_as:
-        text += " · " + t("verdict.holds_as", lang, reading=r.holds_as)
+        text += " · " + t("verdict.holds_as", lang, reading=phrase(r.holds_as, lang))
     return text
 
 
@@ -47,7 +148,7 @@ def print_claims(console: Console, results: list[ClaimResult], lang: str) -> Non
         style = _VERDICT_STYLE[r.verdict]
         factor = f"{r.factor:.2g}×" if r.factor else ""
         table.add_row(
-            f"{r.id}\n{r.paraphrase}",
+            f"{r.id}\n{paraphrase(r, lang)}",
             claimed_text(r, lang),
             evidence_text(r, lang),
             f"[{style}]{verdict_text(r, lang)}[/{style}]",
@@ -58,14 +159,13 @@ def print_claims(console: Console, results: list[ClaimResult], lang: str) -> Non
 
 
 def print_explanation(console: Console, r: ClaimResult, lang: str) -> None:
-    console.print(f"[bold]{r.id}[/bold] — {r.paraphrase}", soft_wrap=True)
+    console.print(f"[bold]{r.id}[/bold] — {paraphrase(r, lang)}", soft_wrap=True)
     console.print(f"{r.source.document} · {r.source.publisher} · {r.source.date}", soft_wrap=True)
-    for reading in [None, *r.readings]:
-        label = t("check.as_stated", lang) if reading is None else reading.label
-        verdict = r.verdict if reading is None else reading.verdict
-        trail = r.reasoning if reading is None else reading.reasoning
+    stated = (t("trail.reading_as_stated", lang), r.verdict, trail(r, lang))
+    others = [(phrase(x.label, lang), x.verdict, trail(x, lang)) for x in r.readings]
+    for label, verdict, lines in [stated, *others]:
         console.print(f"\n[bold]{label}[/bold]: {t('verdict.' + verdict, lang)}", soft_wrap=True)
-        for line in trail:
+        for line in lines:
             console.print(f"  - {line}", soft_wrap=True, markup=False)
 
 
@@ -77,7 +177,7 @@ def markdown(results: list[ClaimResult], lang: str) -> str:
     lines = [f"## {t('check.title', lang)}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         cells = [
-            f"{r.paraphrase} (`{r.id}`)",
+            f"{paraphrase(r, lang)} (`{r.id}`)",
             claimed_text(r, lang),
             evidence_text(r, lang),
             verdict_text(r, lang),

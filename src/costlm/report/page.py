@@ -84,7 +84,7 @@ def render(data: ReportData, lang: str) -> str:
     claims = [
         {
             "id": c.id,
-            "paraphrase": c.paraphrase,
+            "paraphrase": claims_fmt.paraphrase(c, lang),
             "claimed": claims_fmt.claimed_text(c, lang),
             "evidence": claims_fmt.evidence_text(c, lang),
             "verdict": c.verdict,
