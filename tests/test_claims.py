@@ -15,8 +15,8 @@ from conftest import CliRun
 from costlm import api
 from costlm.catalog.schema import Catalog
 from costlm.errors import CatalogError
-from costlm.estimate.claim_evidence import TrailCode
-from costlm.estimate.claims import Verdict
+from costlm.estimate.claim_evidence import Basis, TrailCode
+from costlm.estimate.claims import Bound, Verdict
 from costlm.estimate.serve_spec import kv_bytes_per_token
 from costlm.i18n import LANGS, messages
 from costlm.report import claims as claims_fmt
@@ -246,8 +246,12 @@ def test_every_code_has_english_and_spanish_words(judged: dict[str, api.ClaimRes
         for code in codes:
             assert f"trail.{code}" in messages(lang), (lang, code)
             assert _fields(messages(lang)[f"trail.{code}"]) == _fields(messages("en")[f"trail.{code}"]), code
-        for verdict in get_args(Verdict):
-            assert f"verdict.{verdict}" in messages(lang)
+        for key in (
+            *(f"verdict.{v}" for v in get_args(Verdict)),
+            *(f"check.basis.{b}" for b in get_args(Basis)),
+            *(f"check.bound.{b}" for b in get_args(Bound)),
+        ):
+            assert key in messages(lang), (lang, key)
         for r in judged.values():  # every phrase of every seed claim renders in both languages
             lines = [*claims_fmt.trail(r, lang), claims_fmt.verdict_text(r, lang)]
             lines += [claims_fmt.phrase(x.label, lang) for x in r.readings]
@@ -275,7 +279,31 @@ def test_spanish_explanation(judged: dict[str, api.ClaimResult]) -> None:
         "mínimo físico: 2.79e+06 horas de GPU x TDP x 0.15 = 293 MWh",
         "energía de la instalación según costlm",
         "10.700 MWh, leyendo '10.7000' como miles: demasiado alto",
+        "evidencia (estimación de costlm)",
+        "afirmado 10.7-10.7 MWh (puntual) -> incoherente, 0.00",
         "veces la evidencia",
     ):
         assert words in text, words
-    assert "physical floor" not in text and "As stated" not in text
+    assert "physical floor" not in text and "As stated" not in text and "(point)" not in text
+
+
+def test_spanish_table_cells(judged: dict[str, api.ClaimResult]) -> None:
+    r = judged["s000-deepseek-v3-training-days"]
+    assert claims_fmt.claimed_text(r, "en") == "60 days" and claims_fmt.claimed_text(r, "es") == "60 días"
+    assert claims_fmt.evidence_text(r, "es").endswith("días [derivada]")
+    assert claims_fmt.factor_text(r, "es") == claims_fmt.factor_text(r, "en").replace(".", ",")
+
+
+def test_cannot_estimate_speaks_the_readers_language(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        USER_CLAIM.replace('subject = "llama-2-70b"', 'subject = "deepseek-v2"')
+        .replace('quantity = "training_days"', 'quantity = "training_cost_usd"')
+        .replace('unit = "days"', 'unit = "USD"')
+        .replace("context = { n_gpus = 2048 }\n", "")
+    )
+    [r] = api.check_claims(file=path, samples=100)
+    [step] = r.reasoning
+    assert step.code == "cannot_estimate" and step.values["error"] == "needs_gpu"
+    assert claims_fmt.phrase(step, "en").startswith("no estimate possible: give --gpu ID")
+    assert claims_fmt.phrase(step, "es").startswith("no es posible estimar: indique --gpu ID")

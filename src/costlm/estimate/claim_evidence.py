@@ -84,6 +84,9 @@ TrailCode = Literal[
 ]
 """Every code a ``Phrase`` of a judged claim can carry (a test checks each has en and es words)."""
 
+Basis = Literal["reported", "derived", "exact", "costlm-estimate"]
+"""Where evidence comes from: the maker's figure, arithmetic on it, exact, or costlm's estimate."""
+
 Value = str | int | float | list[FleetPart]
 """A phrase value: a number, an id or catalog text, or (``fleet``) the claimed fleet's parts."""
 
@@ -110,7 +113,7 @@ class Evidence(BaseModel):
     p50: float
     p95: float
     unit: str
-    basis: str
+    basis: Basis
     source: str | None
     what: Phrase
 
@@ -140,7 +143,7 @@ def _say(code: TrailCode, **values: Value) -> Phrase:
     return Phrase(code=code, values=values)
 
 
-def _point(value: float, unit: str, basis: str, source: str | None, what: Phrase) -> Evidence:
+def _point(value: float, unit: str, basis: Basis, source: str | None, what: Phrase) -> Evidence:
     return Evidence(
         p05=value / POINT_TOLERANCE,
         p50=value,

@@ -22,6 +22,7 @@ from costlm.errors import CostlmError, UnknownIdError
 from costlm.estimate.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding, Phrase
 
 Verdict = Literal["consistent", "too_high", "too_low", "inconsistent", "unverifiable"]
+Bound = Literal["point", "range", "at_least", "at_most"]
 _TO_CANONICAL = {"minutes": 1 / 1440, "hours": 1 / 24}
 
 
@@ -44,7 +45,7 @@ class Claimed(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    bound: str
+    bound: Bound
     low: float
     high: float
     unit: str

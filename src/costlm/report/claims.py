@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from costlm.api import ClaimResult
-from costlm.i18n import t
+from costlm.i18n import messages, t
 from costlm.report.fmt import number, unit_label
 from costlm.units import format_si
 
@@ -84,7 +84,21 @@ def phrase(p: _Phrase, lang: str) -> str:
     fleet = values.get("fleet")
     if isinstance(fleet, list):
         values["fleet"] = " + ".join(f"{part.n_gpus:,} x {part.gpu}" for part in fleet)
+    if p.code == "cannot_estimate":
+        values["reason"] = _error(values, lang)
     return t("trail." + p.code, lang, **values)
+
+
+def _error(values: Mapping[str, object], lang: str) -> object:
+    """An error's message in ``lang`` when the catalog has its key (``err.<key>``), else its English."""
+    key = f"err.{values.get('error')}"
+    if lang == "en" or key not in messages(lang):
+        return values["reason"]
+    error_values = {k.removeprefix("error_"): v for k, v in values.items() if k.startswith("error_")}
+    try:
+        return t(key, lang, **error_values)
+    except (KeyError, IndexError, ValueError):
+        return values["reason"]
 
 
 def paraphrase(r: ClaimResult, lang: str) -> str:
@@ -97,22 +111,28 @@ def trail(r: _Judged, lang: str) -> list[str]:
     lines = [phrase(step, lang) for step in r.reasoning]
     ev, c = r.evidence, r.claimed
     if ev is not None:
-        what = phrase(ev.what, lang)
+        what, unit = phrase(ev.what, lang), unit_label(ev.unit, lang)
         lines.append(
             t(
                 "trail.evidence",
                 lang,
-                basis=ev.basis,
+                basis=basis_text(ev.basis, lang),
                 what=what,
                 low=ev.p05,
                 high=ev.p95,
-                unit=ev.unit,
+                unit=unit,
                 p50=ev.p50,
             )
         )
-    verdict = t("verdict." + r.verdict, lang)
-    line = t("trail.claimed", lang, low=c.low, high=c.high, unit=c.unit, bound=c.bound, verdict=verdict)
+    verdict, bound = t("verdict." + r.verdict, lang), t("check.bound." + c.bound, lang)
+    unit = unit_label(c.unit, lang)
+    line = t("trail.claimed", lang, low=c.low, high=c.high, unit=unit, bound=bound, verdict=verdict)
     return [*lines, line + (t("trail.factor", lang, factor=r.factor) if r.factor else "")]
+
+
+def basis_text(basis: str, lang: str) -> str:
+    """Where the evidence comes from, in ``lang`` (reported, derived, exact, costlm-estimate)."""
+    return t("check.basis." + basis, lang)
 
 
 def claimed_text(r: ClaimResult, lang: str) -> str:
@@ -121,8 +141,17 @@ def claimed_text(r: ClaimResult, lang: str) -> str:
     number_text = (
         format_si(s.value) if s.value is not None else f"{format_si(s.low or 0)}-{format_si(s.high or 0)}"
     )
-    text = f"{_BOUND_PREFIX.get(r.claimed.bound, '')}{number_text} {s.unit}"
-    return text.replace(",", "\u2009").replace(".", ",") if lang == "es" else text
+    text = f"{_BOUND_PREFIX.get(r.claimed.bound, '')}{number_text}"
+    text = text.replace(",", "\u2009").replace(".", ",") if lang == "es" else text
+    return f"{text} {unit_label(s.unit, lang)}"
+
+
+def factor_text(r: ClaimResult, lang: str) -> str:
+    """Claimed / evidence p50, e.g. '0.13×' ('0,13×' in Spanish); empty when there is none."""
+    if not r.factor:
+        return ""
+    text = f"{r.factor:.2g}×"
+    return text.replace(".", ",") if lang == "es" else text
 
 
 def evidence_text(r: ClaimResult, lang: str) -> str:
@@ -130,7 +159,8 @@ def evidence_text(r: ClaimResult, lang: str) -> str:
     if ev is None:
         return t("cell.na", lang)
     unit = "" if ev.unit == "USD" else f" {unit_label(ev.unit, lang)}"
-    return f"{number(ev.p05, ev.unit, lang)}–{number(ev.p95, ev.unit, lang)}{unit} [{ev.basis}]"
+    basis = basis_text(ev.basis, lang)
+    return f"{number(ev.p05, ev.unit, lang)}–{number(ev.p95, ev.unit, lang)}{unit} [{basis}]"
 
 
 def verdict_text(r: ClaimResult, lang: str) -> str:
@@ -146,13 +176,12 @@ def print_claims(console: Console, results: list[ClaimResult], lang: str) -> Non
         table.add_column(t(key, lang), overflow="fold")
     for r in results:
         style = _VERDICT_STYLE[r.verdict]
-        factor = f"{r.factor:.2g}×" if r.factor else ""
         table.add_row(
             f"{r.id}\n{paraphrase(r, lang)}",
             claimed_text(r, lang),
             evidence_text(r, lang),
             f"[{style}]{verdict_text(r, lang)}[/{style}]",
-            factor,
+            factor_text(r, lang),
         )
     console.print(table)
     console.print(t("check.explain_hint", lang))
@@ -181,7 +210,7 @@ def markdown(results: list[ClaimResult], lang: str) -> str:
             claimed_text(r, lang),
             evidence_text(r, lang),
             verdict_text(r, lang),
-            f"{r.factor:.2g}×" if r.factor else "",
+            factor_text(r, lang),
         ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -89,7 +89,7 @@ def render(data: ReportData, lang: str) -> str:
             "evidence": claims_fmt.evidence_text(c, lang),
             "verdict": c.verdict,
             "verdict_text": claims_fmt.verdict_text(c, lang),
-            "factor": f"{c.factor:.2g}×" if c.factor else "",
+            "factor": claims_fmt.factor_text(c, lang),
         }
         for c in table.claims
     ]
