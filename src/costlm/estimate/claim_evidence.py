@@ -35,52 +35,32 @@ ENERGY_FLOOR_FRACTION = 0.15
 DEEPSEEK_V2_KV_BITS = 6.0
 """DeepSeek-V2 report Sec. 3.2.3: the deployed KV cache is quantized to ~6 bits per element."""
 
+_CostSteps = Literal["estimate", "no_all_development", "final_run_alone", "official_cost", "rental_formula"]
+_PriceSteps = Literal[
+    "no_rental", "no_price", "hardware_formula", "no_fleet", "fleet_formula", "with_network"
+]
+_CountSteps = Literal["no_fleet_figure", "official_run_count", "official_count", "gpus_from_hours"]
+_TimeSteps = Literal["no_official_count", "days_from_hours", "official_days", "floor", "no_tdp"]
+_OtherSteps = Literal["no_api_price", "api_line", "replica_year", "no_baseline", "kv_line", "rental_list"]
+_WhatTraining = Literal[
+    "what_official_cost", "what_rental", "what_hardware", "what_fleet", "what_official_count"
+]
+_WhatTime = Literal["what_gpus_from_hours", "what_days_from_hours", "what_official_days", "what_days"]
+_WhatEnergy = Literal["what_official_energy", "what_energy", "what_replica_year", "what_kv"]
+_WhatPrice = Literal["what_api_one", "what_api_all", "what_rental_list"]
+_Readings = Literal["reading_as_stated", "reading_label", "reading_kv_bits"]
 TrailCode = Literal[
-    "estimate",
-    "final_run_alone",
-    "no_all_development",
-    "official_cost",
-    "what_official_cost",
-    "no_rental",
-    "rental_formula",
-    "what_rental",
-    "no_price",
-    "hardware_formula",
-    "what_hardware",
-    "no_fleet",
-    "fleet_formula",
-    "with_network",
-    "what_fleet",
-    "official_run_count",
-    "no_fleet_figure",
-    "what_official_count",
-    "official_count",
-    "gpus_from_hours",
-    "what_gpus_from_hours",
-    "no_official_count",
-    "days_from_hours",
-    "what_days_from_hours",
-    "what_official_days",
-    "official_days",
-    "what_days",
-    "floor",
-    "what_official_energy",
-    "no_tdp",
-    "what_energy",
-    "no_api_price",
-    "api_line",
-    "what_api_one",
-    "what_api_all",
-    "replica_year",
-    "what_replica_year",
-    "no_baseline",
-    "kv_line",
-    "what_kv",
-    "what_rental_list",
-    "rental_list",
+    _CostSteps,
+    _PriceSteps,
+    _CountSteps,
+    _TimeSteps,
+    _OtherSteps,
     "cannot_estimate",
-    "reading_label",
-    "reading_kv_bits",
+    _WhatTraining,
+    _WhatTime,
+    _WhatEnergy,
+    _WhatPrice,
+    _Readings,
 ]
 """Every code a ``Phrase`` of a judged claim can carry (a test checks each has en and es words)."""
 

@@ -157,7 +157,7 @@ def _cannot_estimate(exc: CostlmError) -> Phrase:
 
 def _readings(claim: Claim) -> list[tuple[Phrase, str, str, float, Claim]]:
     """(label, quantity, scope, scale, claim) for each reading; the stated one first."""
-    stated = (Phrase(code="reading_label"), claim.quantity, claim.scope, 1.0, claim)
+    stated = (Phrase(code="reading_as_stated"), claim.quantity, claim.scope, 1.0, claim)
     others = [
         (
             Phrase(code="reading_label", values={"label_en": r.label_en, "label_es": r.label_es}),
