@@ -141,7 +141,7 @@ def test_report_fits(width: int, at_width: CliRun, monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_seed_cards_fit_in_both_languages(width: int, lang: str) -> None:
-    table = api.seed_report(samples=300, seed=0, lang=lang)
+    table = api.seed_report(samples=300, seed=0)
     console = Console(width=width, record=True, file=io.StringIO())
     print_seed_table(console, table.model_copy(update={"claims": []}), lang)
     assert_fits(console.export_text(), width, _seed_numbers(table, lang))

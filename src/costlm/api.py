@@ -108,17 +108,18 @@ def check_claims(
     ids: Sequence[str] = (),
     *,
     file: str | Path | None = None,
-    lang: str = "en",
     samples: int = 10_000,
     seed: int | None = 0,
     catalog_files: CatalogFiles = (),
 ) -> list[ClaimResult]:
-    """Judge the seed documents' cost claims (or a user's claims file) against evidence."""
+    """Judge the seed documents' cost claims (or a user's claims file) against evidence.
+
+    The results carry codes and values, no words: the same document in every language
+    (``costlm.report.claims`` renders them in English or Spanish).
+    """
     _check_samples(samples, seed)
-    if lang not in ("en", "es"):
-        raise InputError(f"--lang: unknown language '{lang}'; choose one of en, es")
     cat = load_catalog(catalog_files)
-    return [judge(c, cat, samples=samples, seed=seed, lang=lang) for c in select_claims(cat, list(ids), file)]
+    return [judge(c, cat, samples=samples, seed=seed) for c in select_claims(cat, list(ids), file)]
 
 
 def seed_report(
@@ -126,7 +127,6 @@ def seed_report(
     *,
     samples: int = 10_000,
     seed: int | None = 0,
-    lang: str = "en",
     catalog_files: CatalogFiles = (),
     progress: Callable[[str], None] | None = None,
 ) -> SeedTable:
@@ -135,7 +135,7 @@ def seed_report(
     if not models:
         raise InputError("models: give at least one model id", key="needs_models")
     cat = load_catalog(catalog_files)
-    return seed_table(cat, models, samples=samples, seed=seed, lang=lang, progress=progress)
+    return seed_table(cat, models, samples=samples, seed=seed, progress=progress)
 
 
 class ReportData(BaseModel):
@@ -157,7 +157,6 @@ def report_data(
     *,
     samples: int = 10_000,
     seed: int | None = 0,
-    lang: str = "en",
     catalog_files: CatalogFiles = (),
     progress: Callable[[str], None] | None = None,
 ) -> ReportData:
@@ -165,9 +164,7 @@ def report_data(
     from costlm import __version__
 
     step = progress or (lambda _: None)
-    table = seed_report(
-        models, samples=samples, seed=seed, lang=lang, catalog_files=catalog_files, progress=step
-    )
+    table = seed_report(models, samples=samples, seed=seed, catalog_files=catalog_files, progress=step)
     cat = load_catalog(catalog_files)
     step("back-tests")
     quick = min(samples, 2_000)

@@ -380,9 +380,7 @@ def check(
 
     chosen = _lang(lang)
     wanted = [explain] if explain else (ids or [])
-    results = api.check_claims(
-        wanted, file=file, lang=chosen, samples=samples, seed=seed, catalog_files=catalog or ()
-    )
+    results = api.check_claims(wanted, file=file, samples=samples, seed=seed, catalog_files=catalog or ())
     if as_json:
         _print_json([r.model_dump(mode="json") for r in results])
     elif explain:
@@ -426,9 +424,7 @@ def report(
     ids = [m.strip() for m in models.split(",") if m.strip()] if models else list(api.DEFAULT_MODELS)
     console = _console()
     with _progress(console, len(ids) + 2) as step:
-        data = api.report_data(
-            ids, samples=samples, seed=seed, lang=chosen, catalog_files=catalog or (), progress=step
-        )
+        data = api.report_data(ids, samples=samples, seed=seed, catalog_files=catalog or (), progress=step)
         if not as_json:
             step("files")
             paths = write_report(data, out, chosen, formats)

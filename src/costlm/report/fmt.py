@@ -233,3 +233,8 @@ def caveat_text(caveat: Caveat, lang: str) -> str:
     if lang == "en" or key not in messages(lang):
         return caveat.message
     return t(key, lang, **caveat.values)
+
+
+def in_lang(english: str | None, spanish: str | None, lang: str) -> str | None:
+    """Catalog prose that exists in both languages: the Spanish text in Spanish where it exists."""
+    return (spanish or english) if lang == "es" else english

@@ -13,6 +13,7 @@ from costlm.report.fmt import (
     Figure,
     Scale,
     convert,
+    in_lang,
     row_scale,
     scaled,
     scaled_range,
@@ -160,10 +161,12 @@ def markdown(table: SeedTable, lang: str = "en") -> str:
     lines += ["| " + " | ".join(r) + " |" for r in esc]
     lines += ["", f"## {t('col.sources', lang)}", ""]
     for row in table.rows:
-        scope = f" — {row.reported_scope}" if row.reported_scope else ""
+        scoped = in_lang(row.reported_scope, row.reported_scope_es, lang)
+        scope = f" — {scoped}" if scoped else ""
         lines.append(f"- **{row.name}**: {', '.join(row_sources(row))}{scope}")
-        if row.disclosure:
-            lines.append(f"  - {row.disclosure}")
+        disclosure = in_lang(row.disclosure, row.disclosure_es, lang)
+        if disclosure:
+            lines.append(f"  - {disclosure}")
     lines += ["", t("scope.note", lang), ""]
     if table.claims:
         lines += [claims_markdown(table.claims, lang)]

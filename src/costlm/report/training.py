@@ -15,6 +15,7 @@ from costlm.report.fmt import (
     Scale,
     caveat_text,
     convert,
+    in_lang,
     localized,
     number,
     row_scale,
@@ -95,7 +96,7 @@ def print_training(console: Console, result: TrainingResult, lang: str) -> None:
         if drivers:
             listed = ", ".join(f"{d.input} {localized(f'{d.rho:+.2f}', lang)}" for d in drivers[:4])
             console.print(Text(f"{t('train.drivers', lang, output=t('out.' + output, lang))}: {listed}"))
-    scope = (result.reported_scope_es or result.reported_scope) if lang == "es" else result.reported_scope
+    scope = in_lang(result.reported_scope, result.reported_scope_es, lang)
     if scope:
         console.print(Text(t("train.scope", lang, scope=scope)))
     for w in result.warnings:
