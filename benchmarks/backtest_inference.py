@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from costlm import api
-from costlm.estimate.backtest import inference_backtest, scores_by_family
+from costlm.analyses.backtest import inference_backtest, scores_by_family
 
 
 def main() -> None:

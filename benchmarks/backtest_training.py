@@ -23,8 +23,8 @@ import math
 import statistics
 
 from costlm import api
+from costlm.analyses.backtest import BacktestRow, predict_training, training_cases
 from costlm.catalog.schema import Catalog, Run
-from costlm.estimate.backtest import BacktestRow, predict_training, training_cases
 from costlm.uncertainty import LogNormal
 
 Z95 = 1.6448536269514722

@@ -14,8 +14,8 @@ import statistics
 from collections import defaultdict
 
 from costlm import api
-from costlm.estimate.resolve import peak_flop_per_s
 from costlm.formulas.flops import implied_mfu, training_flop
+from costlm.resolve.rules import peak_flop_per_s
 
 
 def main() -> None:

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+import string
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, get_args
 
 import pytest
+from rich.console import Console
 
 from conftest import CliRun
 from costlm import api
+from costlm.analyses.claim_evidence import Basis, TrailCode
+from costlm.analyses.claims import Bound, Verdict
 from costlm.catalog.schema import Catalog
 from costlm.errors import CatalogError
-from costlm.estimate.serve_spec import kv_bytes_per_token
+from costlm.i18n import LANGS, messages
+from costlm.report import claims as claims_fmt
+from costlm.resolve.serving import kv_bytes_per_token
 
 SAMPLES = 2000
 
@@ -69,7 +77,8 @@ def test_hardware_cost_claims_use_the_training_estimate(judged: dict[str, api.Cl
 def test_student_deepseek_hardware_cost_holds_only_as_rental(judged: dict[str, api.ClaimResult]) -> None:
     r = judged["s000-deepseek-v3-hardware-cost"]
     # 2,048 H800 at $33.8k-44.8k each is ~$70-92M: the student's $5-20M is a rental figure.
-    assert r.verdict == "too_low" and r.holds_as is not None and "rental" in r.holds_as
+    assert r.verdict == "too_low" and r.holds_as is not None and "rental" in r.holds_as.values["label_en"]
+    assert r.holds_as == r.readings[0].label
 
 
 def test_energy_below_the_gpus_draw_is_inconsistent(cat: Catalog, judged: dict[str, api.ClaimResult]) -> None:
@@ -153,6 +162,8 @@ def test_user_claims_file_round_trips(tmp_path: Path, cli: CliRun) -> None:
         "source",
     ):
         assert key in doc
+    step = {"code": "days_from_hours", "values": {"hours": 1_720_320.0, "n": 2048, "days": 35.0}}
+    assert doc["reasoning"] == [step]
 
 
 @pytest.mark.parametrize(
@@ -185,6 +196,7 @@ def test_cli_check_table_explain_and_unknown_id(cli: CliRun) -> None:
     assert code == 0 and "coherente" in out
     code, out, _ = cli(["check", "--explain", "s000-deepseek-v3-training-energy", "--samples", "300"])
     assert code == 0 and "physical floor" in out and "inconsistent" in out
+    assert "As stated: inconsistent" in out and "10,700 MWh, reading '10.7000' as thousands: too high" in out
     code, _, err = cli(["check", "s001-nope"])
     assert code == 2 and "unknown claim 's001-nope'" in err
 
@@ -196,3 +208,102 @@ def test_report_has_the_student_claims(cli: CliRun, tmp_path: Path) -> None:
     assert "Cost claims judged against the evidence" in md and "s000-deepseek-v3-training-energy" in md
     doc = json.loads((tmp_path / "report.json").read_text())
     assert all(c["source"]["document"].startswith("000") for c in doc["table"]["claims"])
+
+
+# --- Words at render time: results carry codes and values, report/claims.py chooses the words ---
+
+
+def test_check_json_is_the_same_document_in_every_language(cli: CliRun) -> None:
+    docs = {}
+    for lang in LANGS:
+        code, out, err = cli(["check", "--json", "--samples", "300", "--lang", lang])
+        assert code == 0, err
+        docs[lang] = json.loads(out)
+    assert len(docs["en"]) >= 30 and docs["en"] == docs["es"]
+
+
+def _phrases(node: Any) -> Iterator[dict[str, Any]]:
+    """Every phrase (a {code, values} object) anywhere in a JSON document."""
+    if isinstance(node, dict):
+        if set(node) == {"code", "values"}:
+            yield node
+        for value in node.values():
+            yield from _phrases(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _phrases(value)
+
+
+def _fields(message: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(message) if name}
+
+
+def test_every_code_has_english_and_spanish_words(judged: dict[str, api.ClaimResult]) -> None:
+    codes = set(get_args(TrailCode))
+    used = {p["code"] for r in judged.values() for p in _phrases(r.model_dump(mode="json"))}
+    assert used and used <= codes
+    for lang in LANGS:
+        for code in codes:
+            assert f"trail.{code}" in messages(lang), (lang, code)
+            assert _fields(messages(lang)[f"trail.{code}"]) == _fields(messages("en")[f"trail.{code}"]), code
+        for key in (
+            *(f"verdict.{v}" for v in get_args(Verdict)),
+            *(f"check.basis.{b}" for b in get_args(Basis)),
+            *(f"check.bound.{b}" for b in get_args(Bound)),
+        ):
+            assert key in messages(lang), (lang, key)
+        for r in judged.values():  # every phrase of every seed claim renders in both languages
+            lines = [*claims_fmt.trail(r, lang), claims_fmt.verdict_text(r, lang)]
+            lines += [claims_fmt.phrase(x.label, lang) for x in r.readings]
+            lines += [line for x in r.readings for line in claims_fmt.trail(x, lang)]
+            assert all(line.strip() for line in lines)
+
+
+def test_no_words_in_the_result(judged: dict[str, api.ClaimResult]) -> None:
+    doc = judged["s000-deepseek-v3-training-energy"].model_dump(mode="json")
+    assert all(set(step) == {"code", "values"} for step in doc["reasoning"])
+    floor = next(s for s in doc["reasoning"] if s["code"] == "floor")
+    assert floor["values"]["fraction"] == 0.15 and isinstance(floor["values"]["mwh"], float)
+    assert doc["evidence"]["what"] == {"code": "what_energy", "values": {}}
+    assert doc["claimed"]["stated"] == {"value": 10.7, "low": None, "high": None, "unit": "MWh"}
+
+
+def test_spanish_explanation(judged: dict[str, api.ClaimResult]) -> None:
+    console = Console(width=200, record=True, color_system=None)
+    claims_fmt.print_explanation(console, judged["s000-deepseek-v3-training-energy"], "es")
+    text = console.export_text()
+    for words in (
+        "El entrenamiento de DeepSeek-V3 consumió",
+        "Tal como se afirma: incoherente",
+        "horas de GPU",
+        "mínimo físico: 2.79e+06 horas de GPU x TDP x 0.15 = 293 MWh",
+        "energía de la instalación según costlm",
+        "10.700 MWh, leyendo '10.7000' como miles: demasiado alto",
+        "evidencia (estimación de costlm)",
+        "afirmado 10.7-10.7 MWh (puntual) -> incoherente, 0.00",
+        "veces la evidencia",
+    ):
+        assert words in text, words
+    assert "physical floor" not in text and "As stated" not in text and "(point)" not in text
+
+
+def test_spanish_table_cells(judged: dict[str, api.ClaimResult]) -> None:
+    r = judged["s000-deepseek-v3-training-days"]
+    assert claims_fmt.claimed_text(r, "en") == "60 days" and claims_fmt.claimed_text(r, "es") == "60 días"
+    assert claims_fmt.evidence_text(r, "es").endswith("días [derivada]")
+    assert claims_fmt.factor_text(r, "es") == claims_fmt.factor_text(r, "en").replace(".", ",")
+
+
+def test_cannot_estimate_speaks_the_readers_language(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        USER_CLAIM.replace('subject = "llama-2-70b"', 'subject = "deepseek-v2"')
+        .replace('quantity = "training_days"', 'quantity = "training_cost_usd"')
+        .replace('unit = "days"', 'unit = "USD"')
+        .replace("context = { n_gpus = 2048 }\n", "")
+    )
+    [r] = api.check_claims(file=path, samples=100)
+    [step] = r.reasoning
+    assert step.code == "cannot_estimate" and step.values["error"] == "needs_gpu"
+    assert claims_fmt.phrase(step, "en").startswith("no estimate possible: give --gpu ID")
+    assert claims_fmt.phrase(step, "es").startswith("no es posible estimar: indique --gpu ID")

@@ -54,9 +54,12 @@ def test_spanish_caveats_and_catalog_prose(cli: CliRun) -> None:
     assert code == 0 and "la MFU es un valor a priori" in out and "no publicado, supuesto" in out
     from costlm import api
 
-    table = api.seed_report(["deepseek-v3"], samples=200, lang="es")
+    table = api.seed_report(["deepseek-v3"], samples=200)
     model = api.load_catalog().models["deepseek-v3"]
-    assert table.rows[0].disclosure == (model.disclosure_es or model.disclosure)
+    assert (table.rows[0].disclosure, table.rows[0].disclosure_es) == (model.disclosure, model.disclosure_es)
+    from costlm.report.seed import markdown
+
+    assert model.disclosure_es and model.disclosure_es in markdown(table, "es")
 
 
 @pytest.mark.parametrize(
@@ -74,3 +77,11 @@ def test_spanish_caveats_and_catalog_prose(cli: CliRun) -> None:
 def test_errors_in_spanish(cli: CliRun, argv: list[str], spanish: str) -> None:
     code, _, err = cli([*argv, "--lang", "es"])
     assert code == 2 and spanish in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_json_is_the_same_document_in_every_language(cli: CliRun) -> None:
+    argv = ["report", "--json", "--models", "s1-32b,deepseek-v3", "--samples", "200"]
+    code_en, out_en, _ = cli([*argv, "--lang", "en"])
+    code_es, out_es, _ = cli([*argv, "--lang", "es"])
+    assert code_en == code_es == 0 and out_en == out_es
+    assert '"disclosure_es"' in out_en

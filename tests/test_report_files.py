@@ -38,7 +38,7 @@ def test_html_is_self_contained_with_every_section(data: api.ReportData) -> None
 
 
 def test_html_in_spanish(data: api.ReportData) -> None:
-    es = api.report_data(MODELS, samples=400, seed=0, lang="es")
+    es = api.report_data(MODELS, samples=400, seed=0)
     html = page.render(es, "es")
     assert 'lang="es"' in html and "Tabla resumen" in html and "Apéndice de metodología" in html
     assert "Entrenamiento frente a inferencia" in html

@@ -12,9 +12,9 @@ import pytest
 from conftest import CliRun
 from costlm import api
 from costlm.errors import CatalogError, InputError
-from costlm.estimate.hfconfig import parse_config
-from costlm.report import page
+from costlm.report import claims, page
 from costlm.report.seed import csv_text
+from costlm.resolve.hfconfig import parse_config
 from costlm.units import parse_number
 
 LLAMA = json.loads((Path(__file__).parent / "data" / "llama-3-8b.json").read_text())
@@ -163,7 +163,7 @@ def test_unestimable_claim_is_unverifiable_not_fatal(tmp_path: Path) -> None:
     )
     [result] = api.check_claims(file=path, samples=100)
     assert result.verdict == "unverifiable" and any(
-        "no estimate possible" in line for line in result.reasoning
+        "no estimate possible" in line for line in claims.trail(result, "en")
     )
 
 

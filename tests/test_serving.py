@@ -11,9 +11,9 @@ from conftest import CliRun
 from costlm import api
 from costlm.catalog.schema import Catalog
 from costlm.errors import ConfigError, InputError
-from costlm.estimate.hfconfig import read_config
-from costlm.estimate.serve_spec import kv_bytes_per_token
 from costlm.formulas import memory
+from costlm.resolve.hfconfig import read_config
+from costlm.resolve.serving import kv_bytes_per_token
 
 DATA = Path(__file__).parent / "data"
 
@@ -96,7 +96,7 @@ def test_throughput_rises_and_j_per_token_falls_with_batch() -> None:
     joules = [r.gpu_j_per_output_token.p50 for r in runs if r.gpu_j_per_output_token]
     assert tps == sorted(tps) and joules == sorted(joules, reverse=True)
     assert joules[1] / joules[-1] > 6  # batch 8 -> 512: J/token falls 6-20x (design.md)
-    share = [r.breakdown["compute_share"].p50 for r in runs]
+    share = [r.breakdown.compute_share.p50 for r in runs]
     assert share[0] < 0.2 and share[-1] > 0.9  # bandwidth-bound at batch 1, compute-bound at 512
 
 
@@ -109,7 +109,7 @@ def test_default_batch_is_largest_that_fits_and_replica_is_sized() -> None:
 
 def test_fleet_and_api_break_even() -> None:
     r = serve(model="llama-3-70b", gpu="h100", tokens_per_day=1e9, samples=2000)
-    assert r.fleet["replicas"].p50 >= 1 and r.fleet["fleet_gpus"].p50 == 4 * r.fleet["replicas"].p50
+    assert r.fleet.replicas.p50 >= 1 and r.fleet.fleet_gpus.p50 == 4 * r.fleet.replicas.p50
     providers = {c.provider for c in r.api_comparison}
     assert "Groq" in providers and len(r.api_comparison) >= 5
     for c in r.api_comparison:

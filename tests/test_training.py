@@ -7,8 +7,8 @@ import pytest
 from costlm import api
 from costlm.catalog.schema import Catalog
 from costlm.errors import InputError, UnknownIdError
-from costlm.estimate.resolve import peak_flop_per_s
 from costlm.formulas.flops import implied_mfu, training_flop
+from costlm.resolve.rules import peak_flop_per_s
 
 
 def est(**fields: object) -> api.TrainingResult:
@@ -78,13 +78,13 @@ def test_doubling_gpus_halves_days_keeps_gpu_hours() -> None:
 def test_days_solves_for_gpu_count() -> None:
     r = est(params=7e9, tokens=2e12, gpu="h100", days=(10, 10), samples=0)
     assert r.wall_clock_days.p50 <= 10
-    n = r.breakdown["n_gpus"].p50
+    n = r.breakdown.n_gpus.p50
     assert r.gpu_hours.p50 / (n - 1) / 24 > 10  # one GPU fewer would miss the deadline
 
 
 def test_s1_finetune_uses_examples_tokens_epochs() -> None:
     r = est(model="s1-32b", samples=2000)
-    assert r.kind == "finetune" and "n_tokens" in r.breakdown
+    assert r.kind == "finetune" and r.breakdown.n_tokens is not None
     reported = {f.quantity: f.value for f in r.reported}
     assert r.gpu_hours.p05 <= reported["gpu_hours"] <= r.gpu_hours.p95
 

@@ -1,10 +1,10 @@
 """costlm: what it costs to train and to run a language model, as ranges with sources.
 
-The public API is re-exported lazily from ``costlm.api`` (PEP 562) so that importing
-the package (as ``costlm --help`` does) stays cheap::
+The public API is ``costlm.api``, re-exported lazily (PEP 562) so that importing the package
+(as ``costlm --help`` does) stays cheap; ``costlm.__all__`` equals ``costlm.api.__all__``::
 
     import costlm
-    result = costlm.estimate_training(costlm.TrainingRequest(model="deepseek-v3"))
+    result = costlm.estimate_training(costlm.make_training_request(model="deepseek-v3"))
     print(result.gpu_hours.p50)
 """
 
@@ -18,21 +18,38 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_MODELS",
     "CatalogSummary",
+    "Caveat",
+    "ClaimResult",
+    "ConfigError",
+    "CostlmError",
+    "FleetSummary",
+    "InputError",
+    "ReportData",
+    "SeedRow",
     "SeedTable",
+    "ServeRequest",
+    "ServeResult",
+    "ServingBreakdownSummary",
+    "Summary",
+    "TrainingBreakdownSummary",
     "TrainingRequest",
     "TrainingResult",
-    "__version__",
     "catalog_entries",
     "catalog_entry",
     "check_catalog",
+    "check_claims",
+    "estimate_serving",
     "estimate_training",
     "load_catalog",
+    "make_serve_request",
     "make_training_request",
+    "report_data",
     "seed_report",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    """The public names of ``costlm.api``, imported on first use."""
     if name in __all__:
         return getattr(importlib.import_module("costlm.api"), name)
     raise AttributeError(f"module 'costlm' has no attribute {name!r}")

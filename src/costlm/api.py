@@ -8,40 +8,45 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Unpack
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
+from costlm.analyses.claims import ClaimResult, judge, select_claims
+from costlm.analyses.seedtable import DEFAULT_MODELS, SeedRow, SeedTable, seed_table
+from costlm.analyses.serving import FleetSummary, ServeResult, ServingBreakdownSummary, estimate_serving_spec
+from costlm.analyses.training import TrainingBreakdownSummary, TrainingResult, estimate_training_spec
+from costlm.bounds import MAX_SAMPLES, MAX_SEED
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Source, Sourced
 from costlm.caveats import Caveat
-from costlm.errors import CatalogError, InputError, UnknownIdError
-from costlm.estimate.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
-from costlm.estimate.claims import ClaimResult, judge, select_claims
-from costlm.estimate.resolve import training_spec
-from costlm.estimate.seedtable import DEFAULT_MODELS, SeedRow, SeedTable, seed_table
-from costlm.estimate.serve_spec import ServeRequest, serve_spec
-from costlm.estimate.serving import ServeResult, estimate_serving_spec
-from costlm.estimate.specs import TrainingRequest
-from costlm.estimate.training import TrainingResult, estimate_training_spec
+from costlm.errors import CatalogError, ConfigError, CostlmError, InputError, UnknownIdError
+from costlm.resolve.requests import ServeFields, ServeRequest, TrainingFields, TrainingRequest, build
+from costlm.resolve.serving import serve_spec
+from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
 
 CatalogFiles = Sequence[str | Path]
 EntryKind = Literal["accelerators", "models", "runs", "sources", "grid"]
-MAX_SAMPLES = 1_000_000
-Req = TypeVar("Req", bound=BaseModel)
 
 __all__ = [
     "DEFAULT_MODELS",
     "CatalogSummary",
     "Caveat",
     "ClaimResult",
+    "ConfigError",
+    "CostlmError",
+    "FleetSummary",
+    "InputError",
     "ReportData",
     "SeedRow",
     "SeedTable",
     "ServeRequest",
     "ServeResult",
+    "ServingBreakdownSummary",
     "Summary",
+    "TrainingBreakdownSummary",
     "TrainingRequest",
     "TrainingResult",
     "catalog_entries",
@@ -63,27 +68,20 @@ def load_catalog(catalog_files: CatalogFiles = ()) -> Catalog:
     return load.load_catalog(catalog_files)
 
 
-def _build(cls: type[Req], fields: dict[str, Any]) -> Req:
-    try:
-        return cls(**fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{where}: {first['msg']}") from None
+def make_training_request(**fields: Unpack[TrainingFields]) -> TrainingRequest:
+    """A validated TrainingRequest from what the CLI accepts: ``params="7B"``, ``mfu=0.4`` or
+    ``mfu=(0.3, 0.5)`` or ``mfu="0.3..0.5"``; a bad value raises the CLI's one-line InputError."""
+    return build(TrainingRequest, dict(fields))
 
 
-def make_training_request(**fields: Any) -> TrainingRequest:
-    """Build a TrainingRequest, turning pydantic validation errors into one-line InputErrors."""
-    return _build(TrainingRequest, fields)
+def make_serve_request(**fields: Unpack[ServeFields]) -> ServeRequest:
+    """A validated ServeRequest from what the CLI accepts (numbers, "16k", ranges); errors as the CLI's."""
+    return build(ServeRequest, dict(fields))
 
 
-def make_serve_request(**fields: Any) -> ServeRequest:
-    """Build a ServeRequest, turning pydantic validation errors into one-line InputErrors."""
-    return _build(ServeRequest, fields)
-
-
-def _check_samples(samples: int, seed: int | None = 0) -> None:
-    if seed is not None and not 0 <= seed < 2**63:
+def _check_samples(samples: int, seed: int | None) -> None:
+    """Sample count and seed of the analyses that take them as arguments (requests validate their own)."""
+    if seed is not None and not 0 <= seed <= MAX_SEED:
         raise InputError(f"seed: must be a non-negative integer, got {seed}", key="seed_range", value=seed)
     if not 0 <= samples <= MAX_SAMPLES:
         raise InputError(
@@ -95,7 +93,6 @@ def _check_samples(samples: int, seed: int | None = 0) -> None:
 
 def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles = ()) -> TrainingResult:
     """Estimate a training run: FLOP, GPU-hours, days, costs, energy, power and CO2 as ranges."""
-    _check_samples(request.samples, request.seed)
     cat = load_catalog(catalog_files)
     spec = training_spec(request, cat)
     return estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed)
@@ -103,7 +100,6 @@ def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles =
 
 def estimate_serving(request: ServeRequest, *, catalog_files: CatalogFiles = ()) -> ServeResult:
     """Estimate serving: memory plan, TTFT/TPOT, tokens/s, J/token, $/1M tokens, fleet and API break-even."""
-    _check_samples(request.samples, request.seed)
     cat = load_catalog(catalog_files)
     return estimate_serving_spec(serve_spec(request, cat), request, cat)
 
@@ -112,17 +108,18 @@ def check_claims(
     ids: Sequence[str] = (),
     *,
     file: str | Path | None = None,
-    lang: str = "en",
     samples: int = 10_000,
     seed: int | None = 0,
     catalog_files: CatalogFiles = (),
 ) -> list[ClaimResult]:
-    """Judge the seed documents' cost claims (or a user's claims file) against evidence."""
+    """Judge the seed documents' cost claims (or a user's claims file) against evidence.
+
+    The results carry codes and values, no words: the same document in every language
+    (``costlm.report.claims`` renders them in English or Spanish).
+    """
     _check_samples(samples, seed)
-    if lang not in ("en", "es"):
-        raise InputError(f"--lang: unknown language '{lang}'; choose one of en, es")
     cat = load_catalog(catalog_files)
-    return [judge(c, cat, samples=samples, seed=seed, lang=lang) for c in select_claims(cat, list(ids), file)]
+    return [judge(c, cat, samples=samples, seed=seed) for c in select_claims(cat, list(ids), file)]
 
 
 def seed_report(
@@ -130,7 +127,6 @@ def seed_report(
     *,
     samples: int = 10_000,
     seed: int | None = 0,
-    lang: str = "en",
     catalog_files: CatalogFiles = (),
     progress: Callable[[str], None] | None = None,
 ) -> SeedTable:
@@ -139,7 +135,7 @@ def seed_report(
     if not models:
         raise InputError("models: give at least one model id", key="needs_models")
     cat = load_catalog(catalog_files)
-    return seed_table(cat, models, samples=samples, seed=seed, lang=lang, progress=progress)
+    return seed_table(cat, models, samples=samples, seed=seed, progress=progress)
 
 
 class ReportData(BaseModel):
@@ -161,7 +157,6 @@ def report_data(
     *,
     samples: int = 10_000,
     seed: int | None = 0,
-    lang: str = "en",
     catalog_files: CatalogFiles = (),
     progress: Callable[[str], None] | None = None,
 ) -> ReportData:
@@ -169,9 +164,7 @@ def report_data(
     from costlm import __version__
 
     step = progress or (lambda _: None)
-    table = seed_report(
-        models, samples=samples, seed=seed, lang=lang, catalog_files=catalog_files, progress=step
-    )
+    table = seed_report(models, samples=samples, seed=seed, catalog_files=catalog_files, progress=step)
     cat = load_catalog(catalog_files)
     step("back-tests")
     quick = min(samples, 2_000)

@@ -22,3 +22,7 @@ MAX_PEAK_FACTOR = 100.0
 """Peak / mean traffic: 1 (flat) to 100 (a spike)."""
 MIN_KV_BITS = 1.0
 MAX_KV_BITS = 32.0
+MAX_SAMPLES = 1_000_000
+"""Largest Monte Carlo sample count a request may ask for (the web caps lower)."""
+MAX_SEED = 2**63 - 1
+"""Seeds are non-negative 63-bit integers (numpy accepts any; JSON round-trips these exactly)."""

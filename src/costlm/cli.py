@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,23 +17,89 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from costlm.errors import CostlmError, InputError
-from costlm.i18n import help_text as _h
-from costlm.i18n import lang_from_env, messages, t
-from costlm.units import parse_number, parse_range
+from costlm.errors import CatalogError, CostlmError, InputError
+from costlm.i18n import help_text, lang_from_env, messages, t
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+LANG_CODES = ("en", "es")
+
+
+def _argv_lang() -> str:
+    """The --lang of the command line if valid, else the environment's.
+
+    Read straight from sys.argv because help texts (and usage errors) are rendered before, or
+    without, Typer parsing the options.
+    """
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        value = (
+            arg.split("=", 1)[1]
+            if arg.startswith("--lang=")
+            else (args[i + 1] if arg == "--lang" and i + 1 < len(args) else "")
+        )
+        if value in LANG_CODES:
+            return value
+    return lang_from_env()
+
+
+HELP_LANG = _argv_lang()
+"""The language of every help text: fixed when this module is imported, i.e. from the command line."""
+
+
+def _h(english: str) -> str:
+    """A help text in HELP_LANG, with Rich markup escaped so that '[[claim]]' shows as typed."""
+    from rich.markup import escape
+
+    return escape(help_text(english, HELP_LANG))
+
+
+def _examples(*commands: str) -> str:
+    """The epilog of a command's help: a heading and one runnable example per line."""
+    return _h("Examples:") + "\n\n" + "\n".join(f"  {command}" for command in commands)
+
+
+def _flags_as_flags(params: list[Any]) -> list[Any]:
+    """Boolean flags show as '--json', not '--json <bool>'; the help flag's help is translated."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+        if "--help" in getattr(param, "opts", ()):
+            param.help = _h("Show this message and exit.")
+    return params
+
+
+# Typer's parameter and context types live in a private module (typer._click): typed as Any here.
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> Any:
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> Any:
+        return _flags_as_flags(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="costlm",
     help=_h("What it costs to train and to run a language model, as ranges with sources."),
+    epilog=_examples(
+        "costlm report", "costlm train deepseek-v3", "costlm serve llama-3-70b --tokens-per-day 1e9"
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Group,
 )
-catalog_app = typer.Typer(help=_h("List, show and validate the sourced catalog."), no_args_is_help=True)
+catalog_app = typer.Typer(
+    help=_h("List, show and validate the sourced catalog."),
+    epilog=_examples("costlm catalog list models", "costlm catalog show H100", "costlm catalog check"),
+    no_args_is_help=True,
+    cls=_Group,
+)
 app.add_typer(catalog_app, name="catalog")
 
 CatalogOpt = Annotated[
@@ -62,7 +129,7 @@ def _console(stderr: bool = False) -> Console:
 def _lang(lang: str | None) -> str:
     from costlm.i18n import LANGS
 
-    chosen = (lang or lang_from_env()).lower()
+    chosen = (lang or _argv_lang()).lower()
     if chosen not in LANGS:
         raise InputError(
             f"--lang: unknown language '{chosen}'; choose one of {', '.join(LANGS)}",
@@ -72,20 +139,40 @@ def _lang(lang: str | None) -> str:
     return chosen
 
 
-def _num(text: str | None, name: str) -> float | None:
-    return None if text is None else parse_number(text, name=name)
-
-
-def _rng(text: str | None, name: str) -> tuple[float, float] | None:
-    return None if text is None else parse_range(text, name=name)
-
-
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from costlm import __version__
+
+        sys.stdout.write(f"costlm {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help=_h("Print the version and exit.")
+        ),
+    ] = False,
+    lang: LangOpt = None,
+) -> None:
+    if lang is not None:
+        _lang(lang)  # an unknown --lang before the command fails here; a valid one applies to it
+
+
 @app.command(
-    help=_h("Estimate a training run: GPU-hours, days, hardware/rental/amortized cost, energy, power, CO2.")
+    help=_h("Estimate a training run: GPU-hours, days, hardware/rental/amortized cost, energy, power, CO2."),
+    epilog=_examples(
+        "costlm train deepseek-v3",
+        "costlm train --params 7B --tokens 2T --gpu A100 --n-gpus 1024",
+        "costlm train --params 70B --tokens 15T --gpu h100 --days 30..60 --json",
+    ),
+    cls=_Command,
 )
 def train(
     model: Annotated[
@@ -139,32 +226,27 @@ def train(
 
     request = api.make_training_request(
         model=model,
-        params=_num(params, "--params"),
-        active_params=_num(active_params, "--active-params"),
-        tokens=_num(tokens, "--tokens"),
-        train_flop=_num(train_flop, "--train-flop"),
+        params=params,
+        active_params=active_params,
+        tokens=tokens,
+        train_flop=train_flop,
         kind=kind,
-        examples=_num(examples, "--examples"),
-        tokens_per_example=_num(tokens_per_example, "--tokens-per-example"),
-        epochs=_num(epochs, "--epochs"),
+        examples=examples,
+        tokens_per_example=tokens_per_example,
+        epochs=epochs,
         gpu=gpu,
         n_gpus=n_gpus,
-        days=_rng(days, "--days"),
+        days=days,
         dtype=dtype,
-        mfu=_rng(mfu, "--mfu"),
-        goodput=_rng(goodput, "--goodput"),
-        usd_per_gpu_hour=_rng(usd_per_gpu_hour, "--usd-per-gpu-hour"),
-        gpu_price_usd=_rng(gpu_price, "--gpu-price"),
-        pue=_rng(pue, "--pue"),
+        mfu=mfu,
+        goodput=goodput,
+        usd_per_gpu_hour=usd_per_gpu_hour,
+        gpu_price_usd=gpu_price,
+        pue=pue,
         grid=grid,
         samples=samples,
         seed=seed,
     )
-    if model is None and params is None and train_flop is None:
-        raise InputError(
-            "give a catalog MODEL, or --params and --tokens (see `costlm train --help`)",
-            key="train_needs_input",
-        )
     result = api.estimate_training(request, catalog_files=catalog or ())
     if as_json:
         _print_json(result.model_dump(mode="json"))
@@ -177,7 +259,13 @@ def train(
 @app.command(
     help=_h(
         "Estimate serving: GPUs per replica, KV cache, latency, tokens/s, J/token, $/1M tokens, fleet, APIs."
-    )
+    ),
+    epilog=_examples(
+        "costlm serve llama-3-70b --tokens-per-day 1e9",
+        "costlm serve deepseek-v3 --gpu h200 --dtype fp8",
+        "costlm serve llama-3-8b --gpu l4 --kv-dtype fp8 --json",
+    ),
+    cls=_Command,
 )
 def serve(
     model: Annotated[
@@ -230,10 +318,6 @@ def serve(
     """Estimate serving: GPUs per replica, KV cache, latency, tokens/s, J/token, $/1M tokens, fleet, APIs."""
     from costlm import api
 
-    if (model is None) == (config is None):
-        both = model is not None
-        message = "give a catalog MODEL or --config path/to/config.json" + (", not both" if both else "")
-        raise InputError(message, key="serve_both" if both else "serve_needs_input")
     request = api.make_serve_request(
         model=model,
         config=str(config) if config else None,
@@ -244,14 +328,14 @@ def serve(
         kv_bits=kv_bits,
         batch=batch,
         target_batch=target_batch,
-        prompt_tokens=parse_number(prompt_tokens, name="--prompt-tokens"),
-        output_tokens=parse_number(output_tokens, name="--output-tokens"),
-        tokens_per_day=_num(tokens_per_day, "--tokens-per-day"),
-        peak_factor=parse_number(peak_factor, name="--peak-factor"),
-        usd_per_gpu_hour=_rng(usd_per_gpu_hour, "--usd-per-gpu-hour"),
-        gpu_price_usd=_rng(gpu_price, "--gpu-price"),
-        utilization=_rng(utilization, "--utilization"),
-        pue=_rng(pue, "--pue"),
+        prompt_tokens=prompt_tokens,
+        output_tokens=output_tokens,
+        tokens_per_day=tokens_per_day,
+        peak_factor=peak_factor,
+        usd_per_gpu_hour=usd_per_gpu_hour,
+        gpu_price_usd=gpu_price,
+        utilization=utilization,
+        pue=pue,
         grid=grid,
         samples=samples,
         seed=seed,
@@ -268,7 +352,13 @@ def serve(
 @app.command(
     help=_h(
         "Judge cost claims (the seed documents', or yours) against reported figures and costlm's estimates."
-    )
+    ),
+    epilog=_examples(
+        "costlm check",
+        "costlm check --explain s002-mla-kv-cache-reduction",
+        "costlm check --file my_claims.toml --lang es",
+    ),
+    cls=_Command,
 )
 def check(
     ids: Annotated[
@@ -292,9 +382,7 @@ def check(
 
     chosen = _lang(lang)
     wanted = [explain] if explain else (ids or [])
-    results = api.check_claims(
-        wanted, file=file, lang=chosen, samples=samples, seed=seed, catalog_files=catalog or ()
-    )
+    results = api.check_claims(wanted, file=file, samples=samples, seed=seed, catalog_files=catalog or ())
     if as_json:
         _print_json([r.model_dump(mode="json") for r in results])
     elif explain:
@@ -306,7 +394,13 @@ def check(
 @app.command(
     help=_h(
         "The seed assignment's summary table, plots, judged claims and methodology: index.html + exports."
-    )
+    ),
+    epilog=_examples(
+        "costlm report",
+        "costlm report --models gpt-4,llama-3-70b,deepseek-v3 --format md,csv --out my-report",
+        "costlm report --lang es --samples 2000",
+    ),
+    cls=_Command,
 )
 def report(
     models: Annotated[
@@ -332,9 +426,7 @@ def report(
     ids = [m.strip() for m in models.split(",") if m.strip()] if models else list(api.DEFAULT_MODELS)
     console = _console()
     with _progress(console, len(ids) + 2) as step:
-        data = api.report_data(
-            ids, samples=samples, seed=seed, lang=chosen, catalog_files=catalog or (), progress=step
-        )
+        data = api.report_data(ids, samples=samples, seed=seed, catalog_files=catalog or (), progress=step)
         if not as_json:
             step("files")
             paths = write_report(data, out, chosen, formats)
@@ -358,7 +450,12 @@ def _progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
         yield lambda name: bar.update(task, advance=1, description=f"costlm report: {name}")
 
 
-@catalog_app.command("list", help=_h("List the entries of one catalog table."))
+@catalog_app.command(
+    "list",
+    help=_h("List the entries of one catalog table."),
+    epilog=_examples("costlm catalog list accelerators", "costlm catalog list runs --json"),
+    cls=_Command,
+)
 def catalog_list(
     kind: Annotated[str, typer.Argument(help=_h("accelerators, models, runs, sources or grid."))] = "models",
     as_json: JsonOpt = False,
@@ -382,7 +479,12 @@ def catalog_list(
         print_entries(_console(), kind, entries)
 
 
-@catalog_app.command("show", help=_h("Show one catalog entry with every number's source and locator."))
+@catalog_app.command(
+    "show",
+    help=_h("Show one catalog entry with every number's source and locator."),
+    epilog=_examples("costlm catalog show H100", "costlm catalog show deepseek-v3"),
+    cls=_Command,
+)
 def catalog_show(
     ident: Annotated[
         str, typer.Argument(help=_h("Id or alias of an accelerator, model, run, source or grid region."))
@@ -399,6 +501,8 @@ def catalog_show(
 @catalog_app.command(
     "check",
     help=_h("Validate the bundled catalog (and overlay files): schema, sources, ids, cross-references."),
+    epilog=_examples("costlm catalog check", "costlm catalog check mine.toml"),
+    cls=_Command,
 )
 def catalog_check(
     files: Annotated[
@@ -417,20 +521,6 @@ def catalog_check(
     _console().print(f"[green]ok[/green] {', '.join(summary.files)}: {counts}", soft_wrap=True)
 
 
-def _argv_lang() -> str:
-    """The --lang of the command line if valid, else the environment's (for error messages)."""
-    args = sys.argv[1:]
-    for i, arg in enumerate(args):
-        value = (
-            arg.split("=", 1)[1]
-            if arg.startswith("--lang=")
-            else (args[i + 1] if arg == "--lang" and i + 1 < len(args) else "")
-        )
-        if value in ("en", "es"):
-            return value
-    return lang_from_env()
-
-
 def _message(exc: CostlmError, lang: str) -> str:
     """The error in ``lang`` when the i18n catalog has its key, else the English message."""
     key = f"err.{exc.key}" if exc.key else None
@@ -440,6 +530,51 @@ def _message(exc: CostlmError, lang: str) -> str:
         return t(key, lang, **exc.values)
     except (KeyError, IndexError, ValueError):
         return str(exc)
+
+
+FLAG_OF_FIELD = {
+    "model": "MODEL",
+    "params": "--params",
+    "active_params": "--active-params",
+    "tokens": "--tokens",
+    "train_flop": "--train-flop",
+    "kind": "--kind",
+    "examples": "--examples",
+    "tokens_per_example": "--tokens-per-example",
+    "epochs": "--epochs",
+    "gpu": "--gpu",
+    "n_gpus": "--n-gpus",
+    "days": "--days",
+    "dtype": "--dtype",
+    "mfu": "--mfu",
+    "goodput": "--goodput",
+    "usd_per_gpu_hour": "--usd-per-gpu-hour",
+    "gpu_price_usd": "--gpu-price",
+    "pue": "--pue",
+    "grid": "--grid",
+    "samples": "--samples",
+    "seed": "--seed",
+    "config": "--config",
+    "kv_dtype": "--kv-dtype",
+    "kv_bits": "--kv-bits",
+    "batch": "--batch",
+    "target_batch": "--target-batch",
+    "prompt_tokens": "--prompt-tokens",
+    "output_tokens": "--output-tokens",
+    "tokens_per_day": "--tokens-per-day",
+    "peak_factor": "--peak-factor",
+    "utilization": "--utilization",
+}
+"""Request field -> the option a user types: error messages name fields, the user knows flags."""
+_FIELD_PREFIX = re.compile(r"^([a-z_]+)(?:\.\d+)*:")
+
+
+def _flag_prefix(message: str) -> str:
+    """'mfu: must be...' -> '--mfu: must be...' (also 'mfu.1:' from a tuple field); else unchanged."""
+    match = _FIELD_PREFIX.match(message)
+    if match is None or match.group(1) not in FLAG_OF_FIELD:
+        return message
+    return FLAG_OF_FIELD[match.group(1)] + message[match.end() - 1 :]
 
 
 def _fail(message: str, code: int = 2, prefix: str | None = None) -> NoReturn:
@@ -454,8 +589,10 @@ def main() -> None:
     """Entry point: run the app; typed and usage errors become one red line and exit code 2."""
     try:
         code = app(standalone_mode=False)
-    except CostlmError as exc:
+    except CatalogError as exc:  # names a catalog file's fields, not options
         _fail(_message(exc, _argv_lang()))
+    except CostlmError as exc:
+        _fail(_flag_prefix(_message(exc, _argv_lang())))
     except Exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # help was printed already
             raise SystemExit(0) from None

@@ -14,11 +14,19 @@ from costlm.errors import InputError
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86_400.0
 HOURS_PER_DAY = 24.0
-HOURS_PER_YEAR = 8766.0  # 365.25 days, as Epoch AI's amortization uses
+DAYS_PER_YEAR = 365.25
+HOURS_PER_YEAR = DAYS_PER_YEAR * HOURS_PER_DAY  # 8766, as Epoch AI's amortization uses
+J_PER_WH = 3600.0
 TERA = 1e12
 J_PER_KWH = 3.6e6
 J_PER_MWH = 3.6e9
 KG_PER_TONNE = 1000.0
+G_PER_TONNE = 1e6
+W_PER_KW = 1000.0
+W_PER_MW = 1e6
+KWH_PER_MWH = 1000.0
+TOKENS_PER_MILLION = 1e6
+"""Prices and costs per token are quoted per 1M tokens."""
 GB = 1e9
 TB = 1e12
 

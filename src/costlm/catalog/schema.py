@@ -1,7 +1,8 @@
 """Pydantic models of the catalog: every number is a ``Sourced`` record.
 
-Units are those the sources print (TB/s, TFLOP/s, GB); ``costlm.catalog.load``
-converts once into SI for the estimators. Models are frozen and forbid unknown
+Units are those the sources print (TB/s, TFLOP/s, GB); the SI properties of
+``Accelerator`` (``memory_bytes``, ``hbm_bytes_per_s``, ``dense_peak_flop_per_s``) are the one
+place they are converted for the estimators. Models are frozen and forbid unknown
 fields so a typo in a TOML file is an error, not a silently ignored value.
 """
 
@@ -11,6 +12,8 @@ import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from costlm.units import GB, TB, TERA
 
 Basis = Literal["reported", "third-party", "derived", "estimate"]
 """Where a figure comes from: the maker reported it, a third party estimated it,
@@ -124,6 +127,27 @@ class Accelerator(_Frozen):
     rental_usd_per_hour: Sourced | None = None
     interconnect: str = ""
     notes: str = ""
+
+    @property
+    def memory_bytes(self) -> float:
+        """Device memory in bytes (the datasheet's GB are decimal)."""
+        return self.memory_gb.central * GB
+
+    @property
+    def hbm_bytes_per_s(self) -> float:
+        """Memory bandwidth in bytes/s (the datasheet's TB/s are decimal)."""
+        return self.hbm_tb_per_s.central * TB
+
+    def dense_peak_flop_per_s(self, dtype: Dtype) -> float | None:
+        """Dense peak FLOP/s in ``dtype`` (fp16 runs on the bf16/fp16 tensor units); None if unpublished."""
+        record = {
+            "fp32": self.peak_fp32_tflop_per_s,
+            "tf32": self.peak_tf32_dense_tflop_per_s,
+            "fp16": self.peak_bf16_dense_tflop_per_s,
+            "bf16": self.peak_bf16_dense_tflop_per_s,
+            "fp8": self.peak_fp8_dense_tflop_per_s,
+        }[dtype]
+        return None if record is None else record.central * TERA
 
     @model_validator(mode="after")
     def _check_units(self) -> Accelerator:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from costlm.formulas import ArrayLike, FloatArray, arr
+from costlm.units import G_PER_TONNE, KWH_PER_MWH
 
 
 def co2_tonnes(*, energy_mwh: ArrayLike, gco2e_per_kwh: ArrayLike) -> FloatArray:
     """Tonnes CO2e: MWh x 1000 kWh/MWh x g/kWh / 1e6 g/t."""
-    return arr(energy_mwh) * arr(gco2e_per_kwh) / 1000.0
+    return arr(energy_mwh) * arr(gco2e_per_kwh) / (G_PER_TONNE / KWH_PER_MWH)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from costlm.formulas import ArrayLike, FloatArray, arr
-from costlm.units import J_PER_MWH, SECONDS_PER_HOUR
+from costlm.units import DAYS_PER_YEAR, J_PER_MWH, J_PER_WH, SECONDS_PER_HOUR, W_PER_MW
 
 
 def facility_watts_per_gpu(
@@ -27,7 +27,7 @@ def energy_mwh(*, watts_per_gpu: ArrayLike, gpu_hours: ArrayLike) -> FloatArray:
 
 def cluster_power_mw(*, watts_per_gpu: ArrayLike, n_gpus: ArrayLike) -> FloatArray:
     """Average facility power of the whole cluster in MW."""
-    return arr(watts_per_gpu) * arr(n_gpus) / 1e6
+    return arr(watts_per_gpu) * arr(n_gpus) / W_PER_MW
 
 
 def serving_power_fraction(
@@ -46,3 +46,13 @@ def serving_power_fraction(
 def joules_per_token(*, watts: ArrayLike, tokens_per_s: ArrayLike) -> FloatArray:
     """Energy per token: power / throughput."""
     return arr(watts) / arr(tokens_per_s)
+
+
+def wh_per_response(*, j_per_token: ArrayLike, n_tokens: ArrayLike) -> FloatArray:
+    """Energy of one response in Wh: J per token x tokens."""
+    return arr(j_per_token) * arr(n_tokens) / J_PER_WH
+
+
+def annual_energy_mwh(*, tokens_per_day: ArrayLike, j_per_token: ArrayLike) -> FloatArray:
+    """Energy per year of a steady traffic: tokens per day x 365.25 x J per token."""
+    return arr(tokens_per_day) * DAYS_PER_YEAR * arr(j_per_token) / J_PER_MWH

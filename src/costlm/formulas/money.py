@@ -10,7 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from costlm.formulas import ArrayLike, FloatArray, arr
-from costlm.units import HOURS_PER_YEAR
+from costlm.units import (
+    HOURS_PER_DAY,
+    HOURS_PER_YEAR,
+    KWH_PER_MWH,
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    TOKENS_PER_MILLION,
+    W_PER_KW,
+)
 
 
 def hardware_cost_usd(*, unit_price_usd: ArrayLike, n_gpus: ArrayLike) -> FloatArray:
@@ -38,28 +46,28 @@ def amortized_hardware_usd(
 
 def electricity_usd(*, energy_mwh: ArrayLike, usd_per_kwh: ArrayLike) -> FloatArray:
     """Electricity bill of a run: MWh x 1000 x $/kWh."""
-    return arr(energy_mwh) * 1000.0 * arr(usd_per_kwh)
+    return arr(energy_mwh) * KWH_PER_MWH * arr(usd_per_kwh)
 
 
 def usd_per_million_tokens(
     *, usd_per_hour: ArrayLike, tokens_per_s: ArrayLike, utilization: ArrayLike
 ) -> FloatArray:
     """$/1M tokens = replica $/hour / (tokens per hour x utilization) x 1e6."""
-    return arr(usd_per_hour) / (arr(tokens_per_s) * 3600.0 * arr(utilization)) * 1e6
+    return arr(usd_per_hour) / (arr(tokens_per_s) * SECONDS_PER_HOUR * arr(utilization)) * TOKENS_PER_MILLION
 
 
 def amortized_usd_per_hour(
     *, capex_usd: ArrayLike, lifetime_years: ArrayLike, watts: ArrayLike, usd_per_kwh: ArrayLike
 ) -> FloatArray:
     """Owning instead of renting: straight-line capex per hour plus electricity per hour."""
-    return arr(capex_usd) / (arr(lifetime_years) * HOURS_PER_YEAR) + arr(watts) / 1000.0 * arr(usd_per_kwh)
+    return arr(capex_usd) / (arr(lifetime_years) * HOURS_PER_YEAR) + arr(watts) / W_PER_KW * arr(usd_per_kwh)
 
 
 def replicas_for_traffic(
     *, tokens_per_day: ArrayLike, peak_factor: ArrayLike, tokens_per_s_per_replica: ArrayLike
 ) -> FloatArray:
     """Replicas needed to serve the peak rate (mean rate x peak factor); at least one."""
-    peak_rate = arr(tokens_per_day) / 86_400.0 * arr(peak_factor)
+    peak_rate = arr(tokens_per_day) / SECONDS_PER_DAY * arr(peak_factor)
     return np.maximum(np.ceil(peak_rate / arr(tokens_per_s_per_replica)), 1.0)
 
 
@@ -73,3 +81,38 @@ def break_even_tokens_per_day(
     """
     tokens = arr(replica_usd_per_day) / arr(api_usd_per_token)
     return np.where(tokens <= arr(replica_tokens_per_day), tokens, np.inf)
+
+
+def usd_per_million_prefill_tokens(
+    *, usd_per_hour: ArrayLike, prefill_s: ArrayLike, prompt_tokens: ArrayLike, utilization: ArrayLike
+) -> FloatArray:
+    """$/1M input tokens: the replica's cost during one prompt's prefill, per prompt token."""
+    per_s = arr(usd_per_hour) / SECONDS_PER_HOUR
+    return per_s * arr(prefill_s) / arr(prompt_tokens) * TOKENS_PER_MILLION / arr(utilization)
+
+
+def usd_per_year(*, usd_per_hour: ArrayLike) -> FloatArray:
+    """A running cost per hour over a year of 365.25 days."""
+    return arr(usd_per_hour) * HOURS_PER_YEAR
+
+
+def usd_per_day(*, usd_per_hour: ArrayLike) -> FloatArray:
+    """A running cost per hour over one day."""
+    return arr(usd_per_hour) * HOURS_PER_DAY
+
+
+def tokens_per_day(*, tokens_per_s: ArrayLike) -> FloatArray:
+    """Tokens a steady rate produces in one day."""
+    return arr(tokens_per_s) * SECONDS_PER_DAY
+
+
+def api_usd_per_output_token(
+    *,
+    output_usd_per_mtok: ArrayLike,
+    input_usd_per_mtok: ArrayLike,
+    prompt_tokens: ArrayLike,
+    output_tokens: ArrayLike,
+) -> FloatArray:
+    """An API's price per output token of a request, its prompt's input tokens included."""
+    per_mtok = arr(output_usd_per_mtok) + arr(input_usd_per_mtok) * arr(prompt_tokens) / arr(output_tokens)
+    return per_mtok / TOKENS_PER_MILLION

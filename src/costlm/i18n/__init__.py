@@ -45,8 +45,8 @@ def _help_es() -> dict[str, str]:
     return {str(k): str(v) for k, v in tomllib.loads(text).items()}
 
 
-def help_text(english: str) -> str:
-    """A CLI help string in the language of the environment (gettext style: the English is the key)."""
-    if lang_from_env() != "es":
+def help_text(english: str, lang: str | None = None) -> str:
+    """A CLI help string in ``lang`` (default: the environment's); gettext style, the English is the key."""
+    if (lang or lang_from_env()) != "es":
         return english
     return _help_es().get(english, english)

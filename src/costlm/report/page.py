@@ -8,7 +8,7 @@ from typing import Any
 from costlm.api import ReportData, SeedRow
 from costlm.i18n import t
 from costlm.report import claims as claims_fmt
-from costlm.report.fmt import number, summary_range
+from costlm.report.fmt import in_lang, number, summary_range
 from costlm.report.plots import all_plots, break_even_lines
 from costlm.report.seed import CELL_FIELDS, COLUMNS, cell_parts, row_sources
 
@@ -52,8 +52,8 @@ def _rows(data: ReportData, lang: str) -> list[dict[str, Any]]:
                 "organization": row.organization,
                 "cells": cells,
                 "sources": [(number_of.get(src, 0), src) for src in row_sources(row)],
-                "disclosure": row.disclosure,
-                "scope": row.reported_scope,
+                "disclosure": in_lang(row.disclosure, row.disclosure_es, lang),
+                "scope": in_lang(row.reported_scope, row.reported_scope_es, lang),
             }
         )
     return rows
@@ -84,12 +84,12 @@ def render(data: ReportData, lang: str) -> str:
     claims = [
         {
             "id": c.id,
-            "paraphrase": c.paraphrase,
+            "paraphrase": claims_fmt.paraphrase(c, lang),
             "claimed": claims_fmt.claimed_text(c, lang),
             "evidence": claims_fmt.evidence_text(c, lang),
             "verdict": c.verdict,
             "verdict_text": claims_fmt.verdict_text(c, lang),
-            "factor": f"{c.factor:.2g}×" if c.factor else "",
+            "factor": claims_fmt.factor_text(c, lang),
         }
         for c in table.claims
     ]

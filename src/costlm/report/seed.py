@@ -9,21 +9,32 @@ from costlm import __version__
 from costlm.api import SeedRow, SeedTable
 from costlm.i18n import t
 from costlm.report.claims import markdown as claims_markdown
-from costlm.report.fmt import number, summary_range
+from costlm.report.fmt import (
+    Figure,
+    Scale,
+    convert,
+    in_lang,
+    row_scale,
+    scaled,
+    scaled_range,
+    scaled_unit,
+    summary_range,
+)
 
 COLUMNS = (
     "col.model",
     "col.accelerator",
     "col.train_hw_cost",
     "col.train_rental",
-    "col.train_days",
-    "col.train_energy",
-    "col.train_power",
+    "col.training_time",
+    "col.training_energy",
+    "col.training_power",
     "col.infer_hw",
-    "col.infer_power",
-    "col.infer_j",
+    "col.inference_power",
+    "col.inference_j",
     "col.infer_usd",
 )
+"""Column headers carry no unit: each cell writes its own human unit (minutes or days, kWh or GWh)."""
 CELL_FIELDS = (
     "training_hardware_cost_usd",
     "training_rental_cost_usd",
@@ -35,26 +46,53 @@ CELL_FIELDS = (
     "inference_j_per_output_token",
     "inference_usd_per_million_output_tokens",
 )
+REPLICA_FIELD = "inference_hardware_cost_usd"
 
 
 def _mark(basis: str, lang: str) -> str:
     return f"[{t('mark.' + basis, lang)}]"
 
 
+def _reported_text(r: Figure, unit: str, scale: Scale, lang: str) -> str:
+    """The reported value (or low–high) in the row's scale, converted from its own unit if need be."""
+    values = [r.value] if r.low is None or r.high is None else [r.low, r.high]
+    shared = [convert(v, r.unit, unit) for v in values]
+    if any(v is None for v in shared):  # another kind of unit: the figure gets its own scale
+        own = row_scale(r.unit, r.value, values)
+        return _with_unit("–".join(scaled(v, own, lang) for v in values), own, lang)
+    return _with_unit("–".join(scaled(v, scale, lang) for v in shared if v is not None), scale, lang)
+
+
+def _with_unit(text: str, scale: Scale, lang: str) -> str:
+    unit = scaled_unit(scale, lang)
+    return f"{text} {unit}" if unit and not scale.dollar else text
+
+
+def cell_values(row: SeedRow, name: str, lang: str) -> tuple[str | None, str | None, str | None]:
+    """(estimate, reported value, reported basis) of one cell in one shared unit; each may be None."""
+    cell = getattr(row, name)
+    s, r = cell.estimate, cell.reported
+    if s is None:
+        if r is None:
+            return None, None, None
+        return None, _reported_text(r, r.unit, row_scale(r.unit, r.value, _figures(r)), lang), r.basis
+    scale = row_scale(s.unit, s.p50, [s.p05, s.p95, *(_figures(r) if r and r.unit == s.unit else [])])
+    estimate = scaled_range(s.p50, s.p05, s.p95, scale, lang)
+    if r is None:
+        return estimate, None, None
+    return estimate, _reported_text(r, s.unit, scale, lang), r.basis
+
+
+def _figures(r: Figure) -> list[float]:
+    return [v for v in (r.value, r.low, r.high) if v is not None]
+
+
 def cell_parts(row: SeedRow, name: str, lang: str) -> tuple[str | None, tuple[str, str] | None]:
     """(estimate text, (reported text, reported basis)) of one cell, either may be None."""
-    cell = getattr(row, name)
-    estimate = reported = None
-    if cell.estimate is not None:
-        s = cell.estimate
-        estimate = summary_range(s.p50, s.p05, s.p95, s.unit, lang)
-    if cell.reported is not None:
-        r = cell.reported
-        value = number(r.value, r.unit, lang)
-        if r.low is not None and r.high is not None:
-            value = f"{number(r.low, r.unit, lang)}–{number(r.high, r.unit, lang)}"
-        reported = (f"{t('cell.reported', lang)} {value}", r.basis)
-    return estimate, reported
+    estimate, reported, basis = cell_values(row, name, lang)
+    if reported is None or basis is None:
+        return estimate, None
+    return estimate, (f"{t('cell.reported', lang)} {reported}", basis)
 
 
 def _cell(row: SeedRow, name: str, lang: str) -> str:
@@ -65,7 +103,8 @@ def _cell(row: SeedRow, name: str, lang: str) -> str:
     return "; ".join(parts) or t("cell.na", lang)
 
 
-def _accelerator(row: SeedRow, lang: str) -> str:
+def accelerator_text(row: SeedRow, lang: str) -> str:
+    """'NVIDIA H800 SXM5 80GB [R] × 2.05k [R]': the training accelerator and its count, with marks."""
     count = t("cell.na", lang)
     if row.n_gpus.estimate is not None:
         s = row.n_gpus.estimate
@@ -73,20 +112,34 @@ def _accelerator(row: SeedRow, lang: str) -> str:
     return f"{row.accelerator_name} {_mark(row.accelerator_basis, lang)} × {count}"
 
 
+def _replica(row: SeedRow, text: str) -> str:
+    return f"{row.inference_gpus_per_replica} × {row.accelerator} ({row.inference_dtype}): {text}"
+
+
 def text_rows(table: SeedTable, lang: str = "en") -> tuple[list[str], list[list[str]]]:
     """Headers and string cells of the table, in ``lang``."""
     headers = [t(c, lang) for c in COLUMNS]
     rows = []
     for row in table.rows:
-        cells = [row.name, _accelerator(row, lang)]
-        cells += [_cell(row, f, lang) for f in CELL_FIELDS[:5]]
-        replica = _cell(row, "inference_hardware_cost_usd", lang)
-        cells.append(
-            f"{row.inference_gpus_per_replica} × {row.accelerator} ({row.inference_dtype}): {replica}"
-        )
-        cells += [_cell(row, f, lang) for f in CELL_FIELDS[6:]]
+        cells = [row.name, accelerator_text(row, lang)]
+        cells += [
+            _replica(row, _cell(row, f, lang)) if f == REPLICA_FIELD else _cell(row, f, lang)
+            for f in CELL_FIELDS
+        ]
         rows.append(cells)
     return headers, rows
+
+
+def card_rows(row: SeedRow, lang: str) -> list[tuple[str, str, str]]:
+    """One model as (quantity, estimate, reported with its mark) rows: the terminal's card."""
+    lines = []
+    for key, name in zip(COLUMNS[2:], CELL_FIELDS, strict=True):
+        estimate, reported, basis = cell_values(row, name, lang)
+        shown = estimate or t("cell.na", lang)
+        if name == REPLICA_FIELD:
+            shown = _replica(row, shown)
+        lines.append((t(key, lang), shown, f"{reported} {_mark(basis, lang)}" if reported and basis else ""))
+    return lines
 
 
 def row_sources(row: SeedRow) -> list[str]:
@@ -108,10 +161,12 @@ def markdown(table: SeedTable, lang: str = "en") -> str:
     lines += ["| " + " | ".join(r) + " |" for r in esc]
     lines += ["", f"## {t('col.sources', lang)}", ""]
     for row in table.rows:
-        scope = f" — {row.reported_scope}" if row.reported_scope else ""
+        scoped = in_lang(row.reported_scope, row.reported_scope_es, lang)
+        scope = f" — {scoped}" if scoped else ""
         lines.append(f"- **{row.name}**: {', '.join(row_sources(row))}{scope}")
-        if row.disclosure:
-            lines.append(f"  - {row.disclosure}")
+        disclosure = in_lang(row.disclosure, row.disclosure_es, lang)
+        if disclosure:
+            lines.append(f"  - {disclosure}")
     lines += ["", t("scope.note", lang), ""]
     if table.claims:
         lines += [claims_markdown(table.claims, lang)]

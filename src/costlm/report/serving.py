@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from costlm.api import ServeResult, Summary
 from costlm.i18n import t
-from costlm.report.fmt import caveat_text, number, unit_label
-
-ROWS = (
-    ("ttft_s", "serve.ttft"),
-    ("tpot_s", "serve.tpot"),
-    ("output_tokens_per_s", "serve.tps"),
-    ("output_tokens_per_s_per_gpu", "serve.tps_gpu"),
-    ("replica_power_watts", "serve.power"),
-    ("j_per_output_token", "serve.j_token"),
-    ("gpu_j_per_output_token", "serve.gpu_j_token"),
-    ("wh_per_response", "serve.wh_response"),
-    ("replica_hardware_cost_usd", "serve.hw_cost"),
-    ("usd_per_million_output_tokens", "serve.usd_out"),
-    ("usd_per_million_input_tokens", "serve.usd_in"),
-    ("usd_per_million_output_tokens_owned", "serve.usd_out_owned"),
-)
+from costlm.outputs import FLEET_OUTPUTS, SERVING_OUTPUTS
+from costlm.report.fmt import caveat_text, number, row_scale, scaled, scaled_unit
+from costlm.units import GB
 
 
 def _row(table: Table, label: str, s: Summary, lang: str) -> None:
-    table.add_row(label, *(number(v, s.unit, lang) for v in (s.p05, s.p50, s.p95)), unit_label(s.unit, lang))
+    """One output: p05, p50 and p95 in one human unit chosen for the row."""
+    scale = row_scale(s.unit, s.p50, (s.p05, s.p95))
+    table.add_row(label, *(scaled(v, scale, lang) for v in (s.p05, s.p50, s.p95)), scaled_unit(scale, lang))
 
 
 def _new_table(title: str, lang: str) -> Table:
@@ -40,7 +31,6 @@ def _new_table(title: str, lang: str) -> Table:
 
 def print_serving(console: Console, r: ServeResult, lang: str) -> None:
     """Memory plan line, the outputs table, the fleet table and the API comparison."""
-    gb = 1e9
     console.print(
         t(
             "serve.plan",
@@ -49,7 +39,7 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
             n=int(r.gpus_per_replica.p50),
             gpu=r.accelerator_name,
             dtype=r.dtype,
-            weights=number(r.weights_bytes.p50 / gb, "", lang),
+            weights=number(r.weights_bytes.p50 / GB, "", lang),
             kv=number(r.kv_cache_bytes_per_token.p50, "", lang),
             kv_dtype=r.kv_dtype,
             batch=r.batch,
@@ -57,26 +47,27 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
             prompt=number(r.prompt_tokens, "", lang),
             output=number(r.output_tokens, "", lang),
         ),
-        soft_wrap=True,
+        markup=False,
     )
     table = _new_table(t("serve.title", lang), lang)
-    for name, key in ROWS:
-        s = getattr(r, name)
+    for out in SERVING_OUTPUTS:
+        s = getattr(r, out.name)
         if s is not None:
-            _row(table, t(key, lang), s, lang)
+            _row(table, t(out.label, lang), s, lang)
     console.print(table)
     if r.fleet:
         fleet = _new_table(t("serve.fleet_title", lang, tokens=number(r.tokens_per_day or 0, "", lang)), lang)
-        for name, s in r.fleet.items():
-            _row(fleet, t("fleet." + name, lang), s, lang)
+        for out in FLEET_OUTPUTS:
+            s = getattr(r.fleet, out.name)
+            if s is not None:
+                _row(fleet, t(out.label, lang), s, lang)
         console.print(fleet)
     for c in r.api_comparison:
         if c.break_even_tokens_per_day is None or c.share_never_cheaper > 0.5:
             verdict = t("serve.api_never", lang)
         else:
             verdict = t("serve.api_even", lang, tokens=number(c.break_even_tokens_per_day.p50, "", lang))
-        console.print(
-            f"{c.provider} {c.name}: ${c.api_usd_per_million_output_tokens:g}/1M — {verdict}", soft_wrap=True
-        )
+        price = number(c.api_usd_per_million_output_tokens, "USD", lang)
+        console.print(Text(f"{c.provider} {c.name}: {price}/1M — {verdict}"))
     for w in r.warnings:
-        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {caveat_text(w, lang)}", soft_wrap=True)
+        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {escape(caveat_text(w, lang))}")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from costlm.api import SeedTable
 from costlm.i18n import t
 from costlm.report.claims import print_claims
 from costlm.report.fmt import caveat_text
-from costlm.report.seed import text_rows
+from costlm.report.seed import accelerator_text, card_rows
 
 _LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "accelerators": (
@@ -49,23 +52,56 @@ def print_entries(console: Console, kind: str, entries: list[dict[str, Any]]) ->
     console.print(table)
 
 
+CARD_OVERHEAD = 10
+"""Border and padding columns of a three-column boxed table."""
+
+
+def card_widths(
+    cards: list[list[tuple[str, str, str]]], headers: tuple[str, str, str], width: int
+) -> list[int]:
+    """Column widths shared by every card: the reported column whole, the rest split fairly.
+
+    When the widest cells do not fit, the reported figures keep their width and the quantity
+    and estimate columns share what is left (each at least half of it when both need it).
+    """
+    rows = [headers, *(row for card in cards for row in card)]
+    label, estimate, reported = (max(cell_len(r[i]) for r in rows) for i in range(3))
+    room = width - CARD_OVERHEAD - reported
+    if label + estimate <= room:
+        return [label, estimate, reported]
+    estimate = min(estimate, max(room - label, room // 2))
+    return [room - estimate, estimate, reported]
+
+
 def print_seed_table(console: Console, table: SeedTable, lang: str) -> None:
-    """The seed table, its marks legend and the training-vs-inference explanation."""
-    headers, rows = text_rows(table, lang)
-    rich_table = Table(title=t("report.title", lang), show_lines=True, expand=True)
-    for header in headers:
-        rich_table.add_column(header, overflow="fold")
-    for cells in rows:
-        rich_table.add_row(*cells)
-    console.print(rich_table)
-    console.print(t("report.intro", lang))
+    """The seed table as one card per model (quantity | estimate | reported), then claims and notes.
+
+    A card has three columns whatever the number of quantities, so it reads at 80 columns; the
+    cards share their column widths when those fit the terminal.
+    """
+    console.print(Text(t("report.title", lang), style="bold"))
+    console.print(Text(t("report.intro", lang)))
+    headers = (t("card.quantity", lang), t("card.estimate", lang), t("card.reported", lang))
+    cards = [card_rows(row, lang) for row in table.rows]
+    widths = card_widths(cards, headers, console.width)
+    for row, card in zip(table.rows, cards, strict=True):
+        rich_table = Table(
+            title=Text(f"{row.name} — {accelerator_text(row, lang)}", style="bold"),
+            title_justify="left",
+        )
+        for header, width in zip(headers, widths, strict=True):
+            rich_table.add_column(header, width=width)
+        for cells in card:
+            rich_table.add_row(*(Text(c) for c in cells))
+        console.print(rich_table)
     for row in table.rows:
         for warning in row.warnings:
             if warning.code in ("assumed_input", "params_estimated"):
                 console.print(
-                    f"[yellow]{t('warn.prefix', lang)}[/yellow] {row.name}: {caveat_text(warning, lang)}"
+                    f"[yellow]{t('warn.prefix', lang)}[/yellow] {escape(row.name)}: "
+                    f"{escape(caveat_text(warning, lang))}"
                 )
     if table.claims:
         print_claims(console, table.claims, lang)
-    console.print(f"\n[bold]{t('explain.title', lang)}[/bold]")
-    console.print(t("explain.body", lang))
+    console.print(f"\n[bold]{escape(t('explain.title', lang))}[/bold]")
+    console.print(Text(t("explain.body", lang)))

@@ -3,71 +3,101 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from costlm.api import TrainingResult
 from costlm.i18n import t
-from costlm.report.fmt import caveat_text, number, unit_label
-
-OUTPUTS = (
-    "train_flop",
-    "gpu_hours",
-    "wall_clock_days",
-    "hardware_cost_usd",
-    "cluster_capex_usd",
-    "rental_cost_usd",
-    "amortized_cost_usd",
-    "energy_mwh",
-    "avg_power_mw",
-    "co2_t",
+from costlm.outputs import TRAINING_OUTPUTS
+from costlm.report.fmt import (
+    Figure,
+    Scale,
+    caveat_text,
+    convert,
+    in_lang,
+    localized,
+    number,
+    row_scale,
+    scaled,
+    scaled_unit,
+    summary_range,
 )
+
 _REPORTED_AS = {"rental_cost_usd": "cost_usd"}
 
 
-def _reported(result: TrainingResult, name: str, lang: str) -> str:
+def _figure(result: TrainingResult, name: str) -> Figure | None:
     quantity = _REPORTED_AS.get(name, name)
-    fig = next((f for f in result.reported if f.quantity == quantity), None)
-    if fig is None:
-        return ""
-    return f"{number(fig.value, fig.unit, lang)} [{t('mark.' + fig.basis, lang)}] {fig.source}"
+    return next((f for f in result.reported if f.quantity == quantity), None)
 
 
-def print_training(console: Console, result: TrainingResult, lang: str) -> None:
-    """Outputs table, the top drivers of GPU-hours and cost, and the warnings."""
+def _reported(fig: Figure, unit: str, scale: Scale, lang: str) -> str:
+    """The reported value in the row's scale (or, in another kind of unit, on its own) and its mark."""
+    value = convert(fig.value, fig.unit, unit)
+    text = (
+        scaled(value, scale, lang) if value is not None else f"{number(fig.value, fig.unit, lang)} {fig.unit}"
+    )
+    return f"{text} [{t('mark.' + fig.basis, lang)}]"
+
+
+def _table(result: TrainingResult, lang: str) -> tuple[Table, list[str]]:
+    """The outputs table (one unit per row, shared by p05, p50, p95 and the reported value)."""
     table = Table(
         title=t("train.title", lang, label=f"{result.label} — {result.accelerator_name}, {result.dtype}")
     )
-    for col in (
-        t("train.output", lang),
-        t("train.p05", lang),
-        t("train.p50", lang),
-        t("train.p95", lang),
-        t("train.unit", lang),
-    ):
-        table.add_column(col, justify="right" if col.startswith("p") else "left")
-    table.add_column(t("cell.reported", lang))
-    for name in OUTPUTS:
+    table.add_column(t("train.output", lang))
+    for key in ("train.p05", "train.p50", "train.p95"):
+        table.add_column(t(key, lang), justify="right")
+    table.add_column(t("train.unit", lang))
+    has_reported = any(_figure(result, out.name) for out in TRAINING_OUTPUTS)
+    if has_reported:
+        table.add_column(t("cell.reported", lang))
+    sources = []
+    for out in TRAINING_OUTPUTS:
+        name = out.name
         s = getattr(result, name)
         if s is None:
             continue
-        cells = [number(v, s.unit, lang) for v in (s.p05, s.p50, s.p95)]
-        table.add_row(t("out." + name, lang), *cells, unit_label(s.unit, lang), _reported(result, name, lang))
+        fig = _figure(result, name)
+        shared = None if fig is None else convert(fig.value, fig.unit, s.unit)
+        scale = row_scale(s.unit, s.p50, [s.p05, s.p95, *([] if shared is None else [shared])])
+        cells = [scaled(v, scale, lang) for v in (s.p05, s.p50, s.p95)]
+        label = t(out.label, lang)
+        reported = [] if not has_reported else [_reported(fig, s.unit, scale, lang) if fig else ""]
+        table.add_row(label, *cells, scaled_unit(scale, lang), *reported)
+        if fig is not None:
+            sources.append(f"{fig.source} ({label})")
+    return table, sources
+
+
+def print_training(console: Console, result: TrainingResult, lang: str) -> None:
+    """Outputs table, the sources of the reported figures, the top drivers and the warnings."""
+    table, sources = _table(result, lang)
     console.print(table)
-    n = result.breakdown.get("n_gpus")
-    mfu = result.breakdown["mfu"]
+    if sources:
+        console.print(Text(t("train.sources", lang, sources="; ".join(sources))))
+    n = result.breakdown.n_gpus
+    mfu = result.breakdown.mfu
     if n is not None:
-        console.print(
-            f"GPUs: {number(n.p50, '', lang)} ({number(n.p05, '', lang)}–{number(n.p95, '', lang)}) · "
-            f"MFU p50 {mfu.p50:.2f} ({mfu.p05:.2f}–{mfu.p95:.2f}) · "
-            f"{result.samples} samples, seed {result.seed}"
+        footer = t(
+            "train.footer",
+            lang,
+            gpus=summary_range(n.p50, n.p05, n.p95, "", lang),
+            mfu=localized(f"{mfu.p50:.2f}", lang),
+            low=localized(f"{mfu.p05:.2f}", lang),
+            high=localized(f"{mfu.p95:.2f}", lang),
+            samples=result.samples,
+            seed=result.seed,
         )
+        console.print(Text(footer))
     for output in ("gpu_hours", "rental_cost_usd"):
         drivers = result.sensitivity.get(output, [])
         if drivers:
-            listed = ", ".join(f"{d.input} {d.rho:+.2f}" for d in drivers[:4])
-            console.print(f"{t('train.drivers', lang, output=t('out.' + output, lang))}: {listed}")
-    scope = (result.reported_scope_es or result.reported_scope) if lang == "es" else result.reported_scope
+            listed = ", ".join(f"{d.input} {localized(f'{d.rho:+.2f}', lang)}" for d in drivers[:4])
+            console.print(Text(f"{t('train.drivers', lang, output=t('out.' + output, lang))}: {listed}"))
+    scope = in_lang(result.reported_scope, result.reported_scope_es, lang)
     if scope:
-        console.print(t("train.scope", lang, scope=scope))
+        console.print(Text(t("train.scope", lang, scope=scope)))
     for w in result.warnings:
-        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {caveat_text(w, lang)}")
+        console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {escape(caveat_text(w, lang))}")

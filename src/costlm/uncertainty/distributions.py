@@ -17,7 +17,8 @@ import numpy.typing as npt
 from costlm.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
-_Z95 = 1.6448536269514722  # standard normal quantile at 0.95
+Z_95 = 1.6448536269514722
+"""Standard normal quantile at 0.95: a central 90% interval is median x exp(+-Z_95 sigma)."""
 
 
 def _finite(name: str, *values: float) -> None:
@@ -118,11 +119,16 @@ class LogNormal:
         _finite("LogNormal.from_interval", p05, p95)
         if not 0 < p05 <= p95:
             raise InputError(f"LogNormal.from_interval: need 0 < p05 <= p95, got {p05:g}, {p95:g}")
-        return cls(math.sqrt(p05 * p95), math.log(p95 / p05) / (2 * _Z95))
+        return cls(math.sqrt(p05 * p95), math.log(p95 / p05) / (2 * Z_95))
 
     @property
     def point(self) -> float:
         return self.median
+
+    def interval(self) -> tuple[float, float]:
+        """The 5th and 95th percentiles (the inverse of ``from_interval``)."""
+        spread = self.sigma * Z_95
+        return self.median * math.exp(-spread), self.median * math.exp(spread)
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         return self.median * np.exp(self.sigma * rng.standard_normal(n))

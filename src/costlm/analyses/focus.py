@@ -6,15 +6,14 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.training import MIN_SENSITIVITY_SAMPLES, NOISE_RHO, SensitivityItem, run_training
 from costlm.catalog.schema import Catalog
-from costlm.estimate.resolve import training_spec
-from costlm.estimate.specs import TrainingRequest
-from costlm.estimate.training import SensitivityItem, _compute
-from costlm.uncertainty import Summary, draw, rank_sensitivity, summarize
+from costlm.resolve.requests import TrainingRequest
+from costlm.resolve.training import training_spec
+from costlm.uncertainty import Summary, rank_sensitivity, summarize
 
 N_BINS = 40
 N_DRIVERS = 8
-NOISE_RHO = 0.05  # as in costlm train: |rho| below this is sampling noise
 
 
 class Histogram(BaseModel):
@@ -42,12 +41,14 @@ class Focus(BaseModel):
 def training_cost_focus(cat: Catalog, model_id: str, *, samples: int, seed: int | None) -> Focus | None:
     """Focus on ``model_id``'s rental cost; None when it has no rental price or too few samples."""
     spec = training_spec(TrainingRequest(model=model_id), cat)
-    if samples < 100 or "usd_per_gpu_hour" not in spec.inputs.dists:
+    if samples < MIN_SENSITIVITY_SAMPLES or "usd_per_gpu_hour" not in spec.inputs.dists:
         return None
-    x = draw(spec.inputs.dists, samples, seed)
-    cost = _compute(x, spec)["rental_cost_usd"]
+    breakdown, drawn = run_training(spec, samples=samples, seed=seed)
+    cost = breakdown.rental_cost_usd
+    if cost is None:
+        return None
     counts, edges = np.histogram(np.log10(cost), bins=N_BINS)
-    ranking = rank_sensitivity(x, {"cost": cost})["cost"][:N_DRIVERS]
+    ranking = rank_sensitivity(drawn.raw, {"cost": cost})["cost"][:N_DRIVERS]
     return Focus(
         model=model_id,
         name=spec.label,

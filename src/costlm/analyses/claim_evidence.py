@@ -1,25 +1,31 @@
 """Evidence for each kind of claim: an official figure from the catalog, or costlm's own estimate.
 
 Each evaluator returns an ``Evidence`` (a 90% interval with its basis and source) or None when
-no official figure exists and no estimate is possible, plus the reasoning lines a reader can
+no official figure exists and no estimate is possible, plus the reasoning steps a reader can
 follow and, for energy, the physical floor below which a claim is impossible.
+
+No words here: every step, every "what" of an evidence and every reading label is a ``Phrase``,
+a stable code (a ``TrailCode``; its words are ``trail.<code>`` in the i18n catalogs) plus its
+values, numbers as numbers. ``costlm.report.claims`` turns them into English or Spanish, so a
+judged claim is the same JSON document in every language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.training import TrainingResult, estimate_training_spec
 from costlm.catalog import load
-from costlm.catalog.schema import Catalog, Claim, Run
-from costlm.estimate.resolve import training_spec
-from costlm.estimate.serve_spec import ServeRequest, kv_bytes_per_token, serve_spec
-from costlm.estimate.specs import TrainingRequest, dist_of
-from costlm.estimate.training import TrainingResult, estimate_training_spec
-from costlm.i18n import t
+from costlm.catalog.schema import Catalog, Claim, FleetPart, Run
+from costlm.resolve.inputs import dist_of
+from costlm.resolve.requests import ServeRequest, TrainingRequest
+from costlm.resolve.serving import kv_bytes_per_token, serve_spec
+from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary, draw, summarize
 from costlm.units import HOURS_PER_DAY, HOURS_PER_YEAR
 
@@ -29,6 +35,54 @@ ENERGY_FLOOR_FRACTION = 0.15
 """Lowest average GPU power seen in training, as a fraction of TDP (Morrison et al. 2025: 15-85%)."""
 DEEPSEEK_V2_KV_BITS = 6.0
 """DeepSeek-V2 report Sec. 3.2.3: the deployed KV cache is quantized to ~6 bits per element."""
+
+_CostSteps = Literal["estimate", "no_all_development", "final_run_alone", "official_cost", "rental_formula"]
+_PriceSteps = Literal[
+    "no_rental", "no_price", "hardware_formula", "no_fleet", "fleet_formula", "with_network"
+]
+_CountSteps = Literal["no_fleet_figure", "official_run_count", "official_count", "gpus_from_hours"]
+_TimeSteps = Literal["no_official_count", "days_from_hours", "official_days", "floor", "no_tdp"]
+_OtherSteps = Literal["no_api_price", "api_line", "replica_year", "no_baseline", "kv_line", "rental_list"]
+_WhatTraining = Literal[
+    "what_official_cost", "what_rental", "what_hardware", "what_fleet", "what_official_count"
+]
+_WhatTime = Literal["what_gpus_from_hours", "what_days_from_hours", "what_official_days", "what_days"]
+_WhatEnergy = Literal["what_official_energy", "what_energy", "what_replica_year", "what_kv"]
+_WhatPrice = Literal["what_api_one", "what_api_all", "what_rental_list"]
+_Readings = Literal["reading_as_stated", "reading_label", "reading_kv_bits"]
+TrailCode = Literal[
+    _CostSteps,
+    _PriceSteps,
+    _CountSteps,
+    _TimeSteps,
+    _OtherSteps,
+    "cannot_estimate",
+    _WhatTraining,
+    _WhatTime,
+    _WhatEnergy,
+    _WhatPrice,
+    _Readings,
+]
+"""Every code a ``Phrase`` of a judged claim can carry (a test checks each has en and es words)."""
+
+Basis = Literal["reported", "derived", "exact", "costlm-estimate"]
+"""Where evidence comes from: the maker's figure, arithmetic on it, exact, or costlm's estimate."""
+
+Value = str | int | float | list[FleetPart]
+"""A phrase value: a number, an id or catalog text, or (``fleet``) the claimed fleet's parts."""
+
+
+class Phrase(BaseModel):
+    """Words to be rendered later: a stable ``code`` and its ``values``.
+
+    Catalog text that exists in both languages travels as ``<name>_en`` and ``<name>_es``
+    (e.g. a reading's ``label_en``/``label_es``); the renderer picks ``<name>`` for its language.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: TrailCode
+    values: dict[str, Value] = {}
 
 
 class Evidence(BaseModel):
@@ -40,17 +94,17 @@ class Evidence(BaseModel):
     p50: float
     p95: float
     unit: str
-    basis: str
+    basis: Basis
     source: str | None
-    what: str
+    what: Phrase
 
 
 @dataclass
 class Finding:
-    """Evidence (or None), the reasoning trail, and an optional physical floor."""
+    """Evidence (or None), the reasoning steps, and an optional physical floor."""
 
     evidence: Evidence | None
-    reasoning: list[str] = field(default_factory=list)
+    reasoning: list[Phrase] = field(default_factory=list)
     floor: float | None = None
 
 
@@ -63,15 +117,14 @@ class Ask:
     scope: str
     samples: int
     seed: int | None
-    lang: str = "en"
 
 
-def _say(ask: Ask, key: str, **values: object) -> str:
-    """A reasoning line in the claim's language (i18n key ``trail.<key>``)."""
-    return t("trail." + key, ask.lang, **values)
+def _say(code: TrailCode, **values: Value) -> Phrase:
+    """A reasoning step (rendered from the i18n key ``trail.<code>``)."""
+    return Phrase(code=code, values=values)
 
 
-def _point(value: float, unit: str, basis: str, source: str | None, what: str) -> Evidence:
+def _point(value: float, unit: str, basis: Basis, source: str | None, what: Phrase) -> Evidence:
     return Evidence(
         p05=value / POINT_TOLERANCE,
         p50=value,
@@ -83,7 +136,7 @@ def _point(value: float, unit: str, basis: str, source: str | None, what: str) -
     )
 
 
-def _from_summary(s: Summary, what: str, source: str | None = "costlm") -> Evidence:
+def _from_summary(s: Summary, what: Phrase, source: str | None = "costlm") -> Evidence:
     return Evidence(
         p05=s.p05, p50=s.p50, p95=s.p95, unit=s.unit, basis="costlm-estimate", source=source, what=what
     )
@@ -114,17 +167,16 @@ def _training(cat: Catalog, ask: Ask) -> TrainingResult:
     return estimate_training_spec(training_spec(req, cat), cat, samples=ask.samples, seed=ask.seed)
 
 
-def _estimate_line(ask: Ask, r: TrainingResult) -> str:
+def _estimate_line(r: TrainingResult) -> Phrase:
     h = r.gpu_hours
     return _say(
-        ask,
         "estimate",
-        flop=f"{r.train_flop.p50:.3g}",
+        flop=r.train_flop.p50,
         gpu=r.accelerator,
         dtype=r.dtype,
-        hours=f"{h.p50:.3g}",
-        low=f"{h.p05:.3g}",
-        high=f"{h.p95:.3g}",
+        hours=h.p50,
+        low=h.p05,
+        high=h.p95,
     )
 
 
@@ -133,42 +185,44 @@ def training_cost(cat: Catalog, ask: Ask) -> Finding:
     if ask.scope == "all-development":
         r = _training(cat, ask)
         rent = r.rental_cost_usd
-        line = _say(ask, "final_run_alone", low=f"{rent.p05:.3g}", high=f"{rent.p95:.3g}") if rent else ""
-        return Finding(None, [_say(ask, "no_all_development"), line])
+        lines = [_say("no_all_development")]
+        if rent:
+            lines.append(_say("final_run_alone", low=rent.p05, high=rent.p95))
+        return Finding(None, lines)
     run, r = _official(_run(cat, ask)), _training(cat, ask)
-    lines = [_estimate_line(ask, r)]
+    lines = [_estimate_line(r)]
     if run is not None and run.cost_usd is not None:
-        scope = (run.scope_es or run.scope) if ask.lang == "es" else run.scope
         basis = run.cost_basis or "-"
-        lines.append(_say(ask, "official_cost", usd=f"{run.cost_usd.central:.4g}", basis=basis, scope=scope))
-        what = _say(ask, "what_official_cost")
+        scope = {"scope_en": run.scope, "scope_es": run.scope_es or run.scope}
+        lines.append(_say("official_cost", usd=run.cost_usd.central, basis=basis, **scope))
+        what = _say("what_official_cost")
         return Finding(_point(run.cost_usd.central, "USD", "reported", run.cost_usd.source, what), lines)
     if r.rental_cost_usd is None:
-        return Finding(None, [*lines, _say(ask, "no_rental", gpu=r.accelerator)])
-    lines.append(_say(ask, "rental_formula"))
-    return Finding(_from_summary(r.rental_cost_usd, _say(ask, "what_rental")), lines)
+        return Finding(None, [*lines, _say("no_rental", gpu=r.accelerator)])
+    lines.append(_say("rental_formula"))
+    return Finding(_from_summary(r.rental_cost_usd, _say("what_rental")), lines)
 
 
 def hardware_cost(cat: Catalog, ask: Ask) -> Finding:
     """GPU unit price x GPU count (the seed assignment's definition)."""
     r = _training(cat, ask)
     if r.hardware_cost_usd is None:
-        return Finding(None, [_say(ask, "no_price", gpu=r.accelerator)])
-    n = r.breakdown["n_gpus"]
-    line = _say(ask, "hardware_formula", low=f"{n.p05:.0f}", high=f"{n.p95:.0f}", gpu=r.accelerator)
-    return Finding(_from_summary(r.hardware_cost_usd, _say(ask, "what_hardware")), [line])
+        return Finding(None, [_say("no_price", gpu=r.accelerator)])
+    n = r.breakdown.n_gpus
+    line = _say("hardware_formula", low=n.p05, high=n.p95, gpu=r.accelerator)
+    return Finding(_from_summary(r.hardware_cost_usd, _say("what_hardware")), [line])
 
 
 def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
     """Servers of the claimed fleet: sum of GPUs x unit price x server multiple (1.3-1.5x)."""
     fleet = ask.claim.context.fleet
     if not fleet:
-        return Finding(None, [_say(ask, "no_fleet")])
+        return Finding(None, [_say("no_fleet")])
     dists = {}
     for i, part in enumerate(fleet):
         price = load.accelerator(cat, part.gpu).purchase_usd
         if price is None:
-            return Finding(None, [_say(ask, "no_price", gpu=part.gpu)])
+            return Finding(None, [_say("no_price", gpu=part.gpu)])
         dists[f"price_{i}"] = dist_of(price)
     dists["multiple"] = dist_of(cat.defaults.server_capex_multiple)
     dists["cluster"] = dist_of(cat.defaults.cluster_capex_multiple)
@@ -176,36 +230,33 @@ def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
     gpus_usd = np.asarray(sum(p.n_gpus * x[f"price_{i}"] for i, p in enumerate(fleet)))
     with_network = summarize(gpus_usd * x["cluster"], "USD")
     lines = [
-        _say(ask, "fleet_formula", fleet=" + ".join(f"{p.n_gpus:,} x {p.gpu}" for p in fleet)),
-        _say(ask, "with_network", low=f"{with_network.p05:.3g}", high=f"{with_network.p95:.3g}"),
+        _say("fleet_formula", fleet=list(fleet)),
+        _say("with_network", low=with_network.p05, high=with_network.p95),
     ]
     servers = summarize(gpus_usd * x["multiple"], "USD")
-    return Finding(_from_summary(servers, _say(ask, "what_fleet")), lines)
+    return Finding(_from_summary(servers, _say("what_fleet")), lines)
 
 
 def gpu_count(cat: Catalog, ask: Ask) -> Finding:
     """Official count of the final run; else official GPU-hours / claimed days; a fleet is unverifiable."""
     run, ctx = _official(_run(cat, ask)), ask.claim.context
     if ask.scope == "fleet":
-        official = (
-            _say(ask, "official_run_count", n=f"{run.n_gpus.central:,.0f}") if run and run.n_gpus else ""
-        )
-        return Finding(None, [_say(ask, "no_fleet_figure"), official])
+        lines = [_say("no_fleet_figure")]
+        if run and run.n_gpus:
+            lines.append(_say("official_run_count", n=run.n_gpus.central))
+        return Finding(None, lines)
     if run is not None and run.n_gpus is not None:
         return Finding(
-            _point(
-                run.n_gpus.central, "GPUs", "reported", run.n_gpus.source, _say(ask, "what_official_count")
-            ),
-            [_say(ask, "official_count", n=f"{run.n_gpus.central:,.0f}")],
+            _point(run.n_gpus.central, "GPUs", "reported", run.n_gpus.source, _say("what_official_count")),
+            [_say("official_count", n=run.n_gpus.central)],
         )
     if ctx.days is not None and run is not None and run.gpu_hours is not None:
         n = run.gpu_hours.central / (ctx.days * HOURS_PER_DAY)
-        hours = f"{run.gpu_hours.central:,.0f}"
-        line = _say(ask, "gpus_from_hours", hours=hours, days=f"{ctx.days:g}", n=f"{n:,.0f}")
+        line = _say("gpus_from_hours", hours=run.gpu_hours.central, days=ctx.days, n=n)
         return Finding(
-            _point(n, "GPUs", "derived", run.gpu_hours.source, _say(ask, "what_gpus_from_hours")), [line]
+            _point(n, "GPUs", "derived", run.gpu_hours.source, _say("what_gpus_from_hours")), [line]
         )
-    return Finding(None, [_say(ask, "no_official_count")])
+    return Finding(None, [_say("no_official_count")])
 
 
 def training_days(cat: Catalog, ask: Ask) -> Finding:
@@ -213,19 +264,18 @@ def training_days(cat: Catalog, ask: Ask) -> Finding:
     run, ctx = _official(_run(cat, ask)), ask.claim.context
     if ctx.n_gpus is not None and run is not None and run.gpu_hours is not None:
         days = run.gpu_hours.central / ctx.n_gpus / HOURS_PER_DAY
-        hours = f"{run.gpu_hours.central:,.0f}"
-        line = _say(ask, "days_from_hours", hours=hours, n=f"{ctx.n_gpus:,}", days=f"{days:.3g}")
+        line = _say("days_from_hours", hours=run.gpu_hours.central, n=ctx.n_gpus, days=days)
         return Finding(
-            _point(days, "days", "derived", run.gpu_hours.source, _say(ask, "what_days_from_hours")), [line]
+            _point(days, "days", "derived", run.gpu_hours.source, _say("what_days_from_hours")), [line]
         )
     if run is not None and run.wall_clock_days is not None:
         d = run.wall_clock_days.central
         return Finding(
-            _point(d, "days", "reported", run.wall_clock_days.source, _say(ask, "what_official_days")),
-            [_say(ask, "official_days", days=f"{d:.3g}")],
+            _point(d, "days", "reported", run.wall_clock_days.source, _say("what_official_days")),
+            [_say("official_days", days=d)],
         )
     r = _training(cat, ask)
-    return Finding(_from_summary(r.wall_clock_days, _say(ask, "what_days")), [_estimate_line(ask, r)])
+    return Finding(_from_summary(r.wall_clock_days, _say("what_days")), [_estimate_line(r)])
 
 
 def training_energy(cat: Catalog, ask: Ask) -> Finding:
@@ -234,27 +284,16 @@ def training_energy(cat: Catalog, ask: Ask) -> Finding:
     acc = cat.accelerators[r.accelerator]
     hours = run.gpu_hours.central if run is not None and run.gpu_hours is not None else r.gpu_hours.p05
     floor = hours * acc.tdp_watts.central * ENERGY_FLOOR_FRACTION / 1e6 if acc.tdp_watts else None
-    lines = [_estimate_line(ask, r)]
+    lines = [_estimate_line(r)]
     if floor is not None:
-        lines.append(
-            _say(ask, "floor", hours=f"{hours:.3g}", fraction=ENERGY_FLOOR_FRACTION, mwh=f"{floor:.3g}")
-        )
+        lines.append(_say("floor", hours=hours, fraction=ENERGY_FLOOR_FRACTION, mwh=floor))
     if run is not None and run.energy_mwh is not None:
         e = run.energy_mwh.central
-        return Finding(
-            _point(
-                e,
-                "MWh",
-                "reported",
-                run.energy_mwh.source,
-                _say(ask, "what_official_energy", scope=run.energy_scope or "-"),
-            ),
-            lines,
-            floor,
-        )
+        what = _say("what_official_energy", scope=run.energy_scope or "-")
+        return Finding(_point(e, "MWh", "reported", run.energy_mwh.source, what), lines, floor)
     if r.energy_mwh is None:
-        return Finding(None, [*lines, _say(ask, "no_tdp", gpu=acc.id)], floor)
-    return Finding(_from_summary(r.energy_mwh, _say(ask, "what_energy")), lines, floor)
+        return Finding(None, [*lines, _say("no_tdp", gpu=acc.id)], floor)
+    return Finding(_from_summary(r.energy_mwh, _say("what_energy")), lines, floor)
 
 
 def api_price(cat: Catalog, ask: Ask) -> Finding:
@@ -263,21 +302,20 @@ def api_price(cat: Catalog, ask: Ask) -> Finding:
     listed = [(p, p.output_usd_per_mtok) for p in cat.api_prices.values() if p.model == model.id]
     priced = [(p, out) for p, out in listed if out is not None]
     if not priced:
-        return Finding(None, [_say(ask, "no_api_price", model=model.id)])
+        return Finding(None, [_say("no_api_price", model=model.id)])
     outs = sorted(out.central for _, out in priced)
     lines = [
         _say(
-            ask,
             "api_line",
             provider=p.provider,
-            inp=f"{p.input_usd_per_mtok.central if p.input_usd_per_mtok else 0:g}",
-            out=f"{out.central:g}",
+            inp=p.input_usd_per_mtok.central if p.input_usd_per_mtok else 0,
+            out=out.central,
         )
         for p, out in priced
     ]
     src = priced[0][1].source
     if len(outs) == 1:
-        return Finding(_point(outs[0], "USD/1M tokens", "reported", src, _say(ask, "what_api_one")), lines)
+        return Finding(_point(outs[0], "USD/1M tokens", "reported", src, _say("what_api_one")), lines)
     ev = Evidence(
         p05=outs[0],
         p50=outs[len(outs) // 2],
@@ -285,7 +323,7 @@ def api_price(cat: Catalog, ask: Ask) -> Finding:
         unit="USD/1M tokens",
         basis="reported",
         source=src,
-        what=_say(ask, "what_api_all"),
+        what=_say("what_api_all"),
     )
     return Finding(ev, lines)
 
@@ -297,12 +335,12 @@ def inference_per_year(cat: Catalog, ask: Ask) -> Finding:
     spec = serve_spec(req, cat)
     rate = spec.accelerator.rental_usd_per_hour
     if rate is None:
-        return Finding(None, [_say(ask, "no_rental", gpu=spec.accelerator.id)])
+        return Finding(None, [_say("no_rental", gpu=spec.accelerator.id)])
     x = draw({"rate": dist_of(rate)}, max(ask.samples, 1), ask.seed)
     per_year = summarize(spec.n_gpus * x["rate"] * HOURS_PER_YEAR, "USD/year")
-    gb = f"{spec.weights_bytes / 1e9:,.0f}"
-    line = _say(ask, "replica_year", model=spec.label, gb=gb, n=spec.n_gpus, gpu=spec.accelerator.id)
-    return Finding(_from_summary(per_year, _say(ask, "what_replica_year")), [line])
+    gb = spec.weights_bytes / 1e9
+    line = _say("replica_year", model=spec.label, gb=gb, n=spec.n_gpus, gpu=spec.accelerator.id)
+    return Finding(_from_summary(per_year, _say("what_replica_year")), [line])
 
 
 def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
@@ -310,23 +348,14 @@ def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
     ctx = ask.claim.context
     model, base = load.model(cat, ask.claim.subject), cat.models.get(ctx.baseline_model or "")
     if base is None or model.architecture is None or base.architecture is None:
-        return Finding(None, [_say(ask, "no_baseline")])
+        return Finding(None, [_say("no_baseline")])
     bits = ctx.kv_bits or 16.0
     ours, theirs = (
         kv_bytes_per_token(model.architecture, bits / 8),
         kv_bytes_per_token(base.architecture, 2.0),
     )
     cut = 100 * (1 - ours / theirs)
-    line = _say(
-        ask,
-        "kv_line",
-        model=model.id,
-        bits=f"{bits:g}",
-        ours=f"{ours:,.0f}",
-        base=base.id,
-        theirs=f"{theirs:,.0f}",
-        cut=f"{cut:.1f}",
-    )
+    line = _say("kv_line", model=model.id, bits=bits, ours=ours, base=base.id, theirs=theirs, cut=cut)
     return Finding(
         Evidence(
             p05=cut - 0.5,
@@ -335,7 +364,7 @@ def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
             unit="percent",
             basis="exact",
             source=model.architecture.source,
-            what=_say(ask, "what_kv"),
+            what=_say("what_kv"),
         ),
         [line],
     )
@@ -346,7 +375,7 @@ def gpu_rental(cat: Catalog, ask: Ask) -> Finding:
     acc = load.accelerator(cat, ask.claim.subject)
     rate = acc.rental_usd_per_hour
     if rate is None:
-        return Finding(None, [_say(ask, "no_rental", gpu=acc.id)])
+        return Finding(None, [_say("no_rental", gpu=acc.id)])
     low, high = rate.bounds
     ev = Evidence(
         p05=low,
@@ -355,9 +384,9 @@ def gpu_rental(cat: Catalog, ask: Ask) -> Finding:
         unit="USD/GPU-hour",
         basis="reported",
         source=rate.source,
-        what=_say(ask, "what_rental_list", as_of=rate.as_of or "-"),
+        what=_say("what_rental_list", as_of=rate.as_of or "-"),
     )
-    return Finding(ev, [_say(ask, "rental_list", low=f"{low:g}", high=f"{high:g}", locator=rate.locator)])
+    return Finding(ev, [_say("rental_list", low=low, high=high, locator=rate.locator)])
 
 
 EVALUATORS: dict[str, Callable[[Catalog, Ask], Finding]] = {

@@ -1,52 +1,44 @@
-"""Resolve a ``TrainingRequest`` against the catalog into a ``TrainingSpec``.
+"""Resolve a ``TrainingRequest`` against the catalog into a ``TrainingSpec``, then into draws.
 
-Every input becomes a distribution with its provenance: the user's value, the
-catalog's sourced figure, or a sourced costlm default/prior.
+Every input becomes a distribution with its provenance: the user's value, the catalog's sourced
+figure, or a sourced costlm default/prior. ``training_draws`` samples them (with the bounds rules
+of ``costlm.resolve.inputs``) into the ``TrainingDraws`` the pipeline reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from dataclasses import dataclass, field
 
-from costlm.bounds import MAX_GPUS, MAX_PUE, MIN_FRACTION
 from costlm.catalog import load
-from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, Sourced, Training
+from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, RunKind, Sourced, Training
 from costlm.errors import InputError
-from costlm.estimate.specs import Inputs, TrainingRequest, TrainingSpec, dist_of, dist_of_range
+from costlm.pipelines.training import TrainingDraws
+from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
+from costlm.resolve.requests import TrainingRequest
+from costlm.resolve.rules import half_precision, peak_flop_per_s
 from costlm.uncertainty import Fixed
-from costlm.units import TERA, check_fraction, check_positive, format_si
+from costlm.units import format_si
 
 STALE_PRICE_YEARS = 1.5
 
 
-NO_BF16_GENERATIONS = ("volta", "turing")
-"""V100 and T4 have FP16 tensor cores but no BF16: their half-precision work is fp16."""
+@dataclass
+class TrainingSpec:
+    """A resolved training estimate: hardware, peak rate and every input distribution."""
 
-
-def half_precision(acc: Accelerator) -> Literal["fp16", "bf16"]:
-    """The 16-bit format an accelerator computes in: fp16 on Volta/Turing, bf16 elsewhere."""
-    return "fp16" if acc.generation in NO_BF16_GENERATIONS else "bf16"
-
-
-def peak_flop_per_s(acc: Accelerator, dtype: Dtype) -> float:
-    """Dense peak FLOP/s of ``acc`` in ``dtype`` (fp16 uses the bf16/fp16 tensor rate)."""
-    field = {
-        "fp32": acc.peak_fp32_tflop_per_s,
-        "tf32": acc.peak_tf32_dense_tflop_per_s,
-        "fp16": acc.peak_bf16_dense_tflop_per_s,
-        "bf16": acc.peak_bf16_dense_tflop_per_s,
-        "fp8": acc.peak_fp8_dense_tflop_per_s,
-    }[dtype]
-    if field is None:
-        raise InputError(
-            f"{acc.id} has no dense {dtype} peak in the catalog; choose another --dtype (e.g. bf16)",
-            key="no_dense_peak",
-            gpu=acc.id,
-            dtype=dtype,
-        )
-    return field.central * TERA
+    label: str
+    model_id: str | None
+    kind: RunKind
+    accelerator: Accelerator
+    dtype: Dtype
+    peak_flop_per_s: float
+    inputs: Inputs
+    solve_n_gpus: bool
+    grid_region: str
+    reported_run: str | None = None
+    warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
 
 def _mfu_prior(cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec) -> Sourced:
@@ -73,9 +65,7 @@ def _stale(record: Sourced | None, today: dt.date) -> bool:
     return bool(years) and today.year - int(max(years)) > STALE_PRICE_YEARS
 
 
-def _add_sourced(
-    inputs: Inputs, name: str, unit: str, user: tuple[float, float] | None, record: Sourced | None
-) -> bool:
+def _add_sourced(inputs: Inputs, name: str, unit: str, user: Range | None, record: Sourced | None) -> bool:
     """Add the user's range, else the catalog record; return False if neither exists."""
     if user is not None:
         inputs.add(name, dist_of_range(user, name=name), unit, "user")
@@ -86,30 +76,24 @@ def _add_sourced(
     return False
 
 
-def _point(value: float | None, name: str) -> tuple[float, float] | None:
-    """A user's count (parameters, tokens, FLOP, examples) as a point range; counts are >= 1."""
-    if value is None:
-        return None
-    if check_positive(value, name=name) < 1:
-        raise InputError(
-            f"{name}: a count must be at least 1, got {value:g}", key="at_least_one", name=name, value=value
-        )
-    return (value, value)
+def _point(value: float | None) -> Range | None:
+    """A user's count (validated by the request) as a point range."""
+    return None if value is None else (value, value)
 
 
 def _add_compute(
     inputs: Inputs, req: TrainingRequest, model: Model | None, tr: Training | None, kind: str
 ) -> None:
     """Add either train_flop, or n_active_params with n_tokens (or fine-tuning tokens)."""
-    if _add_sourced(inputs, "train_flop", "FLOP", _point(req.train_flop, "train_flop"), None):
+    if _add_sourced(inputs, "train_flop", "FLOP", _point(req.train_flop), None):
         return
     active = req.active_params or req.params
     record = (model.n_active_params or model.n_params) if model and active is None else None
-    has_params = _add_sourced(inputs, "n_active_params", "params", _point(active, "active_params"), record)
+    has_params = _add_sourced(inputs, "n_active_params", "params", _point(active), record)
     if has_params and kind != "pretrain" and _add_finetune(inputs, req, tr):
         return
     tokens = model.n_train_tokens if model else None
-    if has_params and _add_sourced(inputs, "n_tokens", "tokens", _point(req.tokens, "tokens"), tokens):
+    if has_params and _add_sourced(inputs, "n_tokens", "tokens", _point(req.tokens), tokens):
         return
     inputs.dists.pop("n_active_params", None)
     inputs.records = [r for r in inputs.records if r.name != "n_active_params"]
@@ -130,20 +114,13 @@ def _add_finetune(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> 
     if not all(user is not None or rec is not None for _, _, user, rec in parts):
         return False
     for name, unit, user, rec in parts:
-        _add_sourced(inputs, name, unit, _point(user, name), rec)
+        _add_sourced(inputs, name, unit, _point(user), rec)
     return True
 
 
 def _add_cluster(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> bool:
     """Add n_gpus (given or from the catalog) or the target days; return True when solving for GPUs."""
     if req.n_gpus is not None:
-        if req.n_gpus < 1:
-            raise InputError(
-                f"n_gpus: must be at least 1, got {req.n_gpus}",
-                key="at_least_one",
-                name="n_gpus",
-                value=req.n_gpus,
-            )
         _add_sourced(inputs, "n_gpus", "GPUs", (float(req.n_gpus),) * 2, None)
         return False
     if req.days is not None:
@@ -177,49 +154,6 @@ def _add_costs_and_energy(inputs: Inputs, cat: Catalog, req: TrainingRequest, ac
     _add_sourced(inputs, "gco2e_per_kwh", "gCO2e/kWh", None, region.gco2e_per_kwh)
 
 
-def _validate_request(req: TrainingRequest) -> None:
-    for name in ("mfu", "goodput"):
-        rng = getattr(req, name)
-        if rng is not None:
-            check_fraction(rng[0], name=name)
-            check_fraction(rng[1], name=name)
-            if rng[0] < MIN_FRACTION:
-                raise InputError(f"{name}: {rng[0]:g} is absurdly small (min {MIN_FRACTION:g})")
-    if req.pue is not None and req.pue[1] > MAX_PUE:
-        raise InputError(
-            f"pue: {req.pue[1]:g} is implausible (max {MAX_PUE:g})",
-            key="too_large",
-            name="pue",
-            value=req.pue[1],
-        )
-    if req.pue is not None and req.pue[0] < 1:
-        raise InputError(
-            f"pue: must be >= 1 (facility power / IT power), got {req.pue[0]:g}",
-            key="pue_below_one",
-            value=req.pue[0],
-        )
-    if req.n_gpus is not None and req.n_gpus > MAX_GPUS:
-        raise InputError(
-            f"n_gpus: {req.n_gpus:,} is absurdly large (max {MAX_GPUS:,})",
-            key="too_large",
-            name="n_gpus",
-            value=req.n_gpus,
-        )
-    if req.n_gpus is not None and req.days is not None:
-        raise InputError(
-            "give --n-gpus or --days, not both (--days solves for the GPU count)", key="gpus_or_days"
-        )
-    if req.train_flop is not None and (req.params or req.active_params or req.tokens):
-        raise InputError("give --train-flop, or --params and --tokens, not both", key="flop_or_params")
-    if req.params and req.active_params and req.active_params > req.params:
-        raise InputError(
-            f"active_params {req.active_params:g} exceeds params {req.params:g}",
-            key="active_above_total",
-            active=f"{req.active_params:g}",
-            total=f"{req.params:g}",
-        )
-
-
 def _custom_label(req: TrainingRequest) -> str:
     if req.train_flop is not None:
         return f"custom run, {format_si(req.train_flop)} FLOP"
@@ -230,7 +164,6 @@ def _custom_label(req: TrainingRequest) -> str:
 
 def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = None) -> TrainingSpec:
     """Resolve ``req`` into a spec; raise InputError/UnknownIdError on anything unusable."""
-    _validate_request(req)
     model = load.model(cat, req.model) if req.model else None
     tr = model.training if model else None
     gpu = req.gpu or (tr.hardware.id if tr else None)
@@ -301,3 +234,10 @@ def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator
                 {"names": ", ".join(assumed)},
             )
         )
+
+
+def training_draws(spec: TrainingSpec, *, samples: int, seed: int | None) -> tuple[TrainingDraws, Drawn]:
+    """Sample the spec's inputs into the pipeline's ``TrainingDraws`` (and the raw draws, for
+    sensitivity ranking and caveats)."""
+    drawn = draw_inputs(spec.inputs, samples, seed)
+    return TrainingDraws(peak_flop_per_s=spec.peak_flop_per_s, **drawn.values), drawn

@@ -16,47 +16,64 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding, Phrase
 from costlm.catalog.load import claims_from_file
 from costlm.catalog.schema import Catalog, Claim, ClaimOrigin
 from costlm.errors import CostlmError, UnknownIdError
-from costlm.estimate.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding
-from costlm.i18n import t
-from costlm.units import format_si
 
 Verdict = Literal["consistent", "too_high", "too_low", "inconsistent", "unverifiable"]
+Bound = Literal["point", "range", "at_least", "at_most"]
 _TO_CANONICAL = {"minutes": 1 / 1440, "hours": 1 / 24}
 
 
-class Claimed(BaseModel):
-    """The claimed number as stated, and as a low..high interval in the evidence's unit."""
+class Stated(BaseModel):
+    """The claimed number exactly as the claim states it, in its own unit (minutes, days...)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    bound: str
     value: float | None
+    low: float | None
+    high: float | None
+    unit: str
+
+
+class Claimed(BaseModel):
+    """The claimed number as a low..high interval in the evidence's unit, and as stated.
+
+    ``scale`` is the reading's factor (a reading may scale the number, e.g. x1000).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bound: Bound
     low: float
     high: float
     unit: str
-    stated: str
+    scale: float
+    stated: Stated
 
 
 class ReadingResult(BaseModel):
-    """One reading of a claim: what it was compared with, the verdict and the trail."""
+    """One reading of a claim: what it was compared with, the verdict and the reasoning steps."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    label: str
+    label: Phrase
     quantity: str
     scope: str
     claimed: Claimed
     evidence: Evidence | None
     verdict: Verdict
     factor: float | None
-    reasoning: list[str]
+    reasoning: list[Phrase]
 
 
 class ClaimResult(BaseModel):
-    """A judged claim: the verdict of its stated reading, and of every other reading."""
+    """A judged claim: the verdict of its stated reading, and of every other reading.
+
+    Codes and values only, the same in every language: ``reasoning`` and the labels are
+    ``Phrase`` records; the catalog's paraphrases come in both languages.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -64,13 +81,14 @@ class ClaimResult(BaseModel):
     subject: str
     quantity: str
     scope: str
-    paraphrase: str
+    paraphrase_en: str
+    paraphrase_es: str
     claimed: Claimed
     evidence: Evidence | None
     verdict: Verdict
     factor: float | None
-    holds_as: str | None
-    reasoning: list[str]
+    holds_as: Phrase | None
+    reasoning: list[Phrase]
     readings: list[ReadingResult]
     source: ClaimOrigin
 
@@ -80,14 +98,8 @@ def _claimed(claim: Claim, scale: float) -> Claimed:
     low = (claim.low if claim.low is not None else claim.value) or 0.0
     high = (claim.high if claim.high is not None else claim.value) or 0.0
     unit = "days" if claim.unit in _TO_CANONICAL else claim.unit
-    number = (
-        format_si(claim.value)
-        if claim.value is not None
-        else f"{format_si(claim.low or 0)}-{format_si(claim.high or 0)}"
-    )
-    prefix = {"at_least": ">= ", "at_most": "<= "}.get(claim.bound, "")
-    stated = f"{prefix}{number} {claim.unit}" + (f" (read x{scale:g})" if scale != 1 else "")
-    return Claimed(bound=claim.bound, value=claim.value, low=low * k, high=high * k, unit=unit, stated=stated)
+    stated = Stated(value=claim.value, low=claim.low, high=claim.high, unit=claim.unit)
+    return Claimed(bound=claim.bound, low=low * k, high=high * k, unit=unit, scale=scale, stated=stated)
 
 
 def compare(c: Claimed, finding: Finding) -> tuple[Verdict, float | None]:  # noqa: PLR0911 (one return per verdict rule)
@@ -109,7 +121,7 @@ def compare(c: Claimed, finding: Finding) -> tuple[Verdict, float | None]:  # no
     return "consistent", factor
 
 
-def _evaluate(claim: Claim, reading: tuple[str, str, str, float], ask: Ask, cat: Catalog) -> ReadingResult:
+def _evaluate(claim: Claim, reading: tuple[Phrase, str, str, float], ask: Ask, cat: Catalog) -> ReadingResult:
     label, quantity, scope, scale = reading
     ask = Ask(
         claim=claim.model_copy(update={"quantity": quantity}),
@@ -117,39 +129,13 @@ def _evaluate(claim: Claim, reading: tuple[str, str, str, float], ask: Ask, cat:
         scope=scope,
         samples=ask.samples,
         seed=ask.seed,
-        lang=ask.lang,
     )
     try:
         finding = EVALUATORS[quantity](cat, ask)
     except CostlmError as exc:  # e.g. a claim about a model with no training facts: nothing to compare
-        finding = Finding(None, [t("trail.cannot_estimate", ask.lang, reason=str(exc))])
+        finding = Finding(None, [_cannot_estimate(exc)])
     claimed = _claimed(claim, scale)
     verdict, factor = compare(claimed, finding)
-    trail = [line for line in finding.reasoning if line]
-    if finding.evidence is not None:
-        ev = finding.evidence
-        trail.append(
-            t(
-                "trail.evidence",
-                ask.lang,
-                basis=ev.basis,
-                what=ev.what,
-                low=f"{ev.p05:.4g}",
-                high=f"{ev.p95:.4g}",
-                unit=ev.unit,
-                p50=f"{ev.p50:.4g}",
-            )
-        )
-    line = t(
-        "trail.claimed",
-        ask.lang,
-        low=f"{claimed.low:.4g}",
-        high=f"{claimed.high:.4g}",
-        unit=claimed.unit,
-        bound=claimed.bound,
-        verdict=t("verdict." + verdict, ask.lang),
-    )
-    trail.append(line + (t("trail.factor", ask.lang, factor=f"{factor:.3g}") if factor else ""))
     return ReadingResult(
         label=label,
         quantity=quantity,
@@ -158,16 +144,23 @@ def _evaluate(claim: Claim, reading: tuple[str, str, str, float], ask: Ask, cat:
         evidence=finding.evidence,
         verdict=verdict,
         factor=factor,
-        reasoning=trail,
+        reasoning=finding.reasoning,
     )
 
 
-def _readings(claim: Claim, lang: str) -> list[tuple[str, str, str, float, Claim]]:
+def _cannot_estimate(exc: CostlmError) -> Phrase:
+    """The error's English message, plus its i18n key and values when it has them."""
+    error = {"error": exc.key} if exc.key is not None else {}
+    values = {f"error_{k}": v for k, v in exc.values.items() if exc.key and isinstance(v, str | int | float)}
+    return Phrase(code="cannot_estimate", values={"reason": str(exc), **error, **values})
+
+
+def _readings(claim: Claim) -> list[tuple[Phrase, str, str, float, Claim]]:
     """(label, quantity, scope, scale, claim) for each reading; the stated one first."""
-    stated = ("as stated" if lang == "en" else "tal como se afirma", claim.quantity, claim.scope, 1.0, claim)
+    stated = (Phrase(code="reading_as_stated"), claim.quantity, claim.scope, 1.0, claim)
     others = [
         (
-            r.label_en if lang == "en" else r.label_es,
+            Phrase(code="reading_label", values={"label_en": r.label_en, "label_es": r.label_es}),
             r.quantity or claim.quantity,
             r.scope or claim.scope,
             r.scale,
@@ -176,11 +169,7 @@ def _readings(claim: Claim, lang: str) -> list[tuple[str, str, str, float, Claim
         for r in claim.readings
     ]
     if claim.quantity == "kv_cache_reduction" and claim.context.kv_bits is None:
-        label = (
-            f"KV cache at {DEEPSEEK_V2_KV_BITS:g} bits vs the baseline in bf16"
-            if lang == "en"
-            else f"caché KV a {DEEPSEEK_V2_KV_BITS:g} bits frente a la base en bf16"
-        )
+        label = Phrase(code="reading_kv_bits", values={"bits": DEEPSEEK_V2_KV_BITS})
         quantized = claim.model_copy(
             update={"context": claim.context.model_copy(update={"kv_bits": DEEPSEEK_V2_KV_BITS})}
         )
@@ -188,10 +177,10 @@ def _readings(claim: Claim, lang: str) -> list[tuple[str, str, str, float, Claim
     return [stated, *others]
 
 
-def judge(claim: Claim, cat: Catalog, *, samples: int, seed: int | None, lang: str = "en") -> ClaimResult:
+def judge(claim: Claim, cat: Catalog, *, samples: int, seed: int | None) -> ClaimResult:
     """Judge ``claim`` under every reading; the verdict is the stated reading's."""
-    base = Ask(claim=claim, quantity=claim.quantity, scope=claim.scope, samples=samples, seed=seed, lang=lang)
-    results = [_evaluate(c, (label, q, s, k), base, cat) for label, q, s, k, c in _readings(claim, lang)]
+    base = Ask(claim=claim, quantity=claim.quantity, scope=claim.scope, samples=samples, seed=seed)
+    results = [_evaluate(c, (label, q, s, k), base, cat) for label, q, s, k, c in _readings(claim)]
     main = results[0]
     holds = (
         next((r.label for r in results[1:] if r.verdict == "consistent"), None)
@@ -203,7 +192,8 @@ def judge(claim: Claim, cat: Catalog, *, samples: int, seed: int | None, lang: s
         subject=claim.subject,
         quantity=claim.quantity,
         scope=claim.scope,
-        paraphrase=claim.paraphrase_en if lang == "en" else claim.paraphrase_es,
+        paraphrase_en=claim.paraphrase_en,
+        paraphrase_es=claim.paraphrase_es,
         claimed=main.claimed,
         evidence=main.evidence,
         verdict=main.verdict,

@@ -7,18 +7,16 @@ count gets a compute-optimal guess from its training FLOP, labelled as such.
 
 from __future__ import annotations
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costlm.catalog.schema import Accelerator, Catalog, Model, ServeDtype, Sourced
+from costlm.catalog.schema import Accelerator, Catalog, Model, Sourced
 from costlm.caveats import Caveat
 from costlm.errors import InputError
-from costlm.estimate.resolve import half_precision
-from costlm.estimate.specs import Inputs, dist_of
-from costlm.formulas import energy, memory, money
-from costlm.uncertainty import Summary, draw, summarize
-from costlm.uncertainty.montecarlo import points
-from costlm.units import GB
+from costlm.formulas import memory
+from costlm.pipelines.serving import SizedReplicaDraws, estimate_sized_replica
+from costlm.resolve.inputs import Inputs, dist_of, draw_inputs
+from costlm.resolve.rules import serving_dtype
+from costlm.uncertainty import Summary, summarize
 
 
 class ReplicaResult(BaseModel):
@@ -53,14 +51,6 @@ def _params(model: Model) -> tuple[float, str, str, list[Caveat]]:
     return n, "estimate", "chinchilla-2022", [note]
 
 
-def serving_dtype(model: Model, acc: Accelerator) -> ServeDtype:
-    """Weights are served as released: fp8 for models trained (and released) in fp8, else 16-bit
-    (fp16 on accelerators without bf16)."""
-    if model.training is not None and model.training.dtype == "fp8":
-        return "fp8"
-    return half_precision(acc)
-
-
 def estimate_replica(
     cat: Catalog, model: Model, acc: Accelerator, *, samples: int, seed: int | None
 ) -> ReplicaResult:
@@ -71,9 +61,7 @@ def estimate_replica(
     d = cat.defaults
     overhead = d.inference_memory_overhead.central
     n_gpus = int(
-        memory.gpus_for_memory(
-            needed_bytes=weights, memory_bytes_per_gpu=acc.memory_gb.central * GB, overhead=overhead
-        )
+        memory.gpus_for_memory(needed_bytes=weights, memory_bytes_per_gpu=acc.memory_bytes, overhead=overhead)
     )
     inputs = Inputs()
     records: list[tuple[str, Sourced | None, str]] = [
@@ -86,20 +74,10 @@ def estimate_replica(
     for name, record, unit in records:
         if record is not None:
             inputs.add(name, dist_of(record), unit, record)
-    x = points(inputs.dists) if samples == 0 else draw(inputs.dists, samples, seed)
-    cost = power = None
-    if "gpu_price_usd" in x:
-        cost = summarize(
-            np.asarray(money.hardware_cost_usd(unit_price_usd=x["gpu_price_usd"], n_gpus=n_gpus)), "USD"
-        )
-    if "tdp_watts" in x:
-        per_gpu = energy.facility_watts_per_gpu(
-            tdp_watts=x["tdp_watts"],
-            power_fraction=np.minimum(x["power_fraction"], 1.0),
-            server_overhead=np.maximum(x["server_overhead"], 1.0),
-            pue=np.maximum(x["pue"], 1.0),
-        )
-        power = summarize(np.asarray(per_gpu) * n_gpus, "W")
+    drawn = draw_inputs(inputs, samples, seed)
+    sized = estimate_sized_replica(SizedReplicaDraws(n_gpus=float(n_gpus), **drawn.values))
+    cost = None if sized.hardware_cost_usd is None else summarize(sized.hardware_cost_usd, "USD")
+    power = None if sized.replica_power_watts is None else summarize(sized.replica_power_watts, "W")
     return ReplicaResult(
         accelerator=acc.id,
         dtype=dtype,
@@ -110,5 +88,5 @@ def estimate_replica(
         gpus_per_replica=n_gpus,
         hardware_cost_usd=cost,
         replica_power_watts=power,
-        warnings=warnings,
+        warnings=warnings + drawn.caveats,
     )

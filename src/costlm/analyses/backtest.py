@@ -13,14 +13,15 @@ from collections import defaultdict
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.serving import ServeResult, estimate_serving_spec
+from costlm.analyses.training import estimate_training_spec
 from costlm.catalog.schema import Catalog, InferenceRun, Run
 from costlm.errors import CostlmError
-from costlm.estimate.resolve import peak_flop_per_s, training_spec
-from costlm.estimate.serve_spec import ServeRequest, serve_spec
-from costlm.estimate.serving import ServeResult, estimate_serving_spec
-from costlm.estimate.specs import Range, TrainingRequest
-from costlm.estimate.training import estimate_training_spec
 from costlm.formulas.flops import implied_mfu, training_flop
+from costlm.resolve.requests import Range, ServeRequest, TrainingRequest
+from costlm.resolve.rules import peak_flop_per_s
+from costlm.resolve.serving import serve_spec
+from costlm.resolve.training import training_spec
 
 SERVE_METRICS = {
     "throughput": ("output_tokens_per_s", "output_tokens_per_s"),
@@ -139,7 +140,7 @@ def _serve_rows(run: InferenceRun, r: ServeResult) -> list[BacktestRow]:
                 )
             )
     if run.e2e_latency_s is not None:  # a fixed batch arriving together: its prefills, then the decode steps
-        pre, step, out = r.breakdown["prefill_s"], r.breakdown["decode_step_s"], run.output_tokens.central
+        pre, step, out = r.breakdown.prefill_s, r.breakdown.decode_step_s, run.output_tokens.central
         ends = [
             r.batch * p + out * d for p, d in ((pre.p05, step.p05), (pre.p50, step.p50), (pre.p95, step.p95))
         ]

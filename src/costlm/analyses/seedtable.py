@@ -9,18 +9,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.claims import ClaimResult, judge
+from costlm.analyses.focus import Focus, training_cost_focus
+from costlm.analyses.replica import estimate_replica
+from costlm.analyses.serving import estimate_serving_spec
+from costlm.analyses.training import ReportedFigure, TrainingResult, estimate_training_spec
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Model
 from costlm.caveats import Caveat
 from costlm.errors import InputError
-from costlm.estimate.claims import ClaimResult, judge
-from costlm.estimate.focus import Focus, training_cost_focus
-from costlm.estimate.inference import estimate_replica, serving_dtype
-from costlm.estimate.resolve import training_spec
-from costlm.estimate.serve_spec import ServeRequest, serve_spec
-from costlm.estimate.serving import estimate_serving_spec
-from costlm.estimate.specs import TrainingRequest
-from costlm.estimate.training import ReportedFigure, TrainingResult, estimate_training_spec
+from costlm.resolve.requests import ServeRequest, TrainingRequest
+from costlm.resolve.rules import serving_dtype
+from costlm.resolve.serving import serve_spec
+from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
 
 DEFAULT_MODELS = (
@@ -76,7 +77,9 @@ class SeedRow(BaseModel):
     inference_break_even_tokens_per_day: Summary | None = None
     inference_break_even_api: str | None = None
     disclosure: str
+    disclosure_es: str | None = None
     reported_scope: str | None
+    reported_scope_es: str | None = None
     warnings: list[Caveat]
 
 
@@ -101,14 +104,15 @@ def _reported(result: TrainingResult, quantity: str) -> ReportedFigure | None:
     return next((f for f in result.reported if f.quantity == quantity), None)
 
 
-def _scope(cat: Catalog, train: TrainingResult, lang: str) -> str | None:
+def _scopes(cat: Catalog, train: TrainingResult) -> tuple[str | None, str | None]:
+    """The reported run's scope in English and (where the catalog has it) Spanish."""
     run = cat.runs.get(train.reported_run or "")
     if run is None:
-        return None
-    return (run.scope_es or run.scope) if lang == "es" else run.scope
+        return None, None
+    return run.scope, run.scope_es or None
 
 
-def _row(cat: Catalog, model_id: str, samples: int, seed: int | None, lang: str = "en") -> SeedRow:
+def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow:
     model = load.model(cat, model_id)
     if model.training is None:
         raise InputError(
@@ -132,7 +136,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None, lang: str 
         accelerator_source=hw.source,
         n_gpus_basis=model.training.n_gpus.basis,
         n_gpus=Cell(
-            estimate=train.breakdown.get("n_gpus"),
+            estimate=train.breakdown.n_gpus,
             reported=_reported(train, "n_gpus"),
             sources=_sources(train, "n_gpus"),
         ),
@@ -157,8 +161,10 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None, lang: str 
         ),
         training_power_mw=Cell(estimate=train.avg_power_mw, sources=energy_src),
         **inference.cells,
-        disclosure=(model.disclosure_es or model.disclosure) if lang == "es" else model.disclosure,
-        reported_scope=_scope(cat, train, lang),
+        disclosure=model.disclosure,
+        disclosure_es=model.disclosure_es or None,
+        reported_scope=_scopes(cat, train)[0],
+        reported_scope_es=_scopes(cat, train)[1],
         warnings=[*train.warnings, *inference.warnings],
     )
 
@@ -258,7 +264,6 @@ def seed_table(
     *,
     samples: int,
     seed: int | None,
-    lang: str = "en",
     focus_model: str = "deepseek-v3",
     progress: Callable[[str], None] | None = None,
 ) -> SeedTable:
@@ -267,13 +272,13 @@ def seed_table(
     rows = []
     for m in models:
         step(m)
-        rows.append(_row(cat, m, samples, seed, lang))
+        rows.append(_row(cat, m, samples, seed))
     step("claims")
     subjects = {r.model for r in rows}
     student = [
         c for c in cat.claims.values() if c.origin.document.startswith("000") and c.subject in subjects
     ]
-    claims = [judge(c, cat, samples=samples, seed=seed, lang=lang) for c in student]
+    claims = [judge(c, cat, samples=samples, seed=seed) for c in student]
     focus_id = focus_model if focus_model in subjects else rows[0].model
     focus = training_cost_focus(cat, focus_id, samples=samples, seed=seed)
     return SeedTable(

@@ -1,4 +1,5 @@
-"""Resolve a ``ServeRequest`` into a ``ServeSpec``: architecture, memory plan and uncertain inputs.
+"""Resolve a ``ServeRequest`` into a ``ServeSpec`` (architecture, memory plan and uncertain inputs),
+then into the ``ServeDraws`` the serving pipeline reads.
 
 Memory decisions are exact given the architecture (weights and KV bytes are counts, not
 guesses): the tensor-parallel degree is the smallest power of two whose memory holds the
@@ -11,54 +12,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
-
-from costlm.bounds import (
-    MAX_GPUS_PER_REPLICA,
-    MAX_KV_BITS,
-    MAX_PEAK_FACTOR,
-    MAX_PUE,
-    MIN_KV_BITS,
-    MIN_PEAK_FACTOR,
-    MIN_PUE,
-)
+from costlm.bounds import MAX_GPUS_PER_REPLICA
 from costlm.catalog import load
-from costlm.catalog.schema import Accelerator, Architecture, Catalog, Model, ServeDtype, Sourced
+from costlm.catalog.schema import Accelerator, Architecture, Catalog, Model, Sourced
 from costlm.errors import ConfigError, InputError
-from costlm.estimate.hfconfig import read_config
-from costlm.estimate.resolve import half_precision
-from costlm.estimate.specs import Inputs, Range, dist_of, dist_of_range
 from costlm.formulas import memory
-from costlm.units import GB, TB, TERA, check_positive
+from costlm.pipelines.serving import ServeDraws
+from costlm.resolve.hfconfig import read_config
+from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
+from costlm.resolve.requests import ServeRequest
+from costlm.resolve.rules import serving_dtype, serving_peak_flop_per_s
+from costlm.units import GB
 
 _KV_DEFAULT = {"fp8": "fp8", "int8": "bf16", "int4": "bf16"}
-
-
-class ServeRequest(BaseModel):
-    """A serving estimate request: a catalog model or a local config.json, hardware and traffic."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    model: str | None = None
-    config: str | None = None
-    gpu: str | None = None
-    n_gpus: int | None = None
-    dtype: ServeDtype | None = None
-    kv_dtype: ServeDtype | None = None
-    kv_bits: float | None = None
-    batch: int | None = None
-    target_batch: int = 64
-    prompt_tokens: float = 1000.0
-    output_tokens: float = 300.0
-    tokens_per_day: float | None = None
-    peak_factor: float = 2.0
-    usd_per_gpu_hour: Range | None = None
-    gpu_price_usd: Range | None = None
-    utilization: Range | None = None
-    pue: Range | None = None
-    grid: str | None = None
-    samples: int = 10_000
-    seed: int | None = 0
 
 
 @dataclass
@@ -150,25 +116,6 @@ def _model_facts(
     return model.name, model.id, model.architecture, model.n_params.central, active.central, warnings
 
 
-def _default_dtype(model_id: str | None, cat: Catalog, acc: Accelerator) -> ServeDtype:
-    """As released: fp8 for fp8-trained models, else the accelerator's 16-bit format."""
-    model = cat.models.get(model_id) if model_id else None
-    if model is not None and model.training is not None and model.training.dtype == "fp8":
-        return "fp8"
-    return half_precision(acc)
-
-
-def _peak(acc: Accelerator, dtype: str) -> float:
-    record = (
-        acc.peak_fp8_dense_tflop_per_s
-        if dtype in ("fp8", "int8", "int4")
-        else acc.peak_bf16_dense_tflop_per_s
-    )
-    if record is None:  # no fp8 units: weight-only quantization still computes in bf16
-        record = acc.peak_bf16_dense_tflop_per_s
-    return record.central * TERA
-
-
 def _plan_memory(
     spec_weights: float, kv_per_seq: float, mem_bytes: float, overhead: float, req: ServeRequest
 ) -> tuple[int, int]:
@@ -178,12 +125,12 @@ def _plan_memory(
     if req.n_gpus is not None:
         n = req.n_gpus
     else:
-        n = 1
-        while n <= MAX_GPUS_PER_REPLICA and n * mem_bytes < needed + kv_per_seq * (
-            req.batch or req.target_batch
-        ):
-            n *= 2
         sequences = req.batch or req.target_batch
+        n = int(
+            memory.gpus_for_memory(
+                needed_bytes=needed + kv_per_seq * sequences, memory_bytes_per_gpu=mem_bytes, overhead=1.0
+            )
+        )
         if n > MAX_GPUS_PER_REPLICA and needed <= MAX_GPUS_PER_REPLICA * mem_bytes:
             kv_gb = f"{kv_per_seq * sequences / GB:,.0f}"
             raise ConfigError(
@@ -219,35 +166,11 @@ def _plan_memory(
     return n, max_batch
 
 
-def _check_request(req: ServeRequest) -> None:
-    for name in ("prompt_tokens", "output_tokens", "peak_factor"):
-        check_positive(getattr(req, name), name=name)
-    if not MIN_PEAK_FACTOR <= req.peak_factor <= MAX_PEAK_FACTOR:
-        raise InputError(
-            f"peak_factor: peak / mean traffic must be between 1 and 100, got {req.peak_factor:g}"
-        )
-    if req.pue is not None and not MIN_PUE <= req.pue[0] <= req.pue[1] <= MAX_PUE:
-        raise InputError(f"pue: must lie between 1 and 3, got {req.pue[0]:g}..{req.pue[1]:g}")
-    if req.tokens_per_day is not None:
-        check_positive(req.tokens_per_day, name="tokens_per_day")
-    for name in ("n_gpus", "batch", "target_batch"):
-        value = getattr(req, name)
-        if value is not None and value < 1:
-            raise InputError(
-                f"{name}: must be at least 1, got {value}", key="at_least_one", name=name, value=value
-            )
-    if req.utilization is not None and not 0 < req.utilization[0] <= req.utilization[1] <= 1:
-        raise InputError(f"utilization: must be a fraction range in (0, 1], got {req.utilization}")
-    if req.kv_bits is not None and not MIN_KV_BITS <= req.kv_bits <= MAX_KV_BITS:
-        raise InputError(f"kv_bits: must be between 1 and 32, got {req.kv_bits:g}")
-
-
 def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
     """Resolve ``req``; raise InputError / ConfigError with the rule, the value and the fix."""
-    _check_request(req)
     name, model_id, arch, n_params, n_active, warnings = _model_facts(req, cat)
     acc = load.accelerator(cat, req.gpu or "h100-sxm")
-    dtype = req.dtype or _default_dtype(model_id, cat, acc)
+    dtype = req.dtype or serving_dtype(cat.models.get(model_id) if model_id else None, acc)
     kv_dtype = req.kv_dtype or _KV_DEFAULT.get(dtype, dtype)
     kv_elem = req.kv_bits / 8 if req.kv_bits else memory.BYTES_PER_PARAM[kv_dtype]
     context = req.prompt_tokens + req.output_tokens
@@ -268,7 +191,7 @@ def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
         )
     )
     n, max_batch = _plan_memory(
-        weights, per_seq, acc.memory_gb.central * GB, cat.defaults.inference_memory_overhead.central, req
+        weights, per_seq, acc.memory_bytes, cat.defaults.inference_memory_overhead.central, req
     )
     if req.batch is not None and req.batch > max_batch:
         raise ConfigError(
@@ -295,8 +218,8 @@ def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
         batch=req.batch or max_batch,
         prompt_tokens=req.prompt_tokens,
         output_tokens=req.output_tokens,
-        peak_flop_per_s=_peak(acc, dtype),
-        hbm_bytes_per_s=acc.hbm_tb_per_s.central * TB,
+        peak_flop_per_s=serving_peak_flop_per_s(acc, dtype),
+        hbm_bytes_per_s=acc.hbm_bytes_per_s,
         inputs=Inputs(),
         grid_region=(req.grid or cat.defaults.grid_region).lower(),
         warnings=warnings,
@@ -341,3 +264,28 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> None:
                     {"gpu": acc.id, "name": name},
                 )
             )
+
+
+def serve_draws(spec: ServeSpec, *, samples: int, seed: int | None) -> tuple[ServeDraws, Drawn]:
+    """Sample the spec's uncertain inputs and join them with its exact memory plan."""
+    drawn = draw_inputs(spec.inputs, samples, seed)
+    a = spec.arch
+    draws = ServeDraws(
+        n_params=spec.n_params,
+        n_active_params=spec.n_active_params,
+        n_layers=float(a.n_layers),
+        d_attention=float(a.n_heads * a.head_dim),
+        n_experts=float(a.n_experts or 1),
+        n_experts_active=float(a.n_experts_active or 1),
+        window_tokens=float(a.sliding_window_tokens or math.inf),
+        weights_bytes=spec.weights_bytes,
+        kv_bytes_per_token=spec.kv_bytes_per_token,
+        n_gpus=float(spec.n_gpus),
+        batch=float(spec.batch),
+        prompt_tokens=spec.prompt_tokens,
+        output_tokens=spec.output_tokens,
+        peak_flop_per_s=spec.peak_flop_per_s,
+        hbm_bytes_per_s=spec.hbm_bytes_per_s,
+        **drawn.values,
+    )
+    return draws, drawn

@@ -1,0 +1,190 @@
+"""Serving estimate: a resolved spec -> draws -> the serving pipeline (replica, fleet) -> summaries,
+and the break-even of self-hosting against each API list price of the model.
+
+Each declared output (``costlm.outputs``) is summarized under its declared unit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from costlm.analyses.training import summaries_of
+from costlm.catalog.schema import ApiPrice, Catalog
+from costlm.caveats import Caveat
+from costlm.formulas import money
+from costlm.outputs import FLEET_OUTPUTS, SERVING_BREAKDOWN, SERVING_OUTPUTS
+from costlm.pipelines.checks import named_values, require_finite
+from costlm.pipelines.serving import (
+    ReplicaBreakdown,
+    ServeDraws,
+    break_even_tokens_per_day,
+    estimate_fleet,
+    estimate_replica,
+)
+from costlm.resolve.inputs import InputRecord
+from costlm.resolve.requests import ServeRequest
+from costlm.resolve.serving import ServeSpec, serve_draws
+from costlm.uncertainty import Summary, summarize
+
+
+class ApiComparison(BaseModel):
+    """Self-hosting one replica against one API list price."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    api_price: str
+    provider: str
+    name: str
+    api_usd_per_million_output_tokens: float
+    api_usd_per_million_input_tokens: float | None
+    self_hosted_usd_per_million_output_tokens: Summary | None
+    break_even_tokens_per_day: Summary | None
+    share_never_cheaper: float
+    source: str
+
+
+class FleetSummary(BaseModel):
+    """A fleet for the requested traffic (see ``costlm.outputs.FLEET_OUTPUTS``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    replicas: Summary
+    fleet_gpus: Summary
+    fleet_hardware_cost_usd: Summary | None = None
+    fleet_rental_usd_per_year: Summary | None = None
+    fleet_owned_usd_per_year: Summary | None = None
+    fleet_energy_mwh_per_year: Summary | None = None
+    fleet_co2_t_per_year: Summary | None = None
+
+
+class ServingBreakdownSummary(BaseModel):
+    """Where a decode step's time goes (see ``costlm.outputs.SERVING_BREAKDOWN``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    decode_step_s: Summary
+    prefill_s: Summary
+    memory_s: Summary
+    compute_s: Summary
+    compute_share: Summary
+
+
+class ServeResult(BaseModel):
+    """A serving estimate: exact memory plan plus uncertain throughput, energy and money."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    model: str | None
+    accelerator: str
+    accelerator_name: str
+    dtype: str
+    kv_dtype: str
+    batch: int
+    prompt_tokens: float
+    output_tokens: float
+    samples: int
+    seed: int | None
+    weights_bytes: Summary
+    kv_cache_bytes_per_token: Summary
+    gpus_per_replica: Summary
+    max_batch: Summary
+    ttft_s: Summary
+    tpot_s: Summary
+    output_tokens_per_s: Summary
+    output_tokens_per_s_per_gpu: Summary
+    j_per_output_token: Summary | None = None
+    gpu_j_per_output_token: Summary | None = None
+    wh_per_response: Summary | None = None
+    replica_power_watts: Summary | None = None
+    replica_hardware_cost_usd: Summary | None = None
+    usd_per_million_output_tokens: Summary | None = None
+    usd_per_million_input_tokens: Summary | None = None
+    usd_per_million_output_tokens_owned: Summary | None = None
+    tokens_per_day: float | None
+    fleet: FleetSummary | None
+    api_comparison: list[ApiComparison]
+    breakdown: ServingBreakdownSummary
+    inputs: list[InputRecord]
+    warnings: list[Caveat]
+
+
+def _api_row(price: ApiPrice, s: ServeSpec, d: ServeDraws, r: ReplicaBreakdown) -> ApiComparison | None:
+    if price.model is None or price.model != s.model_id or price.output_usd_per_mtok is None:
+        return None
+    api_out = price.output_usd_per_mtok.central
+    api_in = price.input_usd_per_mtok.central if price.input_usd_per_mtok else None
+    per_token = float(
+        money.api_usd_per_output_token(
+            output_usd_per_mtok=api_out,
+            input_usd_per_mtok=api_in or 0.0,
+            prompt_tokens=s.prompt_tokens,
+            output_tokens=s.output_tokens,
+        )
+    )
+    ours = r.usd_per_million_output_tokens
+    even, never = None, 1.0
+    if d.usd_per_gpu_hour is not None:
+        tokens = break_even_tokens_per_day(d, r, api_usd_per_token=per_token)
+        finite = tokens[np.isfinite(tokens)]
+        never = 1.0 - finite.size / tokens.size
+        even = summarize(finite, "tokens/day") if finite.size else None
+    return ApiComparison(
+        api_price=price.id,
+        provider=price.provider,
+        name=price.name,
+        api_usd_per_million_output_tokens=api_out,
+        api_usd_per_million_input_tokens=api_in,
+        self_hosted_usd_per_million_output_tokens=summarize(ours, "USD/1M tokens")
+        if ours is not None
+        else None,
+        break_even_tokens_per_day=even,
+        share_never_cheaper=round(never, 4),
+        source=price.output_usd_per_mtok.source,
+    )
+
+
+def _fixed(value: float, unit: str) -> Summary:
+    return Summary(p05=value, p50=value, p95=value, mean=value, unit=unit)
+
+
+def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> ServeResult:
+    """Run the serving pipeline at the point values (samples=0) or as Monte Carlo, and summarize."""
+    draws, drawn = serve_draws(spec, samples=req.samples, seed=req.seed)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        replica = estimate_replica(draws)
+    values = named_values(replica)
+    require_finite(values)
+    fleet = None
+    if req.tokens_per_day:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            breakdown = estimate_fleet(
+                draws, replica, tokens_per_day=req.tokens_per_day, peak_factor=req.peak_factor
+            )
+        fleet = FleetSummary(**summaries_of(named_values(breakdown), FLEET_OUTPUTS))
+    rows = [_api_row(price, spec, draws, replica) for price in cat.api_prices.values()]
+    return ServeResult(
+        label=spec.label,
+        model=spec.model_id,
+        accelerator=spec.accelerator.id,
+        accelerator_name=spec.accelerator.name,
+        dtype=spec.dtype,
+        kv_dtype=spec.kv_dtype,
+        batch=spec.batch,
+        prompt_tokens=spec.prompt_tokens,
+        output_tokens=spec.output_tokens,
+        samples=req.samples,
+        seed=req.seed,
+        weights_bytes=_fixed(spec.weights_bytes, "bytes"),
+        kv_cache_bytes_per_token=_fixed(spec.kv_bytes_per_token, "bytes"),
+        gpus_per_replica=_fixed(spec.n_gpus, "GPUs"),
+        max_batch=_fixed(spec.max_batch, "sequences"),
+        **summaries_of(values, SERVING_OUTPUTS),
+        tokens_per_day=req.tokens_per_day,
+        fleet=fleet,
+        api_comparison=[row for row in rows if row is not None],
+        breakdown=ServingBreakdownSummary(**summaries_of(values, SERVING_BREAKDOWN)),
+        inputs=spec.inputs.records,
+        warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
+    )

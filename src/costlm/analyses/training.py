@@ -1,0 +1,205 @@
+"""Training estimate: a resolved spec -> draws -> the training pipeline -> summaries and drivers.
+
+The same pipeline runs on length-1 arrays (point estimate, ``samples=0``) and on n-sample arrays
+(Monte Carlo), so an all-Fixed input set reproduces the point estimate exactly. Each declared
+output (``costlm.outputs``) is summarized under its declared unit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from costlm.catalog.schema import Catalog, Run, Sourced
+from costlm.caveats import Caveat
+from costlm.outputs import TRAINING_BREAKDOWN, TRAINING_OUTPUTS, Output
+from costlm.pipelines.checks import named_values, require_finite
+from costlm.pipelines.training import TrainingBreakdown, estimate_training
+from costlm.resolve.inputs import Drawn, FloatArray, InputRecord
+from costlm.resolve.training import TrainingSpec, training_draws
+from costlm.uncertainty import Summary, rank_sensitivity, summarize
+
+SENSITIVITY_OUTPUTS = (
+    "gpu_hours",
+    "wall_clock_days",
+    "rental_cost_usd",
+    "hardware_cost_usd",
+    "energy_mwh",
+    "co2_t",
+)
+WHOLE_OUTPUTS = frozenset({"n_gpus"})
+"""GPU counts of a cluster are whole: their interpolated percentiles are rounded."""
+_TOP_N = 5
+MIN_SENSITIVITY_SAMPLES = 100
+"""Below this, rank correlations are noise; no sensitivity is reported."""
+NOISE_RHO = 0.05
+"""|rho| below this is sampling noise at 2,000 ranked samples (SE ~0.02)."""
+
+
+class SensitivityItem(BaseModel):
+    """How strongly one input moves one output (Spearman rank correlation in [-1, 1])."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input: str
+    rho: float
+
+
+class ReportedFigure(BaseModel):
+    """A figure the makers (or a third party) reported, to show beside the estimate."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quantity: str
+    value: float
+    low: float | None
+    high: float | None
+    unit: str
+    basis: str
+    source: str
+    locator: str
+
+
+class TrainingBreakdownSummary(BaseModel):
+    """The intermediates of a training estimate (see ``costlm.outputs.TRAINING_BREAKDOWN``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    n_tokens: Summary | None = None
+    n_gpus: Summary
+    mfu: Summary
+    peak_flop_per_s: Summary
+    watts_per_gpu: Summary | None = None
+    amortized_hardware_usd: Summary | None = None
+    electricity_usd: Summary | None = None
+
+
+class TrainingResult(BaseModel):
+    """A training estimate: each output as p05/p50/p95/mean, plus breakdown, sensitivity, provenance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    model: str | None
+    kind: str
+    accelerator: str
+    accelerator_name: str
+    dtype: str
+    samples: int
+    seed: int | None
+    grid_region: str
+    train_flop: Summary
+    gpu_hours: Summary
+    wall_clock_days: Summary
+    hardware_cost_usd: Summary | None = None
+    cluster_capex_usd: Summary | None = None
+    rental_cost_usd: Summary | None = None
+    amortized_cost_usd: Summary | None = None
+    energy_mwh: Summary | None = None
+    avg_power_mw: Summary | None = None
+    co2_t: Summary | None = None
+    breakdown: TrainingBreakdownSummary
+    sensitivity: dict[str, list[SensitivityItem]]
+    inputs: list[InputRecord]
+    reported_run: str | None
+    reported_scope: str | None
+    reported_scope_es: str | None = None
+    reported: list[ReportedFigure]
+    warnings: list[Caveat]
+
+
+def run_training(spec: TrainingSpec, *, samples: int, seed: int | None) -> tuple[TrainingBreakdown, Drawn]:
+    """Draw the spec's inputs and run the training pipeline; refuse non-finite outputs."""
+    draws, drawn = training_draws(spec, samples=samples, seed=seed)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        breakdown = estimate_training(draws)
+    require_finite(named_values(breakdown))
+    return breakdown, drawn
+
+
+def _reported(run: Run | None) -> list[ReportedFigure]:
+    if run is None:
+        return []
+    fields: list[tuple[str, Sourced | None, str]] = [
+        ("n_gpus", run.n_gpus, "GPUs"),
+        ("train_flop", run.train_flop, "FLOP"),
+        ("gpu_hours", run.gpu_hours, "GPU-h"),
+        ("wall_clock_days", run.wall_clock_days, "days"),
+        ("energy_mwh", run.energy_mwh, "MWh"),
+        ("co2_t", run.co2_t, "tCO2e"),
+        ("cost_usd", run.cost_usd, "USD"),
+        ("mfu", run.reported_mfu, "fraction"),
+    ]
+    default_basis = "reported" if run.source_kind == "official" else "third-party"
+    return [
+        ReportedFigure(
+            quantity=name,
+            value=rec.central,
+            low=rec.low,
+            high=rec.high,
+            unit=unit,
+            basis=default_basis if rec.basis == "reported" else rec.basis,
+            source=rec.source,
+            locator=rec.locator,
+        )
+        for name, rec, unit in fields
+        if rec is not None
+    ]
+
+
+def _whole(s: Summary) -> Summary:
+    """GPU counts are whole: percentiles interpolated between two counts are rounded."""
+    return s.model_copy(update={"p05": round(s.p05), "p50": round(s.p50), "p95": round(s.p95)})
+
+
+def summaries_of(values: dict[str, FloatArray | None], declared: tuple[Output, ...]) -> dict[str, Summary]:
+    """Each declared output present in ``values``, summarized under its declared unit."""
+    summaries = {}
+    for out in declared:
+        value = values.get(out.name)
+        if value is not None:
+            summary = summarize(value, out.unit)
+            summaries[out.name] = _whole(summary) if out.name in WHOLE_OUTPUTS else summary
+    return summaries
+
+
+def estimate_training_spec(
+    spec: TrainingSpec, cat: Catalog, *, samples: int, seed: int | None
+) -> TrainingResult:
+    """Run the pipeline at the point values (samples=0) or as Monte Carlo, and summarize."""
+    breakdown, drawn = run_training(spec, samples=samples, seed=seed)
+    values = named_values(breakdown)
+    wanted = (
+        {name: values[name] for name in SENSITIVITY_OUTPUTS if values.get(name) is not None}
+        if samples >= MIN_SENSITIVITY_SAMPLES
+        else {}
+    )
+    sensitivity = {
+        name: [SensitivityItem(input=i, rho=round(r, 3)) for i, r in ranking[:_TOP_N] if abs(r) >= NOISE_RHO]
+        for name, ranking in rank_sensitivity(drawn.raw, wanted).items()
+    }
+    run = cat.runs.get(spec.reported_run) if spec.reported_run else None
+    outputs = summaries_of(values, TRAINING_OUTPUTS)
+    return TrainingResult(
+        label=spec.label,
+        model=spec.model_id,
+        kind=spec.kind,
+        accelerator=spec.accelerator.id,
+        accelerator_name=spec.accelerator.name,
+        dtype=spec.dtype,
+        samples=samples,
+        seed=seed,
+        grid_region=spec.grid_region,
+        train_flop=outputs["train_flop"],
+        gpu_hours=outputs["gpu_hours"],
+        wall_clock_days=outputs["wall_clock_days"],
+        **{k: v for k, v in outputs.items() if k not in ("train_flop", "gpu_hours", "wall_clock_days")},
+        breakdown=TrainingBreakdownSummary(**summaries_of(values, TRAINING_BREAKDOWN)),
+        sensitivity=sensitivity,
+        inputs=spec.inputs.records,
+        reported_run=run.id if run else None,
+        reported_scope=run.scope if run else None,
+        reported_scope_es=(run.scope_es or None) if run else None,
+        reported=_reported(run),
+        warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
+    )

@@ -1,1 +1,0 @@
-"""Estimation pipelines: compose formulas over resolved specs; return results with breakdowns."""

@@ -1,0 +1,322 @@
+"""Requests: what a user asks, validated once at the boundary (the CLI, the web and Python share it).
+
+Each field accepts what the CLI accepts: a number or a string such as ``"7B"``, and for ranges a
+pair, a scalar (low == high) or ``"LOW..HIGH"``. The rules live in the annotated types below,
+one rule each:
+
+- ``Count``: a whole number >= 1 (parameters, tokens, examples);
+- ``MeanCount``: a mean of counts, >= 1 (tokens per example, prompt and output lengths per request);
+- ``Positive``: a finite number > 0 below ``MAX_MAGNITUDE`` (FLOP, epochs);
+- ``PositiveRange`` / ``FractionRange`` / ``PueRange``: 90% ranges, ordered, within their bounds;
+- GPU, batch, sample and seed counts are integers within ``costlm.bounds``.
+
+A violation raises ``InputError`` naming the field (pydantic wraps it; ``build`` unwraps it).
+Cross-field rules (GPUs or days, FLOP or parameters, model or config) are model validators.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Self, TypedDict, TypeVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic import ValidationInfo as Info
+
+from costlm.bounds import (
+    MAX_GPUS,
+    MAX_GPUS_PER_REPLICA,
+    MAX_KV_BITS,
+    MAX_PEAK_FACTOR,
+    MAX_PUE,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MIN_FRACTION,
+    MIN_KV_BITS,
+    MIN_PEAK_FACTOR,
+    MIN_PUE,
+)
+from costlm.catalog.schema import Dtype, RunKind, ServeDtype
+from costlm.errors import InputError
+from costlm.units import check_fraction, check_positive, parse_number, parse_range
+
+Range = tuple[float, float]
+Number = float | int | str
+RangeInput = Range | float | int | str
+
+
+def _name(info: Info) -> str:
+    return info.field_name or "value"
+
+
+def _number(value: object, info: Info) -> float:
+    if isinstance(value, str):
+        return parse_number(value, name=_name(info))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{_name(info)}: expected a number, got {value!r}")
+    if isinstance(value, int) and abs(value) > 10**30:
+        raise InputError(f"{_name(info)}: {len(str(abs(value)))}-digit integer is absurdly large")
+    return check_positive(float(value), name=_name(info))
+
+
+def _mean_count(value: float, info: Info) -> float:
+    if value < 1:
+        raise InputError(
+            f"{_name(info)}: must be at least 1, got {value:g}",
+            key="at_least_one",
+            name=_name(info),
+            value=value,
+        )
+    return value
+
+
+def _count(value: float, info: Info) -> float:
+    if value < 1 or value != math.floor(value):
+        raise InputError(
+            f"{_name(info)}: a count must be a whole number >= 1, got {value:g}",
+            key="whole_count",
+            name=_name(info),
+            value=value,
+        )
+    return value
+
+
+def _range(value: object, info: Info) -> Range:
+    name = _name(info)
+    if isinstance(value, str):
+        return parse_range(value, name=name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        low = high = value
+    elif isinstance(value, tuple | list) and len(value) == 2:
+        low, high = value
+    else:
+        raise InputError(
+            f"{name}: expected LOW..HIGH or a number, got {value!r}", key="not_a_range", name=name, text=value
+        )
+    low, high = _number(low, info), _number(high, info)
+    if low > high:
+        raise InputError(
+            f"{name}: need 0 < low <= high, got {low:g}..{high:g}",
+            key="range_order",
+            name=name,
+            low=low,
+            high=high,
+        )
+    return low, high
+
+
+def _fraction_range(value: Range, info: Info) -> Range:
+    name = _name(info)
+    for bound in value:
+        check_fraction(bound, name=name)
+    if value[0] < MIN_FRACTION:
+        raise InputError(f"{name}: {value[0]:g} is absurdly small (min {MIN_FRACTION:g})")
+    return value
+
+
+def _pue_range(value: Range, info: Info) -> Range:
+    if value[0] < MIN_PUE:
+        raise InputError(
+            f"pue: must be >= 1 (facility power / IT power), got {value[0]:g}",
+            key="pue_below_one",
+            value=value[0],
+        )
+    if value[1] > MAX_PUE:
+        raise InputError(
+            f"pue: {value[1]:g} is implausible (max {MAX_PUE:g})", key="too_large", name="pue", value=value[1]
+        )
+    return value
+
+
+def _int_between(low: int, high: int) -> AfterValidator:
+    def check(value: int, info: Info) -> int:
+        name = _name(info)
+        if value < low:
+            key = "at_least_one" if low == 1 else "too_small"
+            raise InputError(
+                f"{name}: must be at least {low}, got {value}", key=key, name=name, value=value, low=low
+            )
+        if value > high:
+            raise InputError(
+                f"{name}: {value:,} is absurdly large (max {high:,})", key="too_large", name=name, value=value
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _between(low: float, high: float, what: str) -> AfterValidator:
+    def check(value: float, info: Info) -> float:
+        if not low <= value <= high:
+            raise InputError(f"{_name(info)}: {what} must be between {low:g} and {high:g}, got {value:g}")
+        return value
+
+    return AfterValidator(check)
+
+
+Positive = Annotated[float, BeforeValidator(_number)]
+Count = Annotated[float, BeforeValidator(_number), AfterValidator(_count)]
+MeanCount = Annotated[float, BeforeValidator(_number), AfterValidator(_mean_count)]
+PositiveRange = Annotated[Range, BeforeValidator(_range)]
+FractionRange = Annotated[Range, BeforeValidator(_range), AfterValidator(_fraction_range)]
+PueRange = Annotated[Range, BeforeValidator(_range), AfterValidator(_pue_range)]
+GpuCount = Annotated[int, _int_between(1, MAX_GPUS)]
+ReplicaGpuCount = Annotated[int, _int_between(1, MAX_GPUS_PER_REPLICA)]
+Batch = Annotated[int, _int_between(1, MAX_GPUS * 1000)]
+Samples = Annotated[int, _int_between(0, MAX_SAMPLES)]
+Seed = Annotated[int, _int_between(0, MAX_SEED)]
+PeakFactor = Annotated[
+    float, BeforeValidator(_number), _between(MIN_PEAK_FACTOR, MAX_PEAK_FACTOR, "peak / mean traffic")
+]
+KvBits = Annotated[float, BeforeValidator(_number), _between(MIN_KV_BITS, MAX_KV_BITS, "bits per element")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TrainingRequest(_Request):
+    """A training estimate request: a catalog model, explicit inputs, or a model plus overrides."""
+
+    model: str | None = None
+    params: Count | None = None
+    active_params: Count | None = None
+    tokens: Count | None = None
+    train_flop: Positive | None = None
+    kind: RunKind | None = None
+    examples: Count | None = None
+    tokens_per_example: MeanCount | None = None
+    epochs: Positive | None = None
+    gpu: str | None = None
+    n_gpus: GpuCount | None = None
+    days: PositiveRange | None = None
+    dtype: Dtype | None = None
+    mfu: FractionRange | None = None
+    goodput: FractionRange | None = None
+    usd_per_gpu_hour: PositiveRange | None = None
+    gpu_price_usd: PositiveRange | None = None
+    pue: PueRange | None = None
+    grid: str | None = None
+    samples: Samples = 10_000
+    seed: Seed | None = 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.model is None and self.params is None and self.train_flop is None:
+            raise InputError(
+                "give a catalog MODEL, or --params and --tokens (see `costlm train --help`)",
+                key="train_needs_input",
+            )
+        if self.n_gpus is not None and self.days is not None:
+            raise InputError(
+                "give --n-gpus or --days, not both (--days solves for the GPU count)", key="gpus_or_days"
+            )
+        if self.train_flop is not None and (self.params or self.active_params or self.tokens):
+            raise InputError("give --train-flop, or --params and --tokens, not both", key="flop_or_params")
+        if self.params and self.active_params and self.active_params > self.params:
+            raise InputError(
+                f"active_params {self.active_params:g} exceeds params {self.params:g}",
+                key="active_above_total",
+                active=f"{self.active_params:g}",
+                total=f"{self.params:g}",
+            )
+        return self
+
+
+class ServeRequest(_Request):
+    """A serving estimate request: a catalog model or a local config.json, hardware and traffic."""
+
+    model: str | None = None
+    config: str | None = None
+    gpu: str | None = None
+    n_gpus: ReplicaGpuCount | None = None
+    dtype: ServeDtype | None = None
+    kv_dtype: ServeDtype | None = None
+    kv_bits: KvBits | None = None
+    batch: Batch | None = None
+    target_batch: Batch = 64
+    prompt_tokens: MeanCount = 1000.0
+    output_tokens: MeanCount = 300.0
+    tokens_per_day: Count | None = None
+    peak_factor: PeakFactor = 2.0
+    usd_per_gpu_hour: PositiveRange | None = None
+    gpu_price_usd: PositiveRange | None = None
+    utilization: FractionRange | None = None
+    pue: PueRange | None = None
+    grid: str | None = None
+    samples: Samples = 10_000
+    seed: Seed | None = 0
+
+    @model_validator(mode="after")
+    def _one_model(self) -> Self:
+        if (self.model is None) == (self.config is None):
+            both = self.model is not None
+            message = "give a catalog MODEL or --config path/to/config.json" + (", not both" if both else "")
+            raise InputError(message, key="serve_both" if both else "serve_needs_input")
+        return self
+
+
+class TrainingFields(TypedDict, total=False):
+    """The keyword arguments of ``make_training_request`` (the fields of ``TrainingRequest``)."""
+
+    model: str | None
+    params: Number | None
+    active_params: Number | None
+    tokens: Number | None
+    train_flop: Number | None
+    kind: str | None
+    examples: Number | None
+    tokens_per_example: Number | None
+    epochs: Number | None
+    gpu: str | None
+    n_gpus: int | None
+    days: RangeInput | None
+    dtype: str | None
+    mfu: RangeInput | None
+    goodput: RangeInput | None
+    usd_per_gpu_hour: RangeInput | None
+    gpu_price_usd: RangeInput | None
+    pue: RangeInput | None
+    grid: str | None
+    samples: int
+    seed: int | None
+
+
+class ServeFields(TypedDict, total=False):
+    """The keyword arguments of ``make_serve_request`` (the fields of ``ServeRequest``)."""
+
+    model: str | None
+    config: str | None
+    gpu: str | None
+    n_gpus: int | None
+    dtype: str | None
+    kv_dtype: str | None
+    kv_bits: Number | None
+    batch: int | None
+    target_batch: int
+    prompt_tokens: Number
+    output_tokens: Number
+    tokens_per_day: Number | None
+    peak_factor: Number
+    usd_per_gpu_hour: RangeInput | None
+    gpu_price_usd: RangeInput | None
+    utilization: RangeInput | None
+    pue: RangeInput | None
+    grid: str | None
+    samples: int
+    seed: int | None
+
+
+Req = TypeVar("Req", bound=BaseModel)
+
+
+def build(cls: type[Req], fields: dict[str, Any]) -> Req:
+    """``cls(**fields)``, with the first validation failure raised as the ``InputError`` it is."""
+    try:
+        return cls(**fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        cause = first.get("ctx", {}).get("error")
+        if isinstance(cause, InputError):
+            raise cause from None
+        where = ".".join(str(p) for p in first["loc"]) or cls.__name__
+        raise InputError(f"{where}: {first['msg']}") from None
