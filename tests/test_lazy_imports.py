@@ -42,3 +42,34 @@ def test_help_imports_neither_numpy_nor_pydantic(tmp_path: Path) -> None:
 @pytest.mark.parametrize("argv", [["train", "deepseek-v3", "--json"], ["serve", "llama-3-70b", "--json"]])
 def test_json_output_imports_no_renderer(argv: list[str], tmp_path: Path) -> None:
     assert loaded([*argv, "--samples", "200"], RENDERERS, tmp_path) == []
+
+
+MARKUP_SAMPLES = [
+    "Your own claims TOML ([[claim]] entries; see docs/claims.md).",
+    "[bold]x[/bold] [red] [#fff] [@click] [/] [1, 2] [A] []",
+    "ends with a backslash \\",
+    "ends with two \\\\",
+    "\\[escaped] and \\\\[double] and [[nested [b]]]",
+    "LOW..HIGH in $/GPU-hour (>= 1).",
+]
+
+
+@pytest.mark.parametrize("text", MARKUP_SAMPLES)
+def test_help_escaping_matches_rich(text: str) -> None:
+    from rich.markup import escape
+
+    from costlm.cli import _escape_markup
+
+    assert _escape_markup(text) == escape(text)
+
+
+def test_every_help_text_is_escaped_as_rich_would() -> None:
+    from rich.markup import escape
+
+    from costlm.cli import _escape_markup
+    from costlm.i18n import _help_es
+
+    texts = [text for pair in _help_es().items() for text in pair]
+    assert len(texts) > 40
+    for text in texts:
+        assert _escape_markup(text) == escape(text)

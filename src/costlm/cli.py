@@ -50,11 +50,19 @@ HELP_LANG = _argv_lang()
 """The language of every help text: fixed when this module is imported, i.e. from the command line."""
 
 
+_RICH_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+"""The pattern of ``rich.markup.escape`` (a test pins the two to the same output)."""
+
+
+def _escape_markup(text: str) -> str:
+    """``rich.markup.escape`` without importing Rich: every help text is built at import, on every run."""
+    escaped = _RICH_TAG.sub(lambda m: f"{m[1]}{m[1]}\\{m[2]}", text)
+    return escaped + "\\" if escaped.endswith("\\") and not escaped.endswith("\\\\") else escaped
+
+
 def _h(english: str) -> str:
     """A help text in HELP_LANG, with Rich markup escaped so that '[[claim]]' shows as typed."""
-    from rich.markup import escape
-
-    return escape(help_text(english, HELP_LANG))
+    return _escape_markup(help_text(english, HELP_LANG))
 
 
 def _examples(*commands: str) -> str:
