@@ -79,13 +79,13 @@ def _median_of(samples: list[tuple[float, float]]) -> Timing:
     return Timing(statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples))
 
 
-def _round_robin(cmds: dict[str, list[str]], env: Mapping[str, str], runs: int) -> dict[str, Timing]:
-    """Medians of each command; every round runs each one once, the baseline first."""
+def _round_robin(cmds: dict[str, tuple[list[str], Mapping[str, str]]], runs: int) -> dict[str, Timing]:
+    """Medians of each (command, environment); every round runs each one once, the baseline first."""
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in cmds}
-    for cmd in cmds.values():  # warm the OS page cache, the bytecode and the catalog cache
+    for cmd, env in cmds.values():  # warm the OS page cache, the bytecode and the catalog cache
         _once(cmd, env)
     for _ in range(runs):
-        for name, cmd in cmds.items():
+        for name, (cmd, env) in cmds.items():
             samples[name].append(_once(cmd, env))
     return {name: _median_of(values) for name, values in samples.items()}
 
@@ -116,16 +116,17 @@ def _child_env(tmp: Path, keep_env: bool) -> dict[str, str]:
 
 def _measure(tmp: Path, env: dict[str, str]) -> tuple[Timing, list[Row]]:
     out = str(tmp / "report")
+    train_json = [COSTLM, "train", TRAIN_MODEL, "--json"]
+    no_cache = {**env, "COSTLM_CACHE_DIR": ""}  # cache off: parse and validate the TOML every run
     quick = {
-        "baseline": BASELINE,
-        "costlm --help": [COSTLM, "--help"],
-        f"costlm train {TRAIN_MODEL} --json": [COSTLM, "train", TRAIN_MODEL, "--json"],
-        f"costlm serve {SERVE_MODEL} --json": [COSTLM, "serve", SERVE_MODEL, "--json"],
-        f"costlm train {TRAIN_MODEL} (table)": [COSTLM, "train", TRAIN_MODEL],
+        "baseline": (BASELINE, env),
+        "costlm --help": ([COSTLM, "--help"], env),
+        f"costlm train {TRAIN_MODEL} --json": (train_json, env),
+        "cache off": (train_json, no_cache),
+        f"costlm serve {SERVE_MODEL} --json": ([COSTLM, "serve", SERVE_MODEL, "--json"], env),
+        f"costlm train {TRAIN_MODEL} (table)": ([COSTLM, "train", TRAIN_MODEL], env),
     }
-    medians = _round_robin(quick, env, RUNS)
-    cold_env = {**env, "COSTLM_CACHE_DIR": ""}  # cache off: parse and validate the TOML every run
-    cold = _median(quick[f"costlm train {TRAIN_MODEL} --json"], cold_env, RUNS)
+    medians = _round_robin(quick, RUNS)
     rows = [
         Row("costlm --help", medians["costlm --help"], goal_s=GOAL_HELP_S),
         Row(
@@ -133,7 +134,7 @@ def _measure(tmp: Path, env: dict[str, str]) -> tuple[Timing, list[Row]]:
             medians[f"costlm train {TRAIN_MODEL} --json"],
             goal_ratio=GOAL_TRAIN_JSON_RATIO,
         ),
-        Row("  same, catalog cache off (validate TOML)", cold),
+        Row("  same, catalog cache off (validate TOML)", medians["cache off"]),
         Row(f"costlm serve {SERVE_MODEL} --json", medians[f"costlm serve {SERVE_MODEL} --json"]),
         Row(f"costlm train {TRAIN_MODEL} (table)", medians[f"costlm train {TRAIN_MODEL} (table)"]),
         Row(
