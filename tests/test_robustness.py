@@ -3,12 +3,16 @@ line on stderr, never an internal error, a traceback or a hang."""
 
 from __future__ import annotations
 
+import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import CliRun
-from costlm.errors import UnknownIdError
+from costlm.errors import CatalogError, InputError, UnknownIdError
+from costlm.safeio import MAX_NESTING_DEPTH, MAX_USER_FILE_BYTES, nesting_depth, read_user_text, shown_path
 
 SOURCE = (
     '[[source]]\nid = "my-quote"\ntitle = "Vendor quote"\npublisher = "Me"\nkind = "docs"\n'
@@ -130,3 +134,111 @@ def test_unknown_id_hint_lists_ids_never_entries() -> None:
         assert "=" not in str(error) and all(name in table for name in close.split(", ") if name)
     assert UnknownIdError("x", "h10", catalog.accelerators).values["close"] == "h20, h800, h200"
     assert str(UnknownIdError("x", "h1" + "0" * 5000, ["h100"])).count("0") < 100  # long names cut
+
+
+# --- 3. files: devices, FIFOs, directories, huge files, long paths, bad encodings --------------
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """Fail the test (instead of hanging the suite) if reading blocks for 20 s."""
+
+    def timeout(signum: int, frame: object) -> None:
+        raise TimeoutError("blocked reading a file")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(20)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _file_argvs(path: str) -> list[list[str]]:
+    """Every place a user names a file: --catalog, catalog check, check --file, serve --config."""
+    return [
+        ["train", "llama-2-7b", "--samples", "10", "--catalog", path],
+        ["catalog", "check", path],
+        ["check", "--file", path, "--samples", "10"],
+        ["serve", "--config", path, "--samples", "10"],
+    ]
+
+
+@pytest.mark.usefixtures("no_hang")
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("/dev/zero", "it is a device, not a regular file"),
+        ("/dev/null", "it is a device, not a regular file"),
+        ("FIFO", "it is a pipe (FIFO), not a regular file"),
+        ("DIR", "it is a directory, not a"),
+        ("MISSING", "no such"),
+        ("LONG", "the path is too long for the file system; use a shorter path"),
+        ("BIG", "larger than the 16 MiB limit"),
+        ("LATIN1", "not UTF-8 text (invalid byte at offset 5)"),
+    ],
+)
+def test_unreadable_files_are_one_line(cli: CliRun, tmp_path: Path, target: str, message: str) -> None:
+    paths = {
+        "FIFO": lambda: str(tmp_path / "pipe"),
+        "DIR": lambda: str(tmp_path),
+        "MISSING": lambda: str(tmp_path / "missing.toml"),
+        "LONG": lambda: "x" * 5000,
+        "BIG": lambda: str(write(tmp_path, "big.toml", "#" * (MAX_USER_FILE_BYTES + 1))),
+        "LATIN1": lambda: str(write_bytes(tmp_path / "latin1.toml", b"# caf\xe9\n")),
+    }
+    if target == "FIFO":
+        os.mkfifo(tmp_path / "pipe")
+    path = paths[target]() if target in paths else target
+    for argv in _file_argvs(path):
+        line = assert_one_line_exit_2(*cli(argv))
+        assert message in line and "cannot read '" in line, (argv, line)
+        assert len(line) < 400  # a 5,000-character path is shortened
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_safe_reader_reads_regular_files_and_names_the_fix(tmp_path: Path) -> None:
+    path = write(tmp_path, "ok.toml", "a = 1\n")
+    assert read_user_text(path, what="catalog file", error=CatalogError) == "a = 1\n"
+    with pytest.raises(InputError) as info:
+        read_user_text(tmp_path, what="config file", error=InputError, option="--config")
+    assert str(info.value) == (
+        f"--config: cannot read '{tmp_path}': it is a directory, not a config file; give the path of the file"
+    )
+    assert shown_path("a\nb") == "a\\nb"  # a line break in a path cannot split the message
+
+
+# --- 4. deeply nested JSON / TOML -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("config.json", "[" * 100_000),
+        ("config.json", "[" * 100_000 + "]" * 100_000),
+        ("config.json", '{"a":' * 200 + "1" + "}" * 200),
+        ("overlay.toml", "a = " + "[" * 100_000),
+        ("overlay.toml", "a = " + "[" * 500 + "]" * 500),
+        ("overlay.toml", "a = " + "{b = " * 3000 + "1" + "}" * 3000),
+        ("overlay.toml", "[defaults]\npue = " + "[" * 100_000 + "]" * 100_000),
+    ],
+)
+def test_deep_nesting_is_one_line(cli: CliRun, tmp_path: Path, name: str, text: str) -> None:
+    path = str(write(tmp_path, name, text))
+    argvs = [["serve", "--config", path]] if name.endswith(".json") else _file_argvs(path)[:3]
+    for argv in argvs:
+        line = assert_one_line_exit_2(*cli(argv))
+        assert f"nested more than {MAX_NESTING_DEPTH} deep" in line, line
+
+
+def test_nesting_depth_counts_without_recursion() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert nesting_depth(deep) == MAX_NESTING_DEPTH + 1  # stops one level below the limit
+    assert nesting_depth({"a": [1, {"b": 2}]}) == 3 and nesting_depth(5) == 0

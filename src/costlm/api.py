@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Source, Sourced
 from costlm.caveats import Caveat
-from costlm.errors import CatalogError, InputError, UnknownIdError
+from costlm.errors import InputError, UnknownIdError
 from costlm.estimate.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
 from costlm.estimate.claims import ClaimResult, judge, select_claims
 from costlm.estimate.resolve import training_spec
@@ -229,10 +229,7 @@ class CatalogSummary(BaseModel):
 
 def check_catalog(catalog_files: CatalogFiles = ()) -> CatalogSummary:
     """Validate the bundled catalog and any overlay files; raise CatalogError on the first problem."""
-    for path in catalog_files:
-        if not Path(path).is_file():
-            raise CatalogError(f"{path}: no such catalog file")
-    cat = load_catalog(catalog_files)
+    cat = load_catalog(catalog_files)  # a missing or unreadable file is a CatalogError (costlm.safeio)
     return CatalogSummary(
         files=["(bundled)", *(str(p) for p in catalog_files)],
         n_sources=len(cat.sources),

@@ -30,6 +30,7 @@ from costlm.catalog.schema import (
     Source,
 )
 from costlm.errors import CatalogError, UnknownIdError
+from costlm.safeio import parse_guarded, read_user_text, shown_path
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -73,10 +74,14 @@ def _validate(cls: type[M], raw: Any, where: str) -> M:
 
 
 def _read_toml(path: Path | str, text: str) -> dict[str, Any]:
+    where = shown_path(path)
     try:
-        return tomllib.loads(text)
+        doc: dict[str, Any] = parse_guarded(
+            tomllib.loads, text, where=where, what="catalog file", error=CatalogError
+        )
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML ({exc})") from None
+        raise CatalogError(f"{where}: not valid TOML ({exc})") from None
+    return doc
 
 
 def _array(doc: Mapping[str, Any], key: str, fname: str) -> list[Any]:
@@ -291,12 +296,7 @@ def bundled_catalog() -> Catalog:
 def _catalog_with(overlays: tuple[str, ...]) -> Catalog:
     docs = [(name, _data_text(name)) for name in _BUNDLED_TOML]
     for path in overlays:
-        try:
-            docs.append((path, Path(path).read_text(encoding="utf-8")))
-        except UnicodeDecodeError:
-            raise CatalogError(f"{path}: not UTF-8 text") from None
-        except OSError as exc:
-            raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror})") from None
+        docs.append((path, read_user_text(path, what="catalog file", error=CatalogError)))
     return _assemble(docs, _data_text(_GRID_CSV), n_bundled=len(_BUNDLED_TOML))
 
 
@@ -340,12 +340,7 @@ def grid_region(cat: Catalog, name: str) -> GridRegion:
 
 def claims_from_file(cat: Catalog, path: str | Path) -> list[Claim]:
     """A user's claims TOML (``[[claim]]`` entries), validated like the bundled ones."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CatalogError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read claims file ({exc.strerror})") from None
+    text = read_user_text(path, what="claims file", error=CatalogError, option="--file")
     doc = _read_toml(path, text)
     extra = set(doc) - {"claim"}
     if extra:

@@ -17,6 +17,7 @@ from costlm.catalog.schema import Architecture
 from costlm.caveats import Caveat
 from costlm.errors import InputError
 from costlm.formulas import params
+from costlm.safeio import parse_guarded, read_user_text, shown_path
 
 REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "vocab_size", "intermediate_size")
 
@@ -175,17 +176,20 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
 
 
 def read_config(path: str | Path) -> ParsedConfig:
-    """Read and parse a local config.json; errors name the file."""
+    """Read (with ``costlm.safeio``) and parse a local config.json; errors name the file."""
+    text = read_user_text(
+        path,
+        what="config file",
+        error=InputError,
+        option="--config",
+        key="config_unreadable",
+        encoding="utf-8-sig",
+    )
+    where = f"--config: '{shown_path(path)}'"
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise InputError(
-            f"--config: cannot read '{path}' ({exc.strerror})", key="config_unreadable", path=str(path)
-        ) from None
-    except UnicodeDecodeError:
-        raise InputError(f"--config: '{path}' is not UTF-8 text") from None
+        raw = parse_guarded(json.loads, text, where=where, what="config.json", error=InputError)
     except json.JSONDecodeError as exc:
-        raise InputError(f"--config: '{path}' is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise InputError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(raw, dict):
-        raise InputError(f"--config: '{path}' must hold a JSON object")
+        raise InputError(f"{where} must hold a JSON object")
     return parse_config(raw, Path(path).name)
