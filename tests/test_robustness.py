@@ -3,6 +3,7 @@ line on stderr, never an internal error, a traceback or a hang."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CliRun
+from costlm.bounds import MAX_GPUS_PER_REPLICA
 from costlm.errors import CatalogError, InputError, UnknownIdError
 from costlm.safeio import MAX_NESTING_DEPTH, MAX_USER_FILE_BYTES, nesting_depth, read_user_text, shown_path
 
@@ -242,3 +244,111 @@ def test_nesting_depth_counts_without_recursion() -> None:
         deep = [deep]
     assert nesting_depth(deep) == MAX_NESTING_DEPTH + 1  # stops one level below the limit
     assert nesting_depth({"a": [1, {"b": 2}]}) == 3 and nesting_depth(5) == 0
+
+
+# --- 2. huge integers --------------------------------------------------------------------------
+
+BIG = "1" + "0" * 400
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--params", BIG, "--tokens", "2T", "--gpu", "a100", "--n-gpus", "8"], "--params: '1000"),
+        (["train", "--params", "7B", "--tokens", "2T", "--gpu", "a100", "--n-gpus", BIG], "n_gpus: a number"),
+        (["train", "--train-flop", "1e400", "--gpu", "a100", "--n-gpus", "8"], "absurdly large (max 1e+30)"),
+        (["serve", "llama-3-70b", "--n-gpus", BIG], "n_gpus: a number with ~401 digits is more than the 64"),
+        (["serve", "llama-3-70b", "--n-gpus", "65"], "n_gpus: 65 is more than the 64 a replica can take"),
+        (
+            ["serve", "llama-3-70b", "--batch", BIG],
+            "batch: a number with ~401 digits is more than the 1,000,000",
+        ),
+        (["serve", "llama-3-70b", "--target-batch", BIG], "target_batch: a number with ~401 digits"),
+        (["serve", "llama-3-70b", "--prompt-tokens", BIG], "--prompt-tokens: '1000"),
+        (["serve", "llama-3-70b", "--tokens-per-day", BIG], "--tokens-per-day: '1000"),
+    ],
+)
+def test_huge_cli_numbers_are_one_line(cli: CliRun, argv: list[str], message: str) -> None:
+    line = assert_one_line_exit_2(*cli([*argv, "--samples", "10"]))
+    assert message in line and len(line) < 200, line
+
+
+def test_serve_accepts_the_largest_replica(cli: CliRun) -> None:
+    code, out, err = cli(["serve", "llama-3-70b", "--n-gpus", str(MAX_GPUS_PER_REPLICA), "--samples", "10"])
+    assert code == 0 and f"on {MAX_GPUS_PER_REPLICA} × NVIDIA H100" in out, err
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("num_hidden_layers", "'num_hidden_layers' is absurdly large (max 100,000,000)"),
+        ("hidden_size", "'hidden_size' is absurdly large"),
+        ("max_position_embeddings", "'max_position_embeddings' is absurdly large"),
+        ("sliding_window", "'sliding_window' is absurdly large"),
+    ],
+)
+def test_huge_integers_in_config_json(cli: CliRun, tmp_path: Path, field: str, message: str) -> None:
+    config = {
+        "num_hidden_layers": 32,
+        "hidden_size": 4096,
+        "num_attention_heads": 32,
+        "vocab_size": 32000,
+        "intermediate_size": 11008,
+        "max_position_embeddings": 4096,
+    }
+    path = write(tmp_path, "config.json", json.dumps(config).replace("}", f', "{field}": {BIG}}}'))
+    line = assert_one_line_exit_2(*cli(["serve", "--config", str(path), "--samples", "10"]))
+    assert message in line
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            f'[defaults]\npue = {{ value = {BIG}, source = "costlm-assumption", locator = "x" }}\n',
+            "pue.value",
+        ),
+        (SOURCE + RUN.replace("year = 2026", f"year = {BIG}"), "field 'year': Input should be less than"),
+        (
+            SOURCE + RUN.replace("value = 1000", f"value = {BIG}"),
+            "field 'gpu_hours.value': Value error, an integer above 1e+30 is absurdly large",
+        ),
+        (
+            f'[defaults]\npue = {{ value = {"1" * 5000}, source = "s", locator = "x" }}\n',
+            "more than 4300 digits",
+        ),
+    ],
+)
+def test_huge_integers_in_overlays(cli: CliRun, tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "mine.toml", text)
+    line = assert_one_line_exit_2(*cli(["catalog", "check", str(path)]))
+    assert "mine.toml" in line and message in line, line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("value = 100", f"value = {BIG}", "field 'value': Value error, an integer above 1e+30"),
+        (
+            'gpu = "h100"',
+            f'gpu = "h100", n_gpus = {BIG}',
+            "field 'context.n_gpus': Input should be less than",
+        ),
+        ('gpu = "h100"', f'fleet = [{{ gpu = "h100", n_gpus = {BIG} }}]', "field 'context.fleet.0.n_gpus'"),
+        (
+            'gpu = "h100"',
+            f'gpu = "h100", days = {BIG}',
+            "field 'context.days': Value error, an integer above",
+        ),
+    ],
+)
+def test_huge_integers_in_claims_files(cli: CliRun, tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = write(tmp_path, "claims.toml", CLAIM.replace(old, new))
+    line = assert_one_line_exit_2(*cli(["check", "--file", str(path), "--samples", "10"]))
+    assert "claims.toml: claim 'mine'" in line and message in line, line
+
+
+def test_huge_integer_in_config_json_beyond_digit_limit(cli: CliRun, tmp_path: Path) -> None:
+    path = write(tmp_path, "config.json", '{"num_hidden_layers": ' + "9" * 5000 + "}")
+    line = assert_one_line_exit_2(*cli(["serve", "--config", str(path)]))
+    assert "a number has more than 4300 digits" in line

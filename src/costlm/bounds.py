@@ -22,3 +22,13 @@ MAX_PEAK_FACTOR = 100.0
 """Peak / mean traffic: 1 (flat) to 100 (a spike)."""
 MIN_KV_BITS = 1.0
 MAX_KV_BITS = 32.0
+MAX_BATCH = 1_000_000
+"""Concurrent sequences per serving replica; the largest batches that fit are ~10^4."""
+MAX_ARCHITECTURE_SIZE = 100_000_000
+"""Largest accepted architecture count (layers, widths, heads, experts, vocabulary, context tokens):
+real ones stay below ~10^7 (context lengths). Bounds every product of them far below float overflow."""
+MIN_YEAR = 1950
+MAX_YEAR = 2100
+"""Years of catalog entries (accelerators, models, runs)."""
+MAX_FRACTION = 1.0
+"""Fractions (MFU, goodput, utilization, power fractions, efficiencies) lie in (0, 1]."""

@@ -8,9 +8,19 @@ fields so a typo in a TOML file is an error, not a silently ignored value.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from costlm.bounds import (
+    MAX_ARCHITECTURE_SIZE,
+    MAX_GPUS,
+    MAX_GPUS_PER_REPLICA,
+    MAX_KV_BITS,
+    MAX_YEAR,
+    MIN_KV_BITS,
+    MIN_YEAR,
+)
 
 Basis = Literal["reported", "third-party", "derived", "estimate"]
 """Where a figure comes from: the maker reported it, a third party estimated it,
@@ -23,6 +33,16 @@ SourceKind = Literal[
 ]
 
 _MAX_MAGNITUDE = 1e30
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+Size = Annotated[int, Field(gt=0, le=MAX_ARCHITECTURE_SIZE)]
+"""An architecture count: layers, widths, heads, experts, vocabulary, context tokens."""
+
+
+def _float_sized(value: object) -> object:
+    """An integer too large for a float is refused for its size (pydantic would say 'not a number')."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_MAGNITUDE:
+        raise ValueError(f"an integer above {_MAX_MAGNITUDE:g} is absurdly large")
+    return value
 
 
 class _Frozen(BaseModel):
@@ -40,6 +60,8 @@ class Sourced(_Frozen):
     basis: Basis = "reported"
     as_of: str | None = None
     note: str | None = None
+
+    _sized = field_validator("value", "low", "high", mode="before")(_float_sized)
 
     @model_validator(mode="after")
     def _check_numbers(self) -> Sourced:
@@ -107,7 +129,7 @@ class Accelerator(_Frozen):
     id: str
     name: str
     vendor: str
-    year: int
+    year: Year
     generation: str
     kind: Literal["gpu", "tpu", "other"]
     aliases: list[str] = []
@@ -149,19 +171,19 @@ class Architecture(_Frozen):
 
     source: str
     locator: str
-    n_layers: int = Field(gt=0)
-    d_model: int = Field(gt=0)
-    n_heads: int = Field(gt=0)
-    n_kv_heads: int | None = Field(default=None, gt=0)
-    head_dim: int = Field(gt=0)
+    n_layers: Size
+    d_model: Size
+    n_heads: Size
+    n_kv_heads: Size | None = None
+    head_dim: Size
     attention: Literal["mha", "gqa", "mqa", "mla"]
-    kv_lora_rank: int | None = Field(default=None, gt=0)
-    qk_rope_head_dim: int | None = Field(default=None, gt=0)
-    n_experts: int | None = Field(default=None, gt=0)
-    n_experts_active: int | None = Field(default=None, gt=0)
-    vocab_size: int | None = Field(default=None, gt=0)
-    context_tokens: int | None = Field(default=None, gt=0)
-    sliding_window_tokens: int | None = Field(default=None, gt=0)
+    kv_lora_rank: Size | None = None
+    qk_rope_head_dim: Size | None = None
+    n_experts: Size | None = None
+    n_experts_active: Size | None = None
+    vocab_size: Size | None = None
+    context_tokens: Size | None = None
+    sliding_window_tokens: Size | None = None
     note: str | None = None
 
     @model_validator(mode="after")
@@ -194,7 +216,7 @@ class Model(_Frozen):
     id: str
     name: str
     organization: str
-    year: int
+    year: Year
     aliases: list[str] = []
     n_params: Sourced | None = None
     n_active_params: Sourced | None = None
@@ -213,7 +235,7 @@ class Run(_Frozen):
     name: str
     model: str | None = None
     organization: str
-    year: int
+    year: Year
     kind: RunKind
     source_kind: Literal["official", "third-party-estimate"]
     scope: str
@@ -258,8 +280,8 @@ class InferenceRun(_Frozen):
     name: str
     model: str
     hardware: str
-    n_gpus: int = Field(gt=0)
-    tensor_parallel: int = Field(gt=0)
+    n_gpus: int = Field(gt=0, le=MAX_GPUS)
+    tensor_parallel: int = Field(gt=0, le=MAX_GPUS_PER_REPLICA)
     dtype: ServeDtype
     kv_dtype: ServeDtype | None = None
     engine: str
@@ -351,19 +373,21 @@ class FleetPart(_Frozen):
     """Part of a claimed GPU fleet: an accelerator and how many."""
 
     gpu: str
-    n_gpus: int = Field(gt=0)
+    n_gpus: int = Field(gt=0, le=MAX_GPUS)
 
 
 class ClaimContext(_Frozen):
     """Conditions a claim states along with its number (they override catalog facts)."""
 
     gpu: str | None = None
-    n_gpus: int | None = Field(default=None, gt=0)
-    days: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    n_gpus: int | None = Field(default=None, gt=0, le=MAX_GPUS)
+    days: float | None = Field(default=None, gt=0, le=_MAX_MAGNITUDE, allow_inf_nan=False)
     fleet: list[FleetPart] = []
     baseline_model: str | None = None
-    kv_bits: float | None = Field(default=None, ge=1, le=32, allow_inf_nan=False)
-    usd_per_gpu_hour: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    kv_bits: float | None = Field(default=None, ge=MIN_KV_BITS, le=MAX_KV_BITS, allow_inf_nan=False)
+    usd_per_gpu_hour: float | None = Field(default=None, gt=0, le=_MAX_MAGNITUDE, allow_inf_nan=False)
+
+    _sized = field_validator("days", "kv_bits", "usd_per_gpu_hour", mode="before")(_float_sized)
 
 
 class ClaimReading(_Frozen):
@@ -403,6 +427,8 @@ class Claim(_Frozen):
     paraphrase_en: str = Field(min_length=1)
     paraphrase_es: str = Field(min_length=1)
     quote_es: str | None = None
+
+    _sized = field_validator("value", "low", "high", mode="before")(_float_sized)
 
     @model_validator(mode="after")
     def _check_value(self) -> Claim:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.bounds import MAX_ARCHITECTURE_SIZE
 from costlm.catalog.schema import Architecture
 from costlm.caveats import Caveat
 from costlm.errors import InputError
@@ -34,10 +35,18 @@ class ParsedConfig(BaseModel):
     warnings: list[Caveat]
 
 
+def _too_large(key: str, value: int) -> InputError:
+    return InputError(
+        f"config.json: '{key}' is absurdly large (max {MAX_ARCHITECTURE_SIZE:,}); is it the right config?"
+    )
+
+
 def _int(cfg: dict[str, Any], key: str, default: int | None = None) -> int:
     value = cfg.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise InputError(f"config.json: '{key}' must be a positive integer, got {value!r}")
+    if value > MAX_ARCHITECTURE_SIZE:
+        raise _too_large(key, value)
     return value
 
 
@@ -49,6 +58,8 @@ def _opt_int(cfg: dict[str, Any], key: str, *, zero_ok: bool = False) -> int | N
     if not isinstance(value, int) or isinstance(value, bool) or value < 0 or (value == 0 and not zero_ok):
         kind = "non-negative" if zero_ok else "positive"
         raise InputError(f"config.json: '{key}' must be a {kind} integer, got {value!r}")
+    if value > MAX_ARCHITECTURE_SIZE:
+        raise _too_large(key, value)
     return value
 
 

@@ -16,7 +16,7 @@ from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, Sourced, T
 from costlm.errors import InputError
 from costlm.estimate.specs import Inputs, TrainingRequest, TrainingSpec, dist_of, dist_of_range
 from costlm.uncertainty import Fixed
-from costlm.units import TERA, check_fraction, check_positive, format_si
+from costlm.units import TERA, check_fraction, check_positive, format_count, format_si
 
 STALE_PRICE_YEARS = 1.5
 
@@ -200,7 +200,7 @@ def _validate_request(req: TrainingRequest) -> None:
         )
     if req.n_gpus is not None and req.n_gpus > MAX_GPUS:
         raise InputError(
-            f"n_gpus: {req.n_gpus:,} is absurdly large (max {MAX_GPUS:,})",
+            f"n_gpus: {format_count(req.n_gpus)} is absurdly large (max {MAX_GPUS:,})",
             key="too_large",
             name="n_gpus",
             value=req.n_gpus,

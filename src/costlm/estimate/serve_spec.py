@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict
 
 from costlm.bounds import (
+    MAX_BATCH,
     MAX_GPUS_PER_REPLICA,
     MAX_KV_BITS,
     MAX_PEAK_FACTOR,
@@ -29,7 +30,7 @@ from costlm.estimate.hfconfig import read_config
 from costlm.estimate.resolve import half_precision
 from costlm.estimate.specs import Inputs, Range, dist_of, dist_of_range
 from costlm.formulas import memory
-from costlm.units import GB, TB, TERA, check_positive
+from costlm.units import GB, TB, TERA, check_positive, format_count
 
 _KV_DEFAULT = {"fp8": "fp8", "int8": "bf16", "int4": "bf16"}
 
@@ -230,12 +231,14 @@ def _check_request(req: ServeRequest) -> None:
         raise InputError(f"pue: must lie between 1 and 3, got {req.pue[0]:g}..{req.pue[1]:g}")
     if req.tokens_per_day is not None:
         check_positive(req.tokens_per_day, name="tokens_per_day")
-    for name in ("n_gpus", "batch", "target_batch"):
+    for name, most in (("n_gpus", MAX_GPUS_PER_REPLICA), ("batch", MAX_BATCH), ("target_batch", MAX_BATCH)):
         value = getattr(req, name)
         if value is not None and value < 1:
             raise InputError(
                 f"{name}: must be at least 1, got {value}", key="at_least_one", name=name, value=value
             )
+        if value is not None and value > most:
+            raise InputError(f"{name}: {format_count(value)} is more than the {most:,} a replica can take")
     if req.utilization is not None and not 0 < req.utilization[0] <= req.utilization[1] <= 1:
         raise InputError(f"utilization: must be a fraction range in (0, 1], got {req.utilization}")
     if req.kv_bits is not None and not MIN_KV_BITS <= req.kv_bits <= MAX_KV_BITS:
