@@ -352,3 +352,71 @@ def test_huge_integer_in_config_json_beyond_digit_limit(cli: CliRun, tmp_path: P
     path = write(tmp_path, "config.json", '{"num_hidden_layers": ' + "9" * 5000 + "}")
     line = assert_one_line_exit_2(*cli(["serve", "--config", str(path)]))
     assert "a number has more than 4300 digits" in line
+
+
+# --- 6. overlays are validated like the CLI's options ---------------------------------------
+
+
+def _default(field: str, number: str) -> str:
+    return f'[defaults]\n{field} = {{ {number}, source = "costlm-assumption", locator = "x" }}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_default("pue", "value = 0.5"), "[defaults]: field 'pue': Value error, PUE 0.5 is outside [1, 3]"),
+        (_default("pue", "low = 1.1, high = 4"), "field 'pue': Value error, PUE 1.1..4 is outside [1, 3]"),
+        (
+            _default("goodput", "value = 1.5"),
+            "field 'goodput': Value error, 1.5 is not a fraction in [0.001, 1]",
+        ),
+        (_default("serving_utilization", "value = 0.0001"), "field 'serving_utilization': Value error"),
+        (_default("decode_bandwidth_efficiency", "low = 0.5, high = 2"), "is not a fraction"),
+        (_default("server_overhead", "value = 0.5"), "field 'server_overhead': Value error, 0.5 is below 1"),
+        (
+            '[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
+            'mfu = { value = 5, source = "costlm-assumption", locator = "x" }\n',
+            "mfu_prior #1: field 'mfu': Value error, 5 is not a fraction in [0.001, 1]",
+        ),
+        (
+            SOURCE + RUN.rstrip() + '\nreported_mfu = { value = 45, source = "my-quote", locator = "x" }\n',
+            "run 'my-run': field 'reported_mfu': Value error, 45 is not a fraction",
+        ),
+        (SOURCE + RUN + RUN, "run 'my-run': duplicate id"),
+        (SOURCE + SOURCE + RUN, "source 'my-quote': duplicate id"),
+        (
+            '[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
+            'mfu = { value = 0.3, source = "costlm-assumption", locator = "x" }\n' * 2,
+            "mfu_prior #2: duplicate mfu_prior hopper/bf16",
+        ),
+    ],
+)
+def test_overlay_out_of_bounds_is_refused(cli: CliRun, tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "mine.toml", text)
+    for argv in (
+        ["catalog", "check", str(path)],
+        ["train", "llama-2-7b", "--samples", "10", "--catalog", str(path)],
+    ):
+        line = assert_one_line_exit_2(*cli(argv))
+        assert "mine.toml: " in line and message in line, line
+
+
+def test_cli_and_overlay_refuse_the_same_pue(cli: CliRun, tmp_path: Path) -> None:
+    line = assert_one_line_exit_2(*cli(["train", "llama-2-7b", "--pue", "0.5", "--samples", "10"]))
+    assert "pue: must be >= 1" in line
+    path = write(tmp_path, "mine.toml", _default("pue", "value = 0.5"))
+    assert_one_line_exit_2(*cli(["train", "llama-2-7b", "--samples", "10", "--catalog", str(path)]))
+    ok = write(tmp_path, "ok.toml", _default("pue", "value = 1.3"))
+    code, out, err = cli(["train", "llama-2-7b", "--samples", "10", "--json", "--catalog", str(ok)])
+    assert code == 0, err
+    pue = next(i for i in json.loads(out)["inputs"] if i["name"] == "pue")
+    assert pue["low"] == pue["high"] == 1.3
+
+
+def test_overlay_may_override_a_bundled_id_once(cli: CliRun, tmp_path: Path) -> None:
+    text = _default("goodput", "low = 0.8, high = 0.9") + (
+        '\n[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
+        'mfu = { value = 0.3, source = "costlm-assumption", locator = "x" }\n'
+    )
+    code, out, err = cli(["catalog", "check", str(write(tmp_path, "mine.toml", text))])
+    assert code == 0 and "22 MFU priors" in out, err

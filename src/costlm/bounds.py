@@ -32,3 +32,6 @@ MAX_YEAR = 2100
 """Years of catalog entries (accelerators, models, runs)."""
 MAX_FRACTION = 1.0
 """Fractions (MFU, goodput, utilization, power fractions, efficiencies) lie in (0, 1]."""
+MIN_MULTIPLE = 1.0
+"""Overhead multiples (server power / GPU power, cluster or server cost / GPU cost, runtime memory
+overhead) are at least 1: a whole is never less than its GPUs."""

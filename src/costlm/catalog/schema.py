@@ -14,11 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from costlm.bounds import (
     MAX_ARCHITECTURE_SIZE,
+    MAX_FRACTION,
     MAX_GPUS,
     MAX_GPUS_PER_REPLICA,
     MAX_KV_BITS,
+    MAX_PUE,
     MAX_YEAR,
+    MIN_FRACTION,
     MIN_KV_BITS,
+    MIN_MULTIPLE,
+    MIN_PUE,
     MIN_YEAR,
 )
 
@@ -91,6 +96,34 @@ class Sourced(_Frozen):
         if self.low is not None and self.high is not None:
             return self.low, self.high
         return self.central, self.central
+
+
+def _fraction(record: Sourced | None) -> Sourced | None:
+    """A utilization, efficiency or power fraction: in [MIN_FRACTION, MAX_FRACTION], as the CLI requires."""
+    if record is not None and not MIN_FRACTION <= record.bounds[0] <= record.bounds[1] <= MAX_FRACTION:
+        raise ValueError(f"{_shown(record)} is not a fraction in [{MIN_FRACTION:g}, {MAX_FRACTION:g}]")
+    return record
+
+
+def _pue(record: Sourced) -> Sourced:
+    """PUE = facility power / IT power: in [MIN_PUE, MAX_PUE], as the CLI requires."""
+    if not MIN_PUE <= record.bounds[0] <= record.bounds[1] <= MAX_PUE:
+        raise ValueError(
+            f"PUE {_shown(record)} is outside [{MIN_PUE:g}, {MAX_PUE:g}] (facility power / IT power)"
+        )
+    return record
+
+
+def _multiple(record: Sourced) -> Sourced:
+    """An overhead multiple (server power over GPU power, cluster cost over GPU cost...): >= 1."""
+    if record.bounds[0] < MIN_MULTIPLE:
+        raise ValueError(f"{_shown(record)} is below {MIN_MULTIPLE:g}: a whole is at least its GPUs")
+    return record
+
+
+def _shown(record: Sourced) -> str:
+    low, high = record.bounds
+    return f"{low:g}" if low == high else f"{low:g}..{high:g}"
 
 
 class SourcedChoice(_Frozen):
@@ -257,6 +290,8 @@ class Run(_Frozen):
     cost_basis: str | None = None
     notes: str = ""
 
+    _check_fraction = field_validator("reported_mfu")(_fraction)
+
 
 ServeDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 
@@ -306,6 +341,8 @@ class MfuPrior(_Frozen):
     dtype: Dtype
     mfu: Sourced
 
+    _check_fraction = field_validator("mfu")(_fraction)
+
 
 class GridRegion(_Frozen):
     """Grid carbon intensity of a region (a row of grid.csv)."""
@@ -337,6 +374,23 @@ class Defaults(_Frozen):
     serving_utilization: Sourced
     server_capex_multiple: Sourced
     grid_region: str = "usa"
+
+    _check_pue = field_validator("pue")(_pue)
+    _check_fraction = field_validator(
+        "power_fraction_training_gpu",
+        "power_fraction_training_tpu",
+        "goodput",
+        "power_fraction_inference",
+        "decode_bandwidth_efficiency",
+        "decode_compute_efficiency",
+        "prefill_compute_efficiency",
+        "serving_power_low_fraction",
+        "serving_power_high_fraction",
+        "serving_utilization",
+    )(_fraction)
+    _check_multiple = field_validator(
+        "server_overhead", "cluster_capex_multiple", "inference_memory_overhead", "server_capex_multiple"
+    )(_multiple)
 
 
 class Catalog(_Frozen):
