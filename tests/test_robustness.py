@@ -13,6 +13,7 @@ import pytest
 
 from conftest import CliRun
 from costlm.bounds import MAX_GPUS_PER_REPLICA
+from costlm.catalog.schema import Source, is_http_url
 from costlm.errors import CatalogError, InputError, UnknownIdError
 from costlm.safeio import MAX_NESTING_DEPTH, MAX_USER_FILE_BYTES, nesting_depth, read_user_text, shown_path
 
@@ -420,3 +421,43 @@ def test_overlay_may_override_a_bundled_id_once(cli: CliRun, tmp_path: Path) -> 
     )
     code, out, err = cli(["catalog", "check", str(write(tmp_path, "mine.toml", text))])
     assert code == 0 and "22 MFU priors" in out, err
+
+
+# --- 7. source URLs: http(s) only ---------------------------------------------------------------
+
+BAD_URLS = [
+    "javascript:alert(1)",
+    "JavaScript:alert(document.cookie)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "file:///etc/passwd",
+    "vbscript:msgbox(1)",
+    "//example.org/no-scheme",
+    "https://",
+    "https://example.org/a b",
+    "https://example.org/\njavascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_overlay_source_url_must_be_http(cli: CliRun, tmp_path: Path, url: str) -> None:
+    text = SOURCE.replace('"https://example.org/quote"', json.dumps(url)) + RUN
+    path = write(tmp_path, "mine.toml", text)
+    line = assert_one_line_exit_2(*cli(["catalog", "check", str(path)]))
+    assert "mine.toml: source 'my-quote': field 'url': Value error," in line
+    assert "is not an http(s) URL" in line
+
+
+def test_report_never_links_a_non_http_url(tmp_path: Path) -> None:
+    from costlm import api
+    from costlm.report import page
+
+    data = api.report_data(["llama-2-7b"], samples=100, seed=0)
+    linked = [src for src in data.sources if src.url is not None]
+    good, victim = linked[0], linked[1]
+    bad = Source.model_construct(**{**victim.model_dump(), "url": "javascript:alert(1)"})  # skips validation
+    sources = [bad if src.id == victim.id else src for src in data.sources]
+    html = page.render(data.model_copy(update={"sources": sources}), "en")
+    assert "javascript:" not in html and f'id="src-{victim.id}"' in html
+    assert f'<a href="{good.url}">{good.url}</a>' in html
+    assert is_http_url("https://example.org/x?a=1") and is_http_url("HTTP://EXAMPLE.ORG")
+    assert not any(is_http_url(url) for url in BAD_URLS)

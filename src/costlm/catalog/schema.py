@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -126,6 +127,21 @@ def _shown(record: Sourced) -> str:
     return f"{low:g}" if low == high else f"{low:g}..{high:g}"
 
 
+HTTP_SCHEMES = ("http", "https")
+"""The only URL schemes a source may link to (``javascript:``, ``data:``, ``file:``... are refused)."""
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host and no whitespace or control characters."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
+
+
 class SourcedChoice(_Frozen):
     """A categorical fact (e.g. which accelerator) with its provenance."""
 
@@ -148,6 +164,15 @@ class Source(_Frozen):
     repo: str | None = None
     path: str | None = None
     commit: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, url: str | None) -> str | None:
+        if url is not None and not is_http_url(url):
+            raise ValueError(
+                f"'{url[:80]}' is not an http(s) URL; give https://... (other schemes are refused)"
+            )
+        return url
 
     @model_validator(mode="after")
     def _check_where(self) -> Source:
