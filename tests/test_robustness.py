@@ -6,15 +6,22 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import CliRun
+from costlm import api
 from costlm.bounds import MAX_GPUS_PER_REPLICA
 from costlm.catalog.schema import Source, is_http_url
 from costlm.errors import CatalogError, InputError, UnknownIdError
+from costlm.report import exports
+from costlm.report.files import FILE_NAMES, STAGING_MARK, write_report
 from costlm.safeio import MAX_NESTING_DEPTH, MAX_USER_FILE_BYTES, nesting_depth, read_user_text, shown_path
 
 SOURCE = (
@@ -128,8 +135,6 @@ def test_grid_region_near_miss(cli: CliRun) -> None:
 
 
 def test_unknown_id_hint_lists_ids_never_entries() -> None:
-    from costlm import api
-
     catalog = api.load_catalog()
     for table in (catalog.accelerators, catalog.models, catalog.sources, catalog.grid):
         error = UnknownIdError("thing", "h10", table)  # a catalog table: id -> entry
@@ -448,7 +453,6 @@ def test_overlay_source_url_must_be_http(cli: CliRun, tmp_path: Path, url: str) 
 
 
 def test_report_never_links_a_non_http_url(tmp_path: Path) -> None:
-    from costlm import api
     from costlm.report import page
 
     data = api.report_data(["llama-2-7b"], samples=100, seed=0)
@@ -461,3 +465,196 @@ def test_report_never_links_a_non_http_url(tmp_path: Path) -> None:
     assert f'<a href="{good.url}">{good.url}</a>' in html
     assert is_http_url("https://example.org/x?a=1") and is_http_url("HTTP://EXAMPLE.ORG")
     assert not any(is_http_url(url) for url in BAD_URLS)
+
+
+# --- 5. report atomicity ----------------------------------------------------------------------
+
+OLD = "old report\n"
+ALL_NAMES = sorted(FILE_NAMES.values())
+
+
+@pytest.fixture(scope="module")
+def small_report() -> api.ReportData:
+    return api.report_data(["llama-2-7b"], samples=100, seed=0)
+
+
+def old_report(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ALL_NAMES:
+        (out / name).write_text(OLD, encoding="utf-8")
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if STAGING_MARK in p.name)
+
+
+def report_state(out: Path) -> str:
+    """'old', 'new' (every format written and complete) or a description of the mix."""
+    files = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+    texts = {name: (out / name).read_bytes() for name in files if name in ALL_NAMES}
+    if files == ALL_NAMES and all(t == OLD.encode() for t in texts.values()):
+        return "old"
+    new = [name for name, t in texts.items() if t != OLD.encode()]
+    if files == ALL_NAMES and len(new) == len(ALL_NAMES):
+        assert texts["index.html"].rstrip().endswith(b"</html>")
+        assert json.loads(texts["report.json"])["table"]["rows"]
+        return "new"
+    return f"mixed: {files}, new: {new}"
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), RuntimeError("writer bug")])
+def test_failed_write_keeps_the_old_report(
+    small_report: api.ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    out = tmp_path / "report"
+    old_report(out)
+
+    def broken(*args: object) -> None:  # xlsx comes after html, md, csv, json: a mid-write failure
+        raise error
+
+    monkeypatch.setattr(exports, "write_xlsx", broken)
+    with pytest.raises(InputError if isinstance(error, OSError) else RuntimeError) as info:
+        write_report(small_report, out, "en")
+    if isinstance(error, OSError):
+        assert str(info.value) == f"--out: cannot write to '{out}' (No space left on device)"
+    assert report_state(out) == "old" and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_failed_rename_restores_the_old_report(
+    small_report: api.ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool
+) -> None:
+    out = tmp_path / "report"
+    old_report(out)
+    if shared:
+        (out / "notes.txt").write_text("mine", encoding="utf-8")
+    real_rename, calls = os.rename, []
+
+    def flaky(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        calls.append(dst)
+        if len(calls) == (5 if shared else 2):  # the new directory (or the third file) into place
+            raise OSError(5, "Input/output error")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", flaky)
+    with pytest.raises(InputError, match="Input/output error"):
+        write_report(small_report, out, "en")
+    monkeypatch.setattr(os, "rename", real_rename)
+    if shared:
+        assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+        (out / "notes.txt").unlink()
+    assert report_state(out) == "old" and leftovers(tmp_path) == []
+
+
+def test_swap_replaces_a_costlm_directory_whole(small_report: api.ReportData, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    old_report(out)
+    (out / ".costlm-abcd1234").mkdir()  # staging an older costlm left behind
+    out.chmod(0o751)
+    paths = write_report(small_report, out, "en", ["html", "csv"])
+    assert paths == [out / "index.html", out / "report.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "report.csv"]  # stale formats gone
+    assert stat.S_IMODE(out.stat().st_mode) == 0o751 and leftovers(tmp_path) == []
+    link = tmp_path / "link"
+    link.symlink_to(out)
+    write_report(small_report, link, "en", ["md"])
+    assert link.is_symlink() and sorted(p.name for p in out.iterdir()) == ["report.md"]
+
+
+def test_directory_with_user_files_keeps_them(small_report: api.ReportData, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    old_report(out)
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "data").mkdir()
+    write_report(small_report, out, "en", ["html", "tex"])
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine" and (out / "data").is_dir()
+    assert (out / "report.md").read_text(encoding="utf-8") == OLD  # a format not written: untouched
+    assert (out / "index.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert leftovers(tmp_path) == []
+
+
+def test_a_signal_during_the_renames_waits_for_them(tmp_path: Path) -> None:
+    from costlm.report import files
+
+    with pytest.raises(SystemExit) as info, files._guarded() as guard:
+        guard.staged.append(tmp_path / ".costlm-x")
+        (tmp_path / ".costlm-x").mkdir()
+        with guard.deferring_signals():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between bytecodes: give it many chances
+                pass
+            reached = True
+    assert reached and info.value.code == 128 + signal.SIGTERM and leftovers(tmp_path) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or callable(signal.getsignal(signal.SIGTERM))
+
+
+BLOCKING_WRITER = """
+import sys, time
+from costlm.report import exports
+from costlm.cli import main
+
+def slow(*args):
+    print("WRITING", flush=True)
+    time.sleep(60)
+
+exports.write_xlsx = slow
+sys.argv = ["costlm", *sys.argv[1:]]
+main()
+"""
+
+
+def _report_argv(out: Path) -> list[str]:
+    return ["report", "--models", "llama-2-7b", "--samples", "100", "--out", str(out)]
+
+
+def test_sigterm_mid_write_leaves_the_old_report(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    old_report(out)
+    env = {**os.environ, "CI": "1"}
+    with subprocess.Popen(
+        [sys.executable, "-c", BLOCKING_WRITER, *_report_argv(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "WRITING"  # html, md, csv, json are staged now
+        assert leftovers(tmp_path)  # the staging directory exists ...
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 128 + signal.SIGTERM
+    assert report_state(out) == "old" and leftovers(tmp_path) == []  # ... and is gone
+
+
+def test_sigterm_at_any_time_leaves_old_or_new(tmp_path: Path) -> None:
+    """The real command (in parallel runs) gets SIGTERM early, or at several moments after its staging
+    directory appears, or never: each report is the old or the new one, and nothing is left behind."""
+    costlm = Path(sys.executable).with_name("costlm")
+    offsets: list[float | None] = [-1.0, 0.0, 0.05, 0.2, 0.5, 1.0, 2.0, None]  # -1: 0.5 s after start
+    runs: list[tuple[Path, float | None, subprocess.Popen[bytes]]] = []
+    for i, offset in enumerate(offsets):
+        root = tmp_path / f"r{i}"
+        old_report(root / "report")
+        argv = [str(costlm), *_report_argv(root / "report")]
+        runs.append(
+            (root, offset, subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        )
+    start, kill_at, killed_staged = time.monotonic(), {i: 0.5 for i, o in enumerate(offsets) if o == -1}, 0
+    while any(proc.poll() is None for _, _, proc in runs) and time.monotonic() - start < 180:
+        now = time.monotonic() - start
+        for i, (root, offset, proc) in enumerate(runs):
+            if proc.poll() is not None or offset is None:
+                continue
+            if i not in kill_at and leftovers(root):  # it is writing the report files now
+                kill_at[i] = now + offset
+            if i in kill_at and now >= kill_at[i]:
+                killed_staged += bool(leftovers(root))
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=60)
+        time.sleep(0.01)
+    states = [report_state(root / "report") for root, _, _ in runs]
+    assert all(proc.returncode in (0, 128 + signal.SIGTERM, -signal.SIGTERM) for _, _, proc in runs)
+    assert all(state in ("old", "new") for state in states), states
+    assert states[0] == "old" and states[-1] == "new" and killed_staged >= 1
+    assert leftovers(tmp_path) == []
