@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import stat
 import subprocess
@@ -144,6 +145,114 @@ def test_unknown_id_hint_lists_ids_never_entries() -> None:
     assert str(UnknownIdError("x", "h1" + "0" * 5000, ["h100"])).count("0") < 100  # long names cut
 
 
+# --- 2. huge integers --------------------------------------------------------------------------
+
+BIG = "1" + "0" * 400
+CONFIG = {
+    "num_hidden_layers": 32,
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "vocab_size": 32000,
+    "intermediate_size": 11008,
+    "max_position_embeddings": 4096,
+}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--params", BIG, "--tokens", "2T", "--gpu", "a100", "--n-gpus", "8"], "--params: '1000"),
+        (["train", "--params", "7B", "--tokens", "2T", "--gpu", "a100", "--n-gpus", BIG], "n_gpus: a number"),
+        (["train", "--train-flop", "1e400", "--gpu", "a100", "--n-gpus", "8"], "absurdly large (max 1e+30)"),
+        (["serve", "llama-3-70b", "--n-gpus", BIG], "n_gpus: a number with ~401 digits is more than the 64"),
+        (["serve", "llama-3-70b", "--n-gpus", "65"], "n_gpus: 65 is more than the 64 a replica can take"),
+        (
+            ["serve", "llama-3-70b", "--batch", BIG],
+            "batch: a number with ~401 digits is more than the 1,000,000",
+        ),
+        (["serve", "llama-3-70b", "--target-batch", BIG], "target_batch: a number with ~401 digits"),
+        (["serve", "llama-3-70b", "--prompt-tokens", BIG], "--prompt-tokens: '1000"),
+        (["serve", "llama-3-70b", "--tokens-per-day", BIG], "--tokens-per-day: '1000"),
+    ],
+)
+def test_huge_cli_numbers_are_one_line(cli: CliRun, argv: list[str], message: str) -> None:
+    line = assert_one_line_exit_2(*cli([*argv, "--samples", "10"]))
+    assert message in line and len(line) < 200, line
+
+
+def test_serve_accepts_the_largest_replica(cli: CliRun) -> None:
+    code, out, err = cli(["serve", "llama-3-70b", "--n-gpus", str(MAX_GPUS_PER_REPLICA), "--samples", "10"])
+    assert code == 0 and f"on {MAX_GPUS_PER_REPLICA} × NVIDIA H100" in out, err
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("num_hidden_layers", "'num_hidden_layers' is absurdly large (max 100,000,000)"),
+        ("hidden_size", "'hidden_size' is absurdly large"),
+        ("max_position_embeddings", "'max_position_embeddings' is absurdly large"),
+        ("sliding_window", "'sliding_window' is absurdly large"),
+    ],
+)
+def test_huge_integers_in_config_json(cli: CliRun, tmp_path: Path, field: str, message: str) -> None:
+    path = write(tmp_path, "config.json", json.dumps({**CONFIG, field: "HUGE"}).replace('"HUGE"', BIG))
+    line = assert_one_line_exit_2(*cli(["serve", "--config", str(path), "--samples", "10"]))
+    assert message in line
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            f'[defaults]\npue = {{ value = {BIG}, source = "costlm-assumption", locator = "x" }}\n',
+            "pue.value",
+        ),
+        (SOURCE + RUN.replace("year = 2026", f"year = {BIG}"), "field 'year': Input should be less than"),
+        (
+            SOURCE + RUN.replace("value = 1000", f"value = {BIG}"),
+            "field 'gpu_hours.value': Value error, an integer above 1e+30 is absurdly large",
+        ),
+        (
+            f'[defaults]\npue = {{ value = {"1" * 5000}, source = "s", locator = "x" }}\n',
+            "more than 4300 digits",
+        ),
+    ],
+)
+def test_huge_integers_in_overlays(cli: CliRun, tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "mine.toml", text)
+    line = assert_one_line_exit_2(*cli(["catalog", "check", str(path)]))
+    assert "mine.toml" in line and message in line, line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("value = 100", f"value = {BIG}", "field 'value': Value error, an integer above 1e+30"),
+        (
+            'gpu = "h100"',
+            f'gpu = "h100", n_gpus = {BIG}',
+            "field 'context.n_gpus': Input should be less than",
+        ),
+        ('gpu = "h100"', f'fleet = [{{ gpu = "h100", n_gpus = {BIG} }}]', "field 'context.fleet.0.n_gpus'"),
+        (
+            'gpu = "h100"',
+            f'gpu = "h100", days = {BIG}',
+            "field 'context.days': Value error, an integer above",
+        ),
+    ],
+)
+def test_huge_integers_in_claims_files(cli: CliRun, tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = write(tmp_path, "claims.toml", CLAIM.replace(old, new))
+    line = assert_one_line_exit_2(*cli(["check", "--file", str(path), "--samples", "10"]))
+    assert "claims.toml: claim 'mine'" in line and message in line, line
+
+
+def test_huge_integer_in_config_json_beyond_digit_limit(cli: CliRun, tmp_path: Path) -> None:
+    path = write(tmp_path, "config.json", '{"num_hidden_layers": ' + "9" * 5000 + "}")
+    line = assert_one_line_exit_2(*cli(["serve", "--config", str(path)]))
+    assert "a number has more than 4300 digits" in line
+
+
 # --- 3. files: devices, FIFOs, directories, huge files, long paths, bad encodings --------------
 
 
@@ -250,221 +359,6 @@ def test_nesting_depth_counts_without_recursion() -> None:
         deep = [deep]
     assert nesting_depth(deep) == MAX_NESTING_DEPTH + 1  # stops one level below the limit
     assert nesting_depth({"a": [1, {"b": 2}]}) == 3 and nesting_depth(5) == 0
-
-
-# --- 2. huge integers --------------------------------------------------------------------------
-
-BIG = "1" + "0" * 400
-
-
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["train", "--params", BIG, "--tokens", "2T", "--gpu", "a100", "--n-gpus", "8"], "--params: '1000"),
-        (["train", "--params", "7B", "--tokens", "2T", "--gpu", "a100", "--n-gpus", BIG], "n_gpus: a number"),
-        (["train", "--train-flop", "1e400", "--gpu", "a100", "--n-gpus", "8"], "absurdly large (max 1e+30)"),
-        (["serve", "llama-3-70b", "--n-gpus", BIG], "n_gpus: a number with ~401 digits is more than the 64"),
-        (["serve", "llama-3-70b", "--n-gpus", "65"], "n_gpus: 65 is more than the 64 a replica can take"),
-        (
-            ["serve", "llama-3-70b", "--batch", BIG],
-            "batch: a number with ~401 digits is more than the 1,000,000",
-        ),
-        (["serve", "llama-3-70b", "--target-batch", BIG], "target_batch: a number with ~401 digits"),
-        (["serve", "llama-3-70b", "--prompt-tokens", BIG], "--prompt-tokens: '1000"),
-        (["serve", "llama-3-70b", "--tokens-per-day", BIG], "--tokens-per-day: '1000"),
-    ],
-)
-def test_huge_cli_numbers_are_one_line(cli: CliRun, argv: list[str], message: str) -> None:
-    line = assert_one_line_exit_2(*cli([*argv, "--samples", "10"]))
-    assert message in line and len(line) < 200, line
-
-
-def test_serve_accepts_the_largest_replica(cli: CliRun) -> None:
-    code, out, err = cli(["serve", "llama-3-70b", "--n-gpus", str(MAX_GPUS_PER_REPLICA), "--samples", "10"])
-    assert code == 0 and f"on {MAX_GPUS_PER_REPLICA} × NVIDIA H100" in out, err
-
-
-@pytest.mark.parametrize(
-    ("field", "message"),
-    [
-        ("num_hidden_layers", "'num_hidden_layers' is absurdly large (max 100,000,000)"),
-        ("hidden_size", "'hidden_size' is absurdly large"),
-        ("max_position_embeddings", "'max_position_embeddings' is absurdly large"),
-        ("sliding_window", "'sliding_window' is absurdly large"),
-    ],
-)
-def test_huge_integers_in_config_json(cli: CliRun, tmp_path: Path, field: str, message: str) -> None:
-    config = {
-        "num_hidden_layers": 32,
-        "hidden_size": 4096,
-        "num_attention_heads": 32,
-        "vocab_size": 32000,
-        "intermediate_size": 11008,
-        "max_position_embeddings": 4096,
-    }
-    path = write(tmp_path, "config.json", json.dumps(config).replace("}", f', "{field}": {BIG}}}'))
-    line = assert_one_line_exit_2(*cli(["serve", "--config", str(path), "--samples", "10"]))
-    assert message in line
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        (
-            f'[defaults]\npue = {{ value = {BIG}, source = "costlm-assumption", locator = "x" }}\n',
-            "pue.value",
-        ),
-        (SOURCE + RUN.replace("year = 2026", f"year = {BIG}"), "field 'year': Input should be less than"),
-        (
-            SOURCE + RUN.replace("value = 1000", f"value = {BIG}"),
-            "field 'gpu_hours.value': Value error, an integer above 1e+30 is absurdly large",
-        ),
-        (
-            f'[defaults]\npue = {{ value = {"1" * 5000}, source = "s", locator = "x" }}\n',
-            "more than 4300 digits",
-        ),
-    ],
-)
-def test_huge_integers_in_overlays(cli: CliRun, tmp_path: Path, text: str, message: str) -> None:
-    path = write(tmp_path, "mine.toml", text)
-    line = assert_one_line_exit_2(*cli(["catalog", "check", str(path)]))
-    assert "mine.toml" in line and message in line, line
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "message"),
-    [
-        ("value = 100", f"value = {BIG}", "field 'value': Value error, an integer above 1e+30"),
-        (
-            'gpu = "h100"',
-            f'gpu = "h100", n_gpus = {BIG}',
-            "field 'context.n_gpus': Input should be less than",
-        ),
-        ('gpu = "h100"', f'fleet = [{{ gpu = "h100", n_gpus = {BIG} }}]', "field 'context.fleet.0.n_gpus'"),
-        (
-            'gpu = "h100"',
-            f'gpu = "h100", days = {BIG}',
-            "field 'context.days': Value error, an integer above",
-        ),
-    ],
-)
-def test_huge_integers_in_claims_files(cli: CliRun, tmp_path: Path, old: str, new: str, message: str) -> None:
-    path = write(tmp_path, "claims.toml", CLAIM.replace(old, new))
-    line = assert_one_line_exit_2(*cli(["check", "--file", str(path), "--samples", "10"]))
-    assert "claims.toml: claim 'mine'" in line and message in line, line
-
-
-def test_huge_integer_in_config_json_beyond_digit_limit(cli: CliRun, tmp_path: Path) -> None:
-    path = write(tmp_path, "config.json", '{"num_hidden_layers": ' + "9" * 5000 + "}")
-    line = assert_one_line_exit_2(*cli(["serve", "--config", str(path)]))
-    assert "a number has more than 4300 digits" in line
-
-
-# --- 6. overlays are validated like the CLI's options ---------------------------------------
-
-
-def _default(field: str, number: str) -> str:
-    return f'[defaults]\n{field} = {{ {number}, source = "costlm-assumption", locator = "x" }}\n'
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        (_default("pue", "value = 0.5"), "[defaults]: field 'pue': Value error, PUE 0.5 is outside [1, 3]"),
-        (_default("pue", "low = 1.1, high = 4"), "field 'pue': Value error, PUE 1.1..4 is outside [1, 3]"),
-        (
-            _default("goodput", "value = 1.5"),
-            "field 'goodput': Value error, 1.5 is not a fraction in [0.001, 1]",
-        ),
-        (_default("serving_utilization", "value = 0.0001"), "field 'serving_utilization': Value error"),
-        (_default("decode_bandwidth_efficiency", "low = 0.5, high = 2"), "is not a fraction"),
-        (_default("server_overhead", "value = 0.5"), "field 'server_overhead': Value error, 0.5 is below 1"),
-        (
-            '[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
-            'mfu = { value = 5, source = "costlm-assumption", locator = "x" }\n',
-            "mfu_prior #1: field 'mfu': Value error, 5 is not a fraction in [0.001, 1]",
-        ),
-        (
-            SOURCE + RUN.rstrip() + '\nreported_mfu = { value = 45, source = "my-quote", locator = "x" }\n',
-            "run 'my-run': field 'reported_mfu': Value error, 45 is not a fraction",
-        ),
-        (SOURCE + RUN + RUN, "run 'my-run': duplicate id"),
-        (SOURCE + SOURCE + RUN, "source 'my-quote': duplicate id"),
-        (
-            '[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
-            'mfu = { value = 0.3, source = "costlm-assumption", locator = "x" }\n' * 2,
-            "mfu_prior #2: duplicate mfu_prior hopper/bf16",
-        ),
-    ],
-)
-def test_overlay_out_of_bounds_is_refused(cli: CliRun, tmp_path: Path, text: str, message: str) -> None:
-    path = write(tmp_path, "mine.toml", text)
-    for argv in (
-        ["catalog", "check", str(path)],
-        ["train", "llama-2-7b", "--samples", "10", "--catalog", str(path)],
-    ):
-        line = assert_one_line_exit_2(*cli(argv))
-        assert "mine.toml: " in line and message in line, line
-
-
-def test_cli_and_overlay_refuse_the_same_pue(cli: CliRun, tmp_path: Path) -> None:
-    line = assert_one_line_exit_2(*cli(["train", "llama-2-7b", "--pue", "0.5", "--samples", "10"]))
-    assert "pue: must be >= 1" in line
-    path = write(tmp_path, "mine.toml", _default("pue", "value = 0.5"))
-    assert_one_line_exit_2(*cli(["train", "llama-2-7b", "--samples", "10", "--catalog", str(path)]))
-    ok = write(tmp_path, "ok.toml", _default("pue", "value = 1.3"))
-    code, out, err = cli(["train", "llama-2-7b", "--samples", "10", "--json", "--catalog", str(ok)])
-    assert code == 0, err
-    pue = next(i for i in json.loads(out)["inputs"] if i["name"] == "pue")
-    assert pue["low"] == pue["high"] == 1.3
-
-
-def test_overlay_may_override_a_bundled_id_once(cli: CliRun, tmp_path: Path) -> None:
-    text = _default("goodput", "low = 0.8, high = 0.9") + (
-        '\n[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
-        'mfu = { value = 0.3, source = "costlm-assumption", locator = "x" }\n'
-    )
-    code, out, err = cli(["catalog", "check", str(write(tmp_path, "mine.toml", text))])
-    assert code == 0 and "22 MFU priors" in out, err
-
-
-# --- 7. source URLs: http(s) only ---------------------------------------------------------------
-
-BAD_URLS = [
-    "javascript:alert(1)",
-    "JavaScript:alert(document.cookie)",
-    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-    "file:///etc/passwd",
-    "vbscript:msgbox(1)",
-    "//example.org/no-scheme",
-    "https://",
-    "https://example.org/a b",
-    "https://example.org/\njavascript:alert(1)",
-]
-
-
-@pytest.mark.parametrize("url", BAD_URLS)
-def test_overlay_source_url_must_be_http(cli: CliRun, tmp_path: Path, url: str) -> None:
-    text = SOURCE.replace('"https://example.org/quote"', json.dumps(url)) + RUN
-    path = write(tmp_path, "mine.toml", text)
-    line = assert_one_line_exit_2(*cli(["catalog", "check", str(path)]))
-    assert "mine.toml: source 'my-quote': field 'url': Value error," in line
-    assert "is not an http(s) URL" in line
-
-
-def test_report_never_links_a_non_http_url(tmp_path: Path) -> None:
-    from costlm.report import page
-
-    data = api.report_data(["llama-2-7b"], samples=100, seed=0)
-    linked = [src for src in data.sources if src.url is not None]
-    good, victim = linked[0], linked[1]
-    bad = Source.model_construct(**{**victim.model_dump(), "url": "javascript:alert(1)"})  # skips validation
-    sources = [bad if src.id == victim.id else src for src in data.sources]
-    html = page.render(data.model_copy(update={"sources": sources}), "en")
-    assert "javascript:" not in html and f'id="src-{victim.id}"' in html
-    assert f'<a href="{good.url}">{good.url}</a>' in html
-    assert is_http_url("https://example.org/x?a=1") and is_http_url("HTTP://EXAMPLE.ORG")
-    assert not any(is_http_url(url) for url in BAD_URLS)
 
 
 # --- 5. report atomicity ----------------------------------------------------------------------
@@ -658,3 +552,262 @@ def test_sigterm_at_any_time_leaves_old_or_new(tmp_path: Path) -> None:
     assert all(state in ("old", "new") for state in states), states
     assert states[0] == "old" and states[-1] == "new" and killed_staged >= 1
     assert leftovers(tmp_path) == []
+
+
+# --- 6. overlays are validated like the CLI's options ---------------------------------------
+
+
+def _default(field: str, number: str) -> str:
+    return f'[defaults]\n{field} = {{ {number}, source = "costlm-assumption", locator = "x" }}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_default("pue", "value = 0.5"), "[defaults]: field 'pue': Value error, PUE 0.5 is outside [1, 3]"),
+        (_default("pue", "low = 1.1, high = 4"), "field 'pue': Value error, PUE 1.1..4 is outside [1, 3]"),
+        (
+            _default("goodput", "value = 1.5"),
+            "field 'goodput': Value error, 1.5 is not a fraction in [0.001, 1]",
+        ),
+        (_default("serving_utilization", "value = 0.0001"), "field 'serving_utilization': Value error"),
+        (_default("decode_bandwidth_efficiency", "low = 0.5, high = 2"), "is not a fraction"),
+        (_default("server_overhead", "value = 0.5"), "field 'server_overhead': Value error, 0.5 is below 1"),
+        (
+            '[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
+            'mfu = { value = 5, source = "costlm-assumption", locator = "x" }\n',
+            "mfu_prior #1: field 'mfu': Value error, 5 is not a fraction in [0.001, 1]",
+        ),
+        (
+            SOURCE + RUN.rstrip() + '\nreported_mfu = { value = 45, source = "my-quote", locator = "x" }\n',
+            "run 'my-run': field 'reported_mfu': Value error, 45 is not a fraction",
+        ),
+        (SOURCE + RUN + RUN, "run 'my-run': duplicate id"),
+        (SOURCE + SOURCE + RUN, "source 'my-quote': duplicate id"),
+        (
+            '[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
+            'mfu = { value = 0.3, source = "costlm-assumption", locator = "x" }\n' * 2,
+            "mfu_prior #2: duplicate mfu_prior hopper/bf16",
+        ),
+    ],
+)
+def test_overlay_out_of_bounds_is_refused(cli: CliRun, tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "mine.toml", text)
+    for argv in (
+        ["catalog", "check", str(path)],
+        ["train", "llama-2-7b", "--samples", "10", "--catalog", str(path)],
+    ):
+        line = assert_one_line_exit_2(*cli(argv))
+        assert "mine.toml: " in line and message in line, line
+
+
+def test_cli_and_overlay_refuse_the_same_pue(cli: CliRun, tmp_path: Path) -> None:
+    line = assert_one_line_exit_2(*cli(["train", "llama-2-7b", "--pue", "0.5", "--samples", "10"]))
+    assert "pue: must be >= 1" in line
+    path = write(tmp_path, "mine.toml", _default("pue", "value = 0.5"))
+    assert_one_line_exit_2(*cli(["train", "llama-2-7b", "--samples", "10", "--catalog", str(path)]))
+    ok = write(tmp_path, "ok.toml", _default("pue", "value = 1.3"))
+    code, out, err = cli(["train", "llama-2-7b", "--samples", "10", "--json", "--catalog", str(ok)])
+    assert code == 0, err
+    pue = next(i for i in json.loads(out)["inputs"] if i["name"] == "pue")
+    assert pue["low"] == pue["high"] == 1.3
+
+
+def test_overlay_may_override_a_bundled_id_once(cli: CliRun, tmp_path: Path) -> None:
+    text = _default("goodput", "low = 0.8, high = 0.9") + (
+        '\n[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
+        'mfu = { value = 0.3, source = "costlm-assumption", locator = "x" }\n'
+    )
+    code, out, err = cli(["catalog", "check", str(write(tmp_path, "mine.toml", text))])
+    assert code == 0 and "22 MFU priors" in out, err
+
+
+# --- 7. source URLs: http(s) only ---------------------------------------------------------------
+
+BAD_URLS = [
+    "javascript:alert(1)",
+    "JavaScript:alert(document.cookie)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "file:///etc/passwd",
+    "vbscript:msgbox(1)",
+    "//example.org/no-scheme",
+    "https://",
+    "https://example.org/a b",
+    "https://example.org/\njavascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_overlay_source_url_must_be_http(cli: CliRun, tmp_path: Path, url: str) -> None:
+    text = SOURCE.replace('"https://example.org/quote"', json.dumps(url)) + RUN
+    path = write(tmp_path, "mine.toml", text)
+    line = assert_one_line_exit_2(*cli(["catalog", "check", str(path)]))
+    assert "mine.toml: source 'my-quote': field 'url': Value error," in line
+    assert "is not an http(s) URL" in line
+
+
+def test_report_never_links_a_non_http_url(tmp_path: Path) -> None:
+    from costlm.report import page
+
+    data = api.report_data(["llama-2-7b"], samples=100, seed=0)
+    linked = [src for src in data.sources if src.url is not None]
+    good, victim = linked[0], linked[1]
+    bad = Source.model_construct(**{**victim.model_dump(), "url": "javascript:alert(1)"})  # skips validation
+    sources = [bad if src.id == victim.id else src for src in data.sources]
+    html = page.render(data.model_copy(update={"sources": sources}), "en")
+    assert "javascript:" not in html and f'id="src-{victim.id}"' in html
+    assert f'<a href="{good.url}">{good.url}</a>' in html
+    assert is_http_url("https://example.org/x?a=1") and is_http_url("HTTP://EXAMPLE.ORG")
+    assert not any(is_http_url(url) for url in BAD_URLS)
+
+
+# --- fuzz-style: several malicious inputs per class, one contract ------------------------------
+# Seeded (a fresh clone draws the same inputs); each must end in exit 2 and one stderr line.
+
+FUZZ = random.Random(8)
+
+
+def _near_miss(ident: str) -> str:
+    """``ident`` with one character dropped, doubled or swapped."""
+    i = FUZZ.randrange(1, len(ident) - 1)
+    return FUZZ.choice(
+        [ident[:i] + ident[i + 1 :], ident[:i] + ident[i] + ident[i:], ident[:i] + "x" + ident[i:]]
+    )
+
+
+NEAR_MISSES = [
+    *(
+        SOURCE + RUN.replace('hardware = "h100-sxm"', f'hardware = "{_near_miss("h100-sxm")}"')
+        for _ in range(3)
+    ),
+    *(
+        SOURCE + RUN.replace('model = "llama-2-7b"', f'model = "{_near_miss("llama-2-7b")}"')
+        for _ in range(3)
+    ),
+    *(SOURCE + RUN.replace('source = "my-quote"', f'source = "{_near_miss("my-quote")}"') for _ in range(3)),
+    *(CLAIM.replace('gpu = "h100"', f'gpu = "{_near_miss("a100-80gb")}"') for _ in range(3)),
+    *(CLAIM.replace('subject = "llama-3-70b"', f'subject = "{_near_miss("deepseek-v3")}"') for _ in range(3)),
+]
+HUGE = ["9" * FUZZ.randrange(310, 4300) for _ in range(4)]
+HUGE_INPUTS = [
+    *(["catalog", "check", f"TOML:{SOURCE}{RUN.replace('year = 2026', f'year = {h}')}"] for h in HUGE[:2]),
+    *(["check", "--file", f"TOML:{CLAIM.replace('value = 100', f'value = {h}')}"] for h in HUGE[2:]),
+    *(
+        ["serve", "--config", "JSON:" + json.dumps({**CONFIG, field: "HUGE"}).replace('"HUGE"', h)]
+        for field, h in zip(["vocab_size", "hidden_size", "head_dim", "num_local_experts"], HUGE, strict=True)
+    ),
+    *(
+        ["serve", "llama-3-70b", opt, h]
+        for opt, h in zip(["--n-gpus", "--batch", "--target-batch"], HUGE, strict=False)
+    ),
+    *(["train", "--params", h, "--tokens", "1T", "--gpu", "h100", "--n-gpus", "8"] for h in HUGE[:2]),
+]
+DEEP = ["".join(FUZZ.choice(["[", '{"a":']) for _ in range(FUZZ.randrange(65, 200_000))) for _ in range(4)]
+DEEP_TOML = [
+    "a = " + "".join(FUZZ.choice(["[", "{b = "]) for _ in range(FUZZ.randrange(65, 50_000))) for _ in range(4)
+]
+OUT_OF_BOUNDS = [
+    _default(field, f"value = {value}")
+    for field, value in [
+        ("pue", FUZZ.uniform(0.01, 0.99)),
+        ("pue", FUZZ.uniform(3.01, 100)),
+        ("goodput", FUZZ.uniform(1.01, 10)),
+        ("serving_utilization", FUZZ.uniform(1e-9, 9e-4)),
+        ("power_fraction_training_gpu", FUZZ.uniform(1.01, 5)),
+        ("cluster_capex_multiple", FUZZ.uniform(0.01, 0.99)),
+    ]
+] + [
+    '[[mfu_prior]]\ngeneration = "hopper"\ndtype = "bf16"\n'
+    f'mfu = {{ value = {FUZZ.uniform(1.01, 100):.3f}, source = "costlm-assumption", locator = "x" }}\n'
+    for _ in range(3)
+]
+SCHEMES = ["javascript", "data", "vbscript", "file", "ftp", "blob", "about"]
+URLS = [
+    "".join(c.upper() if FUZZ.random() < 0.5 else c for c in scheme)
+    + ":"
+    + FUZZ.choice(["alert(1)", "//x/y", ""])
+    for scheme in SCHEMES
+] + [FUZZ.choice([" ", "\t", "\x00", "\x7f"]).join(["https://example.org", "x"]) for _ in range(3)]
+
+
+def _materialize(argv: list[str], tmp_path: Path) -> list[str]:
+    """``TOML:...`` / ``JSON:...`` arguments become files holding that text."""
+    out = []
+    for i, arg in enumerate(argv):
+        kind, _, text = arg.partition(":")
+        is_file = kind in ("TOML", "JSON") and text
+        out.append(str(write(tmp_path, f"fuzz{i}.{kind.lower()}", text)) if is_file else arg)
+    return out
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_fuzz_near_miss_ids(cli: CliRun, tmp_path: Path, text: str) -> None:
+    path = str(write(tmp_path, "fuzz.toml", text))
+    argv = ["check", "--file", path, "--samples", "10"] if "[[claim]]" in text else ["catalog", "check", path]
+    line = assert_one_line_exit_2(*cli(argv))
+    assert "unknown" in line and "object at" not in line
+
+
+@pytest.mark.parametrize("argv", HUGE_INPUTS)
+def test_fuzz_huge_integers(cli: CliRun, tmp_path: Path, argv: list[str]) -> None:
+    line = assert_one_line_exit_2(*cli(_materialize(argv, tmp_path)))
+    assert len(line) < 400 and "Overflow" not in line
+
+
+@pytest.mark.usefixtures("no_hang")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dev/zero",
+        "/dev/urandom",
+        "/dev/full",
+        "FIFO",
+        "x" * FUZZ.randrange(4097, 10_000),
+        "/".join(["d"] * 3000),
+        "bad\nname.toml",
+        str(Path("/nonexistent") / "x.toml"),
+    ],
+)
+def test_fuzz_files(cli: CliRun, tmp_path: Path, path: str) -> None:
+    if path == "FIFO":
+        path = str(tmp_path / "fifo")
+        os.mkfifo(path)
+    for argv in _file_argvs(path):
+        line = assert_one_line_exit_2(*cli(argv))
+        assert "cannot read '" in line and len(line) < 400
+
+
+@pytest.mark.parametrize(("name", "text"), [("c.json", d) for d in DEEP] + [("o.toml", d) for d in DEEP_TOML])
+def test_fuzz_deep_nesting(cli: CliRun, tmp_path: Path, name: str, text: str) -> None:
+    path = str(write(tmp_path, name, text))
+    line = assert_one_line_exit_2(
+        *cli(["serve", "--config", path] if name.endswith("json") else ["catalog", "check", path])
+    )
+    assert "RecursionError" not in line
+
+
+@pytest.mark.parametrize(
+    "out",
+    ["/dev/null", "/dev/null/sub/dir", "/proc/version", "/" + "o" * 5000, "FILE", "FILE/below", "READONLY/x"],
+)
+def test_fuzz_report_out(cli: CliRun, tmp_path: Path, out: str) -> None:
+    file = write(tmp_path, "a-file", "not a directory")
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    (readonly / "x").write_text("", encoding="utf-8")  # --out READONLY/x: exists, is a file
+    out = out.replace("FILE", str(file)).replace("READONLY", str(readonly))
+    line = assert_one_line_exit_2(*cli(["report", "--models", "llama-2-7b", "--samples", "10", "--out", out]))
+    assert "--out: cannot write to '" in line and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("text", OUT_OF_BOUNDS)
+def test_fuzz_out_of_bounds_overlays(cli: CliRun, tmp_path: Path, text: str) -> None:
+    line = assert_one_line_exit_2(*cli(["catalog", "check", str(write(tmp_path, "fuzz.toml", text))]))
+    assert "fuzz.toml: " in line and "Value error" in line
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_fuzz_source_urls(cli: CliRun, tmp_path: Path, url: str) -> None:
+    text = SOURCE.replace('"https://example.org/quote"', json.dumps(url)) + RUN
+    line = assert_one_line_exit_2(*cli(["catalog", "check", str(write(tmp_path, "fuzz.toml", text))]))
+    assert "field 'url'" in line and not is_http_url(url)

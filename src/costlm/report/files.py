@@ -219,8 +219,11 @@ def _target(out_dir: Path) -> Path:
     """The directory to write: ``out_dir`` resolved (symlinks followed), writable, parents made."""
     target = out_dir.resolve()
     if target.exists() and not target.is_dir():
-        raise _cannot_write(out_dir, "it is a file, not a directory")
-    target.parent.mkdir(parents=True, exist_ok=True)
+        raise _cannot_write(out_dir, "it exists and is not a directory")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise _cannot_write(out_dir, "a part of the path is a file, not a directory") from None
     if target.exists() and not os.access(target, os.W_OK | os.X_OK):
         raise _cannot_write(out_dir, "the directory is not writable")
     return target
