@@ -35,7 +35,7 @@ class ParsedConfig(BaseModel):
     warnings: list[Caveat]
 
 
-def _too_large(key: str, value: int) -> InputError:
+def _too_large(key: str) -> InputError:
     return InputError(
         f"config.json: '{key}' is absurdly large (max {MAX_ARCHITECTURE_SIZE:,}); is it the right config?"
     )
@@ -46,7 +46,7 @@ def _int(cfg: dict[str, Any], key: str, default: int | None = None) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise InputError(f"config.json: '{key}' must be a positive integer, got {value!r}")
     if value > MAX_ARCHITECTURE_SIZE:
-        raise _too_large(key, value)
+        raise _too_large(key)
     return value
 
 
@@ -59,7 +59,7 @@ def _opt_int(cfg: dict[str, Any], key: str, *, zero_ok: bool = False) -> int | N
         kind = "non-negative" if zero_ok else "positive"
         raise InputError(f"config.json: '{key}' must be a {kind} integer, got {value!r}")
     if value > MAX_ARCHITECTURE_SIZE:
-        raise _too_large(key, value)
+        raise _too_large(key)
     return value
 
 
