@@ -61,7 +61,11 @@ def parse_number(text: str | float, *, name: str = "value") -> float:
             text=text,
         )
     digits = match.group(1).replace("_", "")
-    return check_positive(float(digits) * _SUFFIXES.get(match.group(2), 1.0), name=name)
+    value = float(digits) * _SUFFIXES.get(match.group(2), 1.0)
+    if math.isinf(value):  # digits beyond float range (e.g. 1 followed by 400 zeros, or 1e400)
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise InputError(f"{name}: '{shown}' is absurdly large (max {MAX_MAGNITUDE:g})")
+    return check_positive(value, name=name)
 
 
 def parse_range(text: str, *, name: str = "value") -> tuple[float, float]:
@@ -115,6 +119,14 @@ def check_fraction(value: float, *, name: str = "value") -> float:
             f"{name}: must be a fraction in (0, 1], got {value:g}", key="not_fraction", name=name, value=value
         )
     return value
+
+
+def format_count(n: int) -> str:
+    """An integer for a message: '1,024', or 'a number with ~401 digits' when too long to read
+    (never converts a huge int to a float or to a decimal string)."""
+    if abs(n) < 10**15:
+        return f"{n:,}"
+    return f"a number with ~{math.floor(abs(n).bit_length() * math.log10(2)) + 1} digits"
 
 
 def format_si(value: float, unit: str = "", *, digits: int = 3) -> str:
