@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
 # The property tests (every test marked by Hypothesis) with many random examples instead of the
 # derandomized ones of `make test` (profiles in tests/conftest.py). Not part of `make test`.

@@ -140,6 +140,13 @@ def _pue_range(value: Range, info: Info) -> Range:
     return value
 
 
+def _whole(value: object, info: Info) -> object:
+    """Integer fields take integers (or their text), never booleans: True is not a count."""
+    if isinstance(value, bool):
+        raise InputError(f"{_name(info)}: expected a whole number, got {value!r}")
+    return value
+
+
 def _int_between(low: int, high: int, limit: str = "") -> AfterValidator:
     """Integers in [low, high]; ``limit`` names what the maximum is (default: 'absurdly large')."""
     beyond = f"is more than the {high:,} {limit}" if limit else f"is absurdly large (max {high:,})"
@@ -182,11 +189,13 @@ MeanCount = Annotated[float, BeforeValidator(_number), AfterValidator(_mean_coun
 PositiveRange = Annotated[Range, BeforeValidator(_range)]
 FractionRange = Annotated[Range, BeforeValidator(_range), AfterValidator(_fraction_range)]
 PueRange = Annotated[Range, BeforeValidator(_range), AfterValidator(_pue_range)]
-GpuCount = Annotated[int, _int_between(1, MAX_GPUS)]
-ReplicaGpuCount = Annotated[int, _int_between(1, MAX_GPUS_PER_REPLICA, "GPUs a replica can take")]
-Batch = Annotated[int, _int_between(1, MAX_BATCH, "sequences a replica can take")]
-Samples = Annotated[int, _int_between(0, MAX_SAMPLES)]
-Seed = Annotated[int, _int_between(0, MAX_SEED)]
+GpuCount = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_GPUS)]
+ReplicaGpuCount = Annotated[
+    int, BeforeValidator(_whole), _int_between(1, MAX_GPUS_PER_REPLICA, "GPUs a replica can take")
+]
+Batch = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_BATCH, "sequences a replica can take")]
+Samples = Annotated[int, BeforeValidator(_whole), _int_between(0, MAX_SAMPLES)]
+Seed = Annotated[int, BeforeValidator(_whole), _int_between(0, MAX_SEED)]
 PeakFactor = Annotated[
     float, BeforeValidator(_number), _between(MIN_PEAK_FACTOR, MAX_PEAK_FACTOR, "peak / mean traffic")
 ]
