@@ -151,16 +151,16 @@ def _grid_rows(text: str, fname: str) -> Iterator[GridRegion]:
         yield _validate(GridRegion, raw, where)
 
 
-def _cited(obj: Any) -> Iterator[tuple[str, str]]:
+def cited_sources(obj: Any) -> Iterator[tuple[str, str]]:
     """Yield (source id, locator) of every sourced record nested in a dumped model."""
     if isinstance(obj, dict):
         if isinstance(obj.get("source"), str) and "locator" in obj:
             yield obj["source"], obj["locator"]
         for value in obj.values():
-            yield from _cited(value)
+            yield from cited_sources(value)
     elif isinstance(obj, list):
         for value in obj:
-            yield from _cited(value)
+            yield from cited_sources(value)
 
 
 def _cross_check(cat: Catalog, *, require_all_used: bool, origins: Mapping[str, str]) -> None:
@@ -184,7 +184,7 @@ def _cross_check(cat: Catalog, *, require_all_used: bool, origins: Mapping[str, 
         ("defaults", cat.defaults),
     ]
     for where, entry in everything:
-        for source_id, _ in _cited(entry.model_dump()):
+        for source_id, _ in cited_sources(entry.model_dump()):
             ids_of("source", cat.sources, source_id, where)
             used.add(source_id)
     for mid, model in cat.models.items():
@@ -271,7 +271,9 @@ def _data_text(name: str) -> str:
     return resources.files("costlm.catalog").joinpath("data", name).read_text(encoding="utf-8")
 
 
-def _assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
+def assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
+    """A validated catalog from (file name, TOML text) documents, the first ``n_bundled`` of them
+    bundled (every source must be cited) and the rest overlays, plus the grid CSV."""
     acc: dict[str, Any] = {table: {} for table, _ in _TABLES.values()}
     acc |= {"mfu_priors": [], "defaults_raw": {}, "defaults_files": [], "origins": {}}
     for i, (fname, text) in enumerate(docs):
@@ -289,7 +291,7 @@ def _assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int
 def bundled_catalog() -> Catalog:
     """The catalog shipped with costlm (validated and cross-checked, cached)."""
     docs = [(name, _data_text(name)) for name in _BUNDLED_TOML]
-    return _assemble(docs, _data_text(_GRID_CSV), n_bundled=len(docs))
+    return assemble(docs, _data_text(_GRID_CSV), n_bundled=len(docs))
 
 
 @functools.cache
@@ -297,7 +299,7 @@ def _catalog_with(overlays: tuple[str, ...]) -> Catalog:
     docs = [(name, _data_text(name)) for name in _BUNDLED_TOML]
     for path in overlays:
         docs.append((path, read_user_text(path, what="catalog file", error=CatalogError)))
-    return _assemble(docs, _data_text(_GRID_CSV), n_bundled=len(_BUNDLED_TOML))
+    return assemble(docs, _data_text(_GRID_CSV), n_bundled=len(_BUNDLED_TOML))
 
 
 def load_catalog(overlays: Sequence[str | Path] = ()) -> Catalog:
