@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from costlm.catalog import load
-from costlm.catalog.load import _cited
+from costlm.catalog.load import cited_sources
 from costlm.catalog.schema import Catalog
 
 ACCELERATOR_IDS = [
@@ -79,12 +79,12 @@ def test_every_number_sourced_and_every_source_used(cat: Catalog) -> None:
     cited = set()
     for table in (cat.accelerators, cat.models, cat.runs, cat.grid, cat.api_prices, cat.inference_runs):
         for entry in table.values():
-            pairs = list(_cited(entry.model_dump()))
+            pairs = list(cited_sources(entry.model_dump()))
             assert all(src in cat.sources and loc for src, loc in pairs), entry
             cited |= {src for src, _ in pairs}
     for prior in cat.mfu_priors:
-        cited |= {src for src, _ in _cited(prior.model_dump())}
-    cited |= {src for src, _ in _cited(cat.defaults.model_dump())}
+        cited |= {src for src, _ in cited_sources(prior.model_dump())}
+    cited |= {src for src, _ in cited_sources(cat.defaults.model_dump())}
     assert cited == set(cat.sources)
 
 

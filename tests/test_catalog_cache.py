@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import pickle
 import stat
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ from conftest import CliRun
 from costlm.catalog import cache, load
 from costlm.catalog.schema import Catalog
 from costlm.errors import CatalogError
+from test_catalog_load import ACC, GRID, PRIORS, SOURCES
 
 OVERLAY = """
 [[source]]
@@ -49,15 +54,15 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One item per validation (call of ``load._assemble``); validation itself still runs."""
+    """One item per validation (call of ``load.assemble``); validation itself still runs."""
     calls: list[int] = []
-    real = load._assemble
+    real = load.assemble
 
     def counting(*args: Any, **kwargs: Any) -> Catalog:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(load, "_assemble", counting)
+    monkeypatch.setattr(load, "assemble", counting)
     return calls
 
 
@@ -66,8 +71,14 @@ def bundled() -> Catalog:
     return load.bundled_catalog.__wrapped__()
 
 
-def overlaid(path: Path) -> Catalog:
-    return load._catalog_with.__wrapped__((str(path),))
+BUNDLED = [("sources.toml", SOURCES), ("accelerators.toml", ACC), ("priors.toml", PRIORS)]
+
+
+def with_overlay(text: str, builds: list[int]) -> Catalog:
+    """A small synthetic catalog plus one overlay document, through the cache (as ``load`` does)."""
+    docs: Sequence[tuple[str, str]] = [*BUNDLED, ("mine.toml", text)]
+    build = functools.partial(load.assemble, docs, GRID, n_bundled=len(BUNDLED))
+    return cache.cached_catalog(docs, GRID, n_bundled=len(BUNDLED), build=lambda: builds.append(1) or build())
 
 
 def files(directory: Path) -> list[Path]:
@@ -83,26 +94,49 @@ def test_a_hit_returns_an_equal_catalog_without_validating(cache_dir: Path, buil
     assert hit.model_dump() == validated.model_dump()
 
 
-def test_changing_an_overlay_file_rebuilds(cache_dir: Path, builds: list[int], tmp_path: Path) -> None:
-    path = tmp_path / "mine.toml"
-    path.write_text(OVERLAY.format(name="H100 (mine)"))
-    first = overlaid(path)
-    assert overlaid(path) == first and len(builds) == 1
-    assert first.accelerators["h100-sxm"].name == "H100 (mine)"
-    path.write_text(OVERLAY.format(name="H100 (changed)"))
-    changed = overlaid(path)
-    assert len(builds) == 2
-    assert changed.accelerators["h100-sxm"].name == "H100 (changed)"
+def renamed(name: str) -> str:
+    """An overlay of the synthetic catalog that renames accelerator x1."""
+    return ACC.replace('name = "X1"', f'name = "{name}"')
+
+
+def test_changing_an_overlay_rebuilds(cache_dir: Path) -> None:
+    builds: list[int] = []
+    first = with_overlay(renamed("X1 (mine)"), builds)
+    assert with_overlay(renamed("X1 (mine)"), builds) == first and len(builds) == 1
+    assert first.accelerators["x1"].name == "X1 (mine)"
+    changed = with_overlay(renamed("X1 (changed)"), builds)
+    assert len(builds) == 2 and changed.accelerators["x1"].name == "X1 (changed)"
     assert len(files(cache_dir)) == 2
 
 
-def test_an_invalid_overlay_is_never_cached(cache_dir: Path, tmp_path: Path) -> None:
-    path = tmp_path / "bad.toml"
-    path.write_text(OVERLAY.format(name="H100").replace("vendor", "vendorr"))
+def test_an_invalid_overlay_is_never_cached(cache_dir: Path) -> None:
+    builds: list[int] = []
     for _ in range(2):
-        with pytest.raises(CatalogError, match=r"bad\.toml: accelerator 'h100-sxm': field 'vendorr'"):
-            overlaid(path)
-    assert files(cache_dir) == []
+        with pytest.raises(CatalogError, match=r"mine\.toml: accelerator 'x1': field 'vendorr'"):
+            with_overlay(renamed("X1").replace("vendor", "vendorr"), builds)
+    assert len(builds) == 2 and files(cache_dir) == []
+
+
+def costlm_json(*argv: str, cache_dir: Path) -> Any:
+    """A real ``costlm`` run in a fresh interpreter (no in-process cache), its stdout parsed."""
+    code = "import sys; from costlm.cli import main; sys.argv = ['costlm', *sys.argv[1:]]; main()"
+    env = {**os.environ, cache.CACHE_DIR_ENV: str(cache_dir)}
+    cmd = [sys.executable, "-c", code, *argv]
+    result = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_editing_an_overlay_file_is_seen_by_the_next_run(cache_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(OVERLAY.format(name="H100 (mine)"))
+    show = ("catalog", "show", "h100-sxm", "--catalog", str(path))
+    assert costlm_json(*show, cache_dir=cache_dir)["name"] == "H100 (mine)"
+    assert costlm_json(*show, cache_dir=cache_dir)["name"] == "H100 (mine)"
+    assert len(files(cache_dir)) == 1, "the second run was a hit"
+    path.write_text(OVERLAY.format(name="H100 (changed)"))
+    assert costlm_json(*show, cache_dir=cache_dir)["name"] == "H100 (changed)"
+    assert len(files(cache_dir)) == 2
 
 
 def _other_key(data: bytes) -> bytes:
@@ -191,14 +225,13 @@ def test_the_key_covers_texts_bundled_count_and_version(monkeypatch: pytest.Monk
     assert key != cache.catalog_key(docs, "id\n", n_bundled=2)
 
 
-def test_old_files_are_pruned(cache_dir: Path, tmp_path: Path) -> None:
-    path = tmp_path / "mine.toml"
+def test_old_files_are_pruned(cache_dir: Path) -> None:
+    builds: list[int] = []
     for i in range(cache.MAX_CACHE_FILES + 2):
-        path.write_text(OVERLAY.format(name=f"H100 #{i}"))
-        overlaid(path)
-        newest = files(cache_dir)
-        for old in newest:  # distinct mtimes even on coarse file systems
+        with_overlay(renamed(f"X1 #{i}"), builds)
+        for old in files(cache_dir):  # distinct mtimes even on coarse file systems
             os.utime(old, (old.stat().st_mtime - 1, old.stat().st_mtime - 1))
+    assert len(builds) == cache.MAX_CACHE_FILES + 2
     assert len(files(cache_dir)) == cache.MAX_CACHE_FILES
 
 

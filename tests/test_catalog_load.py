@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from costlm.catalog.load import _assemble
+from costlm.catalog.load import assemble
 from costlm.errors import CatalogError
 
 SOURCES = """
@@ -61,7 +61,7 @@ GRID = "id,name,value,low,high,source,locator,basis,as_of\nusa,USA,369.5,,,s1,ro
 def build(*extra: str, grid: str = GRID, overlay: bool = False) -> object:
     docs = [("sources.toml", SOURCES), ("accelerators.toml", ACC), ("priors.toml", PRIORS)]
     docs += [(f"extra{i}.toml", text) for i, text in enumerate(extra)]
-    return _assemble(docs, grid, n_bundled=len(docs) if not overlay else 3)
+    return assemble(docs, grid, n_bundled=len(docs) if not overlay else 3)
 
 
 def test_minimal_catalog_loads() -> None:

@@ -20,14 +20,27 @@ def test_deepseek_v3_6nd() -> None:
     assert flops.training_flop(n_active_params=37e9, n_tokens=14.8e12) == pytest.approx(3.29e24, rel=2e-3)
 
 
-def test_llama2_70b_gpu_hours_at_implied_mfu() -> None:
-    # Llama 2 card: 1,720,320 A100-hours for 70B x 2T tokens; implied MFU 42.9% vs 312 TFLOP/s.
-    flop = flops.training_flop(n_active_params=70e9, n_tokens=2e12)
-    mfu = flops.implied_mfu(train_flop=flop, gpu_hours=1_720_320, peak_flop_per_s=312e12)
-    assert mfu == pytest.approx(0.4348, abs=1e-3)
-    seconds = flops.gpu_seconds(train_flop=flop, peak_flop_per_s=312e12, mfu=0.429)
-    hours = flops.allocated_gpu_hours(gpu_seconds=seconds, goodput=1.0)
-    assert hours == pytest.approx(1_720_320, rel=0.015)
+@pytest.mark.parametrize(
+    ("params", "gpu_hours", "mfu_by_hand"),
+    [(7e9, 184_320, 0.40574), (70e9, 1_720_320, 0.43472)],  # 6ND / (h x 3600 x 312e12), to 5 digits
+)
+def test_llama2_implied_mfu_from_published_hours(params: float, gpu_hours: float, mfu_by_hand: float) -> None:
+    # Llama 2 model card, Carbon Footprint table: A100-80GB hours for 2.0T tokens; A100 dense BF16
+    # peak 312 TFLOP/s (NVIDIA A100 datasheet). Nominal parameter counts (7B, 70B) as in the card.
+    flop = flops.training_flop(n_active_params=params, n_tokens=2e12)
+    mfu = flops.implied_mfu(train_flop=flop, gpu_hours=gpu_hours, peak_flop_per_s=312e12)
+    assert mfu == pytest.approx(mfu_by_hand, abs=5e-6)
+
+
+@given(hours=positive, mfu=st.floats(min_value=0.01, max_value=1.0), peak=positive)
+def test_implied_mfu_inverts_gpu_seconds(hours: float, mfu: float, peak: float) -> None:
+    """An identity, not a golden: the MFU implied by the hours a given MFU needs is that MFU."""
+    flop = hours * 3600 * peak * mfu
+    seconds = flops.gpu_seconds(train_flop=flop, peak_flop_per_s=peak, mfu=mfu)
+    assert flops.allocated_gpu_hours(gpu_seconds=seconds, goodput=1.0) == pytest.approx(hours, rel=1e-12)
+    assert flops.implied_mfu(train_flop=flop, gpu_hours=hours, peak_flop_per_s=peak) == pytest.approx(
+        mfu, rel=1e-12
+    )
 
 
 def test_palm_attention_term_adds_flop() -> None:

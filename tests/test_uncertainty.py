@@ -4,7 +4,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from costlm.errors import InputError
-from costlm.uncertainty import Fixed, LogNormal, Triangular, Uniform, draw, rank_sensitivity, summarize
+from costlm.uncertainty import (
+    Distribution,
+    Fixed,
+    LogNormal,
+    Triangular,
+    Uniform,
+    draw,
+    rank_sensitivity,
+    summarize,
+)
 
 
 def test_lognormal_from_interval_hits_percentiles() -> None:
@@ -17,13 +26,29 @@ def test_lognormal_from_interval_hits_percentiles() -> None:
 
 
 def test_same_seed_same_samples_and_none_is_unseeded() -> None:
-    inputs = {"a": Uniform(1, 2), "b": LogNormal.from_interval(1, 10)}
+    inputs: dict[str, Distribution] = {"a": Uniform(1, 2), "b": LogNormal.from_interval(1, 10)}
     one, two = draw(inputs, 100, seed=7), draw(inputs, 100, seed=7)
     assert all(np.array_equal(one[k], two[k]) for k in inputs)
     other = draw(inputs, 100, seed=8)
     assert not np.array_equal(one["a"], other["a"])
-    assert draw(inputs, 10, seed=0)["a"].shape == (10,)  # seed 0 is a seed, not "unseeded"
     assert not np.array_equal(draw(inputs, 50, None)["a"], draw(inputs, 50, None)["a"])
+
+
+def test_seed_0_is_a_seed_not_unseeded() -> None:
+    """``seed=0`` must reproduce (a truthiness test would treat it as None and draw fresh samples)."""
+    inputs: dict[str, Distribution] = {
+        "a": Uniform(1, 2),
+        "b": LogNormal.from_interval(1, 10),
+        "c": Triangular(0, 1, 5),
+    }
+    zero, again, one = draw(inputs, 100, seed=0), draw(inputs, 100, seed=0), draw(inputs, 100, seed=1)
+    for name in inputs:
+        assert zero[name].shape == (100,)
+        assert np.array_equal(zero[name], again[name]), name
+        assert not np.array_equal(zero[name], one[name]), name
+    # and it is numpy's seed 0, not some other stream
+    rng = np.random.default_rng(0)
+    assert np.array_equal(zero["a"], Uniform(1, 2).sample(rng, 100))
 
 
 @given(st.lists(st.floats(min_value=-1e9, max_value=1e9), min_size=1, max_size=200))

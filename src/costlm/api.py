@@ -21,7 +21,7 @@ from costlm.bounds import MAX_SAMPLES, MAX_SEED
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Source, Sourced
 from costlm.caveats import Caveat
-from costlm.errors import CatalogError, ConfigError, CostlmError, InputError, UnknownIdError
+from costlm.errors import ConfigError, CostlmError, InputError, UnknownIdError
 from costlm.resolve.requests import ServeFields, ServeRequest, TrainingFields, TrainingRequest, build
 from costlm.resolve.serving import serve_spec
 from costlm.resolve.training import training_spec
@@ -222,10 +222,7 @@ class CatalogSummary(BaseModel):
 
 def check_catalog(catalog_files: CatalogFiles = ()) -> CatalogSummary:
     """Validate the bundled catalog and any overlay files; raise CatalogError on the first problem."""
-    for path in catalog_files:
-        if not Path(path).is_file():
-            raise CatalogError(f"{path}: no such catalog file")
-    cat = load_catalog(catalog_files)
+    cat = load_catalog(catalog_files)  # a missing or unreadable file is a CatalogError (costlm.safeio)
     return CatalogSummary(
         files=["(bundled)", *(str(p) for p in catalog_files)],
         n_sources=len(cat.sources),

@@ -26,3 +26,16 @@ MAX_SAMPLES = 1_000_000
 """Largest Monte Carlo sample count a request may ask for (the web caps lower)."""
 MAX_SEED = 2**63 - 1
 """Seeds are non-negative 63-bit integers (numpy accepts any; JSON round-trips these exactly)."""
+MAX_BATCH = 1_000_000
+"""Concurrent sequences per serving replica; the largest batches that fit are ~10^4."""
+MAX_ARCHITECTURE_SIZE = 100_000_000
+"""Largest accepted architecture count (layers, widths, heads, experts, vocabulary, context tokens):
+real ones stay below ~10^7 (context lengths). Bounds every product of them far below float overflow."""
+MIN_YEAR = 1950
+MAX_YEAR = 2100
+"""Years of catalog entries (accelerators, models, runs)."""
+MAX_FRACTION = 1.0
+"""Fractions (MFU, goodput, utilization, power fractions, efficiencies) lie in (0, 1]."""
+MIN_MULTIPLE = 1.0
+"""Overhead multiples (server power / GPU power, cluster or server cost / GPU cost, runtime memory
+overhead) are at least 1: a whole is never less than its GPUs."""

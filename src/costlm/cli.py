@@ -589,7 +589,8 @@ def _fail(message: str, code: int = 2, prefix: str | None = None) -> NoReturn:
     from rich.markup import escape
 
     label = prefix or t("error.prefix", _argv_lang())
-    _console(stderr=True).print(f"[red]{escape(label)}:[/red] {escape(message)}", soft_wrap=True)
+    line = " ".join(message.splitlines())  # a user's text echoed in a message may hold line breaks
+    _console(stderr=True).print(f"[red]{escape(label)}:[/red] {escape(line)}", soft_wrap=True)
     raise SystemExit(code)
 
 

@@ -52,16 +52,38 @@ _LISTINGS = {
 }
 
 
+MAX_SHOWN_NAME_CHARS = 80
+"""A longer unknown name is cut in the message (the line stays readable)."""
+
+
+def _id_names(known: Iterable[object] | Mapping[str, object]) -> dict[str, str]:
+    """Every accepted name (lowered) -> its id, both strings.
+
+    ``known`` is a list of ids, a mapping of names (aliases too) to ids, or a catalog table
+    (id -> entry): a value that is not a string is an entry, and its key is the id.
+    """
+    if isinstance(known, Mapping):
+        pairs = [(str(k), v if isinstance(v, str) else str(k)) for k, v in known.items()]
+    else:
+        pairs = [(str(k), str(k)) for k in known]
+    return {name.lower(): ident for name, ident in pairs}
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= MAX_SHOWN_NAME_CHARS else name[:MAX_SHOWN_NAME_CHARS] + "…"
+
+
 class UnknownIdError(InputError, KeyError):
-    """An id is not in the catalog; the message names the closest ids."""
+    """An id is not in the catalog; the message names the closest ids (always id strings)."""
 
     code = "unknown_id"
 
-    def __init__(self, kind: str, name: str, known: Iterable[str] | Mapping[str, str]) -> None:
-        """``known``: the valid ids, or a mapping of every accepted name (aliases too) to its id."""
-        names = known if isinstance(known, Mapping) else {k: k for k in known}
-        matches = difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=6, cutoff=0.5)
-        lowered = {n.lower(): ident for n, ident in names.items()}
+    def __init__(self, kind: str, name: str, known: Iterable[object] | Mapping[str, object]) -> None:
+        """``known``: the valid ids, a mapping of every accepted name (aliases too) to its id,
+        or a catalog table keyed by id."""
+        name = _shown(str(name))
+        lowered = _id_names(known)
+        matches = difflib.get_close_matches(name.lower(), list(lowered), n=6, cutoff=0.5)
         close = list(dict.fromkeys(lowered[m] for m in matches))[:3]
         listing = _LISTINGS.get(kind, "costlm catalog list")
         hint = f"; did you mean {', '.join(close)}?" if close else f"; see `{listing}`"

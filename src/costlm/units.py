@@ -39,11 +39,23 @@ _NUMBER = re.compile(
 )
 
 
+MAX_SHOWN_CHARS = 20
+"""A user's text is echoed in an error message up to this many characters."""
+
+
+def shown(text: str) -> str:
+    """A user's text as an error message echoes it: control characters escaped (the message stays
+    on one line) and cut after ``MAX_SHOWN_CHARS``."""
+    escaped = text.encode("unicode_escape").decode("ascii")
+    return escaped if len(escaped) <= MAX_SHOWN_CHARS else escaped[:MAX_SHOWN_CHARS] + "…"
+
+
 def parse_number(text: str | float, *, name: str = "value") -> float:
     """Parse '7B', '2T', '1.5e9', '$2/h', '16k' into a positive finite float."""
     if isinstance(text, int | float):
         return check_positive(float(text), name=name)
     raw = text.strip().lower().replace(" ", "")
+    text = shown(text)
     if "," in raw:
         raise InputError(
             f"{name}: '{text}' has a comma; write decimals with a dot and no thousands separator "
@@ -61,13 +73,17 @@ def parse_number(text: str | float, *, name: str = "value") -> float:
             text=text,
         )
     digits = match.group(1).replace("_", "")
-    return check_positive(float(digits) * _SUFFIXES.get(match.group(2), 1.0), name=name)
+    value = float(digits) * _SUFFIXES.get(match.group(2), 1.0)
+    if math.isinf(value):  # digits beyond float range (e.g. 1 followed by 400 zeros, or 1e400)
+        raise InputError(f"{name}: '{text}' is absurdly large (max {MAX_MAGNITUDE:g})")
+    return check_positive(value, name=name)
 
 
 def parse_range(text: str, *, name: str = "value") -> tuple[float, float]:
     """Parse 'LOW..HIGH' (or a single number, meaning low == high)."""
     parts = text.split("..")
     if len(parts) > 2 or not all(p.strip() for p in parts):
+        text = shown(text)
         raise InputError(
             f"{name}: cannot read '{text}' as a range (write LOW..HIGH, e.g. 0.3..0.5)",
             key="not_a_range",
@@ -78,7 +94,7 @@ def parse_range(text: str, *, name: str = "value") -> tuple[float, float]:
     high = parse_number(parts[-1], name=name)
     if low > high:
         raise InputError(
-            f"{name}: low {low:g} is greater than high {high:g} in '{text}'",
+            f"{name}: low {low:g} is greater than high {high:g} in '{shown(text)}'",
             key="low_above_high",
             name=name,
             low=low,
@@ -115,6 +131,14 @@ def check_fraction(value: float, *, name: str = "value") -> float:
             f"{name}: must be a fraction in (0, 1], got {value:g}", key="not_fraction", name=name, value=value
         )
     return value
+
+
+def format_count(n: int) -> str:
+    """An integer for a message: '1,024', or 'a number with ~401 digits' when too long to read
+    (never converts a huge int to a float or to a decimal string)."""
+    if abs(n) < 10**15:
+        return f"{n:,}"
+    return f"a number with ~{math.floor(abs(n).bit_length() * math.log10(2)) + 1} digits"
 
 
 def format_si(value: float, unit: str = "", *, digits: int = 3) -> str:

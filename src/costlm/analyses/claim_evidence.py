@@ -22,12 +22,13 @@ from pydantic import BaseModel, ConfigDict
 from costlm.analyses.training import TrainingResult, estimate_training_spec
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Claim, FleetPart, Run
+from costlm.formulas import energy
 from costlm.resolve.inputs import dist_of
 from costlm.resolve.requests import ServeRequest, TrainingRequest
 from costlm.resolve.serving import kv_bytes_per_token, serve_spec
 from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary, draw, summarize
-from costlm.units import HOURS_PER_DAY, HOURS_PER_YEAR
+from costlm.units import GB, HOURS_PER_DAY, HOURS_PER_YEAR
 
 POINT_TOLERANCE = 1.1
 """A single official figure is compared as value / 1.1 .. value x 1.1 (rounding in articles)."""
@@ -283,7 +284,11 @@ def training_energy(cat: Catalog, ask: Ask) -> Finding:
     run, r = _official(_run(cat, ask)), _training(cat, ask)
     acc = cat.accelerators[r.accelerator]
     hours = run.gpu_hours.central if run is not None and run.gpu_hours is not None else r.gpu_hours.p05
-    floor = hours * acc.tdp_watts.central * ENERGY_FLOOR_FRACTION / 1e6 if acc.tdp_watts else None
+    floor = (
+        float(energy.energy_mwh(watts_per_gpu=acc.tdp_watts.central * ENERGY_FLOOR_FRACTION, gpu_hours=hours))
+        if acc.tdp_watts
+        else None
+    )
     lines = [_estimate_line(r)]
     if floor is not None:
         lines.append(_say("floor", hours=hours, fraction=ENERGY_FLOOR_FRACTION, mwh=floor))
@@ -338,7 +343,7 @@ def inference_per_year(cat: Catalog, ask: Ask) -> Finding:
         return Finding(None, [_say("no_rental", gpu=spec.accelerator.id)])
     x = draw({"rate": dist_of(rate)}, max(ask.samples, 1), ask.seed)
     per_year = summarize(spec.n_gpus * x["rate"] * HOURS_PER_YEAR, "USD/year")
-    gb = spec.weights_bytes / 1e9
+    gb = spec.weights_bytes / GB
     line = _say("replica_year", model=spec.label, gb=gb, n=spec.n_gpus, gpu=spec.accelerator.id)
     return Finding(_from_summary(per_year, _say("what_replica_year")), [line])
 

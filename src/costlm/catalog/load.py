@@ -31,6 +31,7 @@ from costlm.catalog.schema import (
     Source,
 )
 from costlm.errors import CatalogError, UnknownIdError
+from costlm.safeio import parse_guarded, read_user_text, shown_path
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -74,10 +75,14 @@ def _validate(cls: type[M], raw: Any, where: str) -> M:
 
 
 def _read_toml(path: Path | str, text: str) -> dict[str, Any]:
+    where = shown_path(path)
     try:
-        return tomllib.loads(text)
+        doc: dict[str, Any] = parse_guarded(
+            tomllib.loads, text, where=where, what="catalog file", error=CatalogError
+        )
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML ({exc})") from None
+        raise CatalogError(f"{where}: not valid TOML ({exc})") from None
+    return doc
 
 
 def _array(doc: Mapping[str, Any], key: str, fname: str) -> list[Any]:
@@ -97,27 +102,39 @@ def _entries(doc: Mapping[str, Any], fname: str) -> Iterator[tuple[str, BaseMode
 
 
 def _merge_doc(acc: dict[str, Any], doc: Mapping[str, Any], fname: str, *, overlay: bool) -> None:
+    """Add one file's entries to ``acc``. An overlay may override a bundled entry by id, but one
+    file may not name the same id (or MFU prior) twice: that is a CatalogError, as for bundled files."""
     known = set(_TABLES) | {"defaults", "mfu_prior"}
     unknown = set(doc) - known
     if unknown:
         raise CatalogError(f"{fname}: unknown table '{sorted(unknown)[0]}' (expected one of {sorted(known)})")
+    seen: set[str] = set()
     for key, entry in _entries(doc, fname):
         table: dict[str, BaseModel] = acc[_TABLES[key][0]]
         ident = entry.id  # type: ignore[attr-defined]
-        if ident in table and not overlay:
-            raise CatalogError(f"{fname}: {key} '{ident}': duplicate id")
+        label = f"{key} '{ident}'"
+        if label in seen or (ident in table and not overlay):
+            raise CatalogError(f"{fname}: {label}: duplicate id")
+        seen.add(label)
         table[ident] = entry
+        acc["origins"][label] = fname
     for i, raw in enumerate(_array(doc, "mfu_prior", fname)):
         prior = _validate(MfuPrior, raw, f"{fname}: mfu_prior #{i + 1}")
+        label = f"mfu_prior {prior.generation}/{prior.dtype}"
+        if label in seen:
+            raise CatalogError(f"{fname}: mfu_prior #{i + 1}: duplicate {label}")
+        seen.add(label)
         acc["mfu_priors"] = [
             p for p in acc["mfu_priors"] if (p.generation, p.dtype) != (prior.generation, prior.dtype)
         ]
         acc["mfu_priors"].append(prior)
+        acc["origins"][label] = fname
     if "defaults" in doc:
         if not isinstance(doc["defaults"], dict):
             raise CatalogError(f"{fname}: 'defaults' must be a table, written [defaults]")
         acc["defaults_raw"].update(doc["defaults"])
-        acc["defaults_files"].append(fname)
+        if overlay:
+            acc["defaults_files"].append(fname)
 
 
 def _grid_rows(text: str, fname: str) -> Iterator[GridRegion]:
@@ -135,22 +152,26 @@ def _grid_rows(text: str, fname: str) -> Iterator[GridRegion]:
         yield _validate(GridRegion, raw, where)
 
 
-def _cited(obj: Any) -> Iterator[tuple[str, str]]:
+def cited_sources(obj: Any) -> Iterator[tuple[str, str]]:
     """Yield (source id, locator) of every sourced record nested in a dumped model."""
     if isinstance(obj, dict):
         if isinstance(obj.get("source"), str) and "locator" in obj:
             yield obj["source"], obj["locator"]
         for value in obj.values():
-            yield from _cited(value)
+            yield from cited_sources(value)
     elif isinstance(obj, list):
         for value in obj:
-            yield from _cited(value)
+            yield from cited_sources(value)
 
 
-def _cross_check(cat: Catalog, *, require_all_used: bool) -> None:
+def _cross_check(cat: Catalog, *, require_all_used: bool, origins: Mapping[str, str]) -> None:
+    """Every cited id exists (the error names the file of the entry, from ``origins``)."""
+    aliases = {"accelerator": _names(cat.accelerators), "model": _names(cat.models)}
+
     def ids_of(kind: str, table: Mapping[str, Any], ident: str | None, where: str) -> None:
         if ident is not None and ident not in table:
-            raise CatalogError(f"{where}: {UnknownIdError(kind, ident, table)}")
+            place = f"{origins[where]}: {where}" if where in origins else where
+            raise CatalogError(f"{place}: {UnknownIdError(kind, ident, aliases.get(kind, list(table)))}")
 
     used: set[str] = set()
     everything: list[tuple[str, BaseModel]] = [
@@ -164,7 +185,7 @@ def _cross_check(cat: Catalog, *, require_all_used: bool) -> None:
         ("defaults", cat.defaults),
     ]
     for where, entry in everything:
-        for source_id, _ in _cited(entry.model_dump()):
+        for source_id, _ in cited_sources(entry.model_dump()):
             ids_of("source", cat.sources, source_id, where)
             used.add(source_id)
     for mid, model in cat.models.items():
@@ -180,8 +201,7 @@ def _cross_check(cat: Catalog, *, require_all_used: bool) -> None:
     for iid, irun in cat.inference_runs.items():
         ids_of("model", cat.models, irun.model, f"inference_run '{iid}'")
         ids_of("accelerator", cat.accelerators, irun.hardware, f"inference_run '{iid}'")
-    for cid, claim in cat.claims.items():
-        _check_claim_ids(cat, cid, claim)
+    _check_claims(cat, origins)
     ids_of("grid region", cat.grid, cat.defaults.grid_region, "defaults")
     _check_aliases(cat.accelerators, "accelerator")
     _check_aliases(cat.models, "model")
@@ -204,11 +224,20 @@ _CLAIM_UNITS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _check_claims(cat: Catalog, origins: Mapping[str, str]) -> None:
+    for cid, claim in cat.claims.items():
+        try:
+            _check_claim_ids(cat, cid, claim)
+        except CatalogError as exc:
+            label = f"claim '{cid}'"
+            raise CatalogError(f"{origins.get(label, 'claims.toml')}: {exc}") from None
+
+
 def _check_claim_ids(cat: Catalog, cid: str, claim: Claim) -> None:
     """A claim's subject, context ids and unit must be known; errors name the field."""
     where = f"claim '{cid}'"
-    known = {a.lower(): k for k, e in cat.accelerators.items() for a in (k, *e.aliases)}
-    known |= {a.lower(): k for k, e in cat.models.items() for a in (k, *e.aliases)}
+    gpus_known = _names(cat.accelerators)
+    known = gpus_known | _names(cat.models)
     if claim.subject.lower() not in known:
         raise CatalogError(
             f"{where}: field 'subject': {UnknownIdError('model or accelerator', claim.subject, known)}"
@@ -220,14 +249,13 @@ def _check_claim_ids(cat: Catalog, cid: str, claim: Claim) -> None:
         )
     gpus = [p.gpu for p in claim.context.fleet] + ([claim.context.gpu] if claim.context.gpu else [])
     for gpu in gpus:
-        if gpu.lower() not in known or known[gpu.lower()] not in cat.accelerators:
-            raise CatalogError(
-                f"{where}: field 'context.gpu': {UnknownIdError('accelerator', gpu, cat.accelerators)}"
-            )
+        if gpu.lower() not in gpus_known:
+            unknown = UnknownIdError("accelerator", gpu, gpus_known)
+            raise CatalogError(f"{where}: field 'context.gpu': {unknown}")
     base = claim.context.baseline_model
     if base is not None and base not in cat.models:
         raise CatalogError(
-            f"{where}: field 'context.baseline_model': {UnknownIdError('model', base, cat.models)}"
+            f"{where}: field 'context.baseline_model': {UnknownIdError('model', base, list(cat.models))}"
         )
 
 
@@ -244,16 +272,19 @@ def _data_text(name: str) -> str:
     return resources.files("costlm.catalog").joinpath("data", name).read_text(encoding="utf-8")
 
 
-def _assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
+def assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
+    """A validated catalog from (file name, TOML text) documents, the first ``n_bundled`` of them
+    bundled (every source must be cited) and the rest overlays, plus the grid CSV."""
     acc: dict[str, Any] = {table: {} for table, _ in _TABLES.values()}
-    acc |= {"mfu_priors": [], "defaults_raw": {}, "defaults_files": []}
+    acc |= {"mfu_priors": [], "defaults_raw": {}, "defaults_files": [], "origins": {}}
     for i, (fname, text) in enumerate(docs):
         _merge_doc(acc, _read_toml(fname, text), fname, overlay=i >= n_bundled)
     where = " + ".join(acc.pop("defaults_files")) or "priors.toml"
     defaults = _validate(Defaults, acc.pop("defaults_raw"), f"{where}: [defaults]")
     grid = {g.id: g for g in _grid_rows(grid_text, _GRID_CSV)}
+    origins = acc.pop("origins")
     cat = Catalog(**acc, grid=grid, defaults=defaults)
-    _cross_check(cat, require_all_used=n_bundled == len(docs))
+    _cross_check(cat, require_all_used=n_bundled == len(docs), origins=origins)
     return cat
 
 
@@ -268,18 +299,13 @@ def bundled_catalog() -> Catalog:
 def _catalog_with(overlays: tuple[str, ...]) -> Catalog:
     docs = [(name, _data_text(name)) for name in _BUNDLED_TOML]
     for path in overlays:
-        try:
-            docs.append((path, Path(path).read_text(encoding="utf-8")))
-        except UnicodeDecodeError:
-            raise CatalogError(f"{path}: not UTF-8 text") from None
-        except OSError as exc:
-            raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror})") from None
+        docs.append((path, read_user_text(path, what="catalog file", error=CatalogError)))
     return _validated(docs, _data_text(_GRID_CSV), n_bundled=len(_BUNDLED_TOML))
 
 
 def _validated(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int) -> Catalog:
-    """``_assemble``'s catalog, from the on-disk cache when these exact texts were validated before."""
-    build = functools.partial(_assemble, docs, grid_text, n_bundled=n_bundled)
+    """``assemble``'s catalog, from the on-disk cache when these exact texts were validated before."""
+    build = functools.partial(assemble, docs, grid_text, n_bundled=n_bundled)
     return cache.cached_catalog(docs, grid_text, n_bundled=n_bundled, build=build)
 
 
@@ -290,8 +316,13 @@ def load_catalog(overlays: Sequence[str | Path] = ()) -> Catalog:
     return _catalog_with(tuple(str(p) for p in overlays))
 
 
+def _names(table: Mapping[str, Accelerator | Model]) -> dict[str, str]:
+    """Every accepted name (id and aliases, lowered) -> id."""
+    return {alias.lower(): ident for ident, entry in table.items() for alias in (ident, *entry.aliases)}
+
+
 def _resolve(table: Mapping[str, Accelerator | Model], kind: str, name: str) -> str:
-    names = {alias.lower(): ident for ident, entry in table.items() for alias in (ident, *entry.aliases)}
+    names = _names(table)
     key = name.strip().lower()
     if key in names:
         return names[key]
@@ -312,18 +343,13 @@ def grid_region(cat: Catalog, name: str) -> GridRegion:
     """Look a grid region up by id, case-insensitively."""
     key = name.strip().lower()
     if key not in cat.grid:
-        raise UnknownIdError("grid region", name, cat.grid)
+        raise UnknownIdError("grid region", name, list(cat.grid))
     return cat.grid[key]
 
 
 def claims_from_file(cat: Catalog, path: str | Path) -> list[Claim]:
     """A user's claims TOML (``[[claim]]`` entries), validated like the bundled ones."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CatalogError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read claims file ({exc.strerror})") from None
+    text = read_user_text(path, what="claims file", error=CatalogError, option="--file")
     doc = _read_toml(path, text)
     extra = set(doc) - {"claim"}
     if extra:

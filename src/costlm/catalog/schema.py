@@ -9,10 +9,25 @@ fields so a typo in a TOML file is an error, not a silently ignored value.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from costlm.bounds import (
+    MAX_ARCHITECTURE_SIZE,
+    MAX_FRACTION,
+    MAX_GPUS,
+    MAX_GPUS_PER_REPLICA,
+    MAX_KV_BITS,
+    MAX_PUE,
+    MAX_YEAR,
+    MIN_FRACTION,
+    MIN_KV_BITS,
+    MIN_MULTIPLE,
+    MIN_PUE,
+    MIN_YEAR,
+)
 from costlm.units import GB, TB, TERA
 
 Basis = Literal["reported", "third-party", "derived", "estimate"]
@@ -26,6 +41,16 @@ SourceKind = Literal[
 ]
 
 _MAX_MAGNITUDE = 1e30
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+Size = Annotated[int, Field(gt=0, le=MAX_ARCHITECTURE_SIZE)]
+"""An architecture count: layers, widths, heads, experts, vocabulary, context tokens."""
+
+
+def _float_sized(value: object) -> object:
+    """An integer too large for a float is refused for its size (pydantic would say 'not a number')."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_MAGNITUDE:
+        raise ValueError(f"an integer above {_MAX_MAGNITUDE:g} is absurdly large")
+    return value
 
 
 class _Frozen(BaseModel):
@@ -45,6 +70,8 @@ class Sourced(_Frozen):
     basis: Basis = "reported"
     as_of: str | None = None
     note: str | None = None
+
+    _sized = field_validator("value", "low", "high", mode="before")(_float_sized)
 
     @model_validator(mode="after")
     def _check_numbers(self) -> Sourced:
@@ -76,6 +103,49 @@ class Sourced(_Frozen):
         return self.central, self.central
 
 
+def _fraction(record: Sourced | None) -> Sourced | None:
+    """A utilization, efficiency or power fraction: in [MIN_FRACTION, MAX_FRACTION], as the CLI requires."""
+    if record is not None and not MIN_FRACTION <= record.bounds[0] <= record.bounds[1] <= MAX_FRACTION:
+        raise ValueError(f"{_shown(record)} is not a fraction in [{MIN_FRACTION:g}, {MAX_FRACTION:g}]")
+    return record
+
+
+def _pue(record: Sourced) -> Sourced:
+    """PUE = facility power / IT power: in [MIN_PUE, MAX_PUE], as the CLI requires."""
+    if not MIN_PUE <= record.bounds[0] <= record.bounds[1] <= MAX_PUE:
+        raise ValueError(
+            f"PUE {_shown(record)} is outside [{MIN_PUE:g}, {MAX_PUE:g}] (facility power / IT power)"
+        )
+    return record
+
+
+def _multiple(record: Sourced) -> Sourced:
+    """An overhead multiple (server power over GPU power, cluster cost over GPU cost...): >= 1."""
+    if record.bounds[0] < MIN_MULTIPLE:
+        raise ValueError(f"{_shown(record)} is below {MIN_MULTIPLE:g}: a whole is at least its GPUs")
+    return record
+
+
+def _shown(record: Sourced) -> str:
+    low, high = record.bounds
+    return f"{low:g}" if low == high else f"{low:g}..{high:g}"
+
+
+HTTP_SCHEMES = ("http", "https")
+"""The only URL schemes a source may link to (``javascript:``, ``data:``, ``file:``... are refused)."""
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host and no whitespace or control characters."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
+
+
 class SourcedChoice(_Frozen):
     """A categorical fact (e.g. which accelerator) with its provenance."""
 
@@ -99,6 +169,15 @@ class Source(_Frozen):
     path: str | None = None
     commit: str | None = None
 
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, url: str | None) -> str | None:
+        if url is not None and not is_http_url(url):
+            raise ValueError(
+                f"'{url[:80]}' is not an http(s) URL; give https://... (other schemes are refused)"
+            )
+        return url
+
     @model_validator(mode="after")
     def _check_where(self) -> Source:
         if self.kind != "assumption" and self.url is None and self.repo is None:
@@ -112,7 +191,7 @@ class Accelerator(_Frozen):
     id: str
     name: str
     vendor: str
-    year: int
+    year: Year
     generation: str
     kind: Literal["gpu", "tpu", "other"]
     aliases: list[str] = []
@@ -175,19 +254,19 @@ class Architecture(_Frozen):
 
     source: str
     locator: str
-    n_layers: int = Field(gt=0)
-    d_model: int = Field(gt=0)
-    n_heads: int = Field(gt=0)
-    n_kv_heads: int | None = Field(default=None, gt=0)
-    head_dim: int = Field(gt=0)
+    n_layers: Size
+    d_model: Size
+    n_heads: Size
+    n_kv_heads: Size | None = None
+    head_dim: Size
     attention: Literal["mha", "gqa", "mqa", "mla"]
-    kv_lora_rank: int | None = Field(default=None, gt=0)
-    qk_rope_head_dim: int | None = Field(default=None, gt=0)
-    n_experts: int | None = Field(default=None, gt=0)
-    n_experts_active: int | None = Field(default=None, gt=0)
-    vocab_size: int | None = Field(default=None, gt=0)
-    context_tokens: int | None = Field(default=None, gt=0)
-    sliding_window_tokens: int | None = Field(default=None, gt=0)
+    kv_lora_rank: Size | None = None
+    qk_rope_head_dim: Size | None = None
+    n_experts: Size | None = None
+    n_experts_active: Size | None = None
+    vocab_size: Size | None = None
+    context_tokens: Size | None = None
+    sliding_window_tokens: Size | None = None
     note: str | None = None
 
     @model_validator(mode="after")
@@ -220,7 +299,7 @@ class Model(_Frozen):
     id: str
     name: str
     organization: str
-    year: int
+    year: Year
     aliases: list[str] = []
     n_params: Sourced | None = None
     n_active_params: Sourced | None = None
@@ -239,7 +318,7 @@ class Run(_Frozen):
     name: str
     model: str | None = None
     organization: str
-    year: int
+    year: Year
     kind: RunKind
     source_kind: Literal["official", "third-party-estimate"]
     scope: str
@@ -260,6 +339,8 @@ class Run(_Frozen):
     cost_usd: Sourced | None = None
     cost_basis: str | None = None
     notes: str = ""
+
+    _check_fraction = field_validator("reported_mfu")(_fraction)
 
 
 ServeDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
@@ -284,8 +365,8 @@ class InferenceRun(_Frozen):
     name: str
     model: str
     hardware: str
-    n_gpus: int = Field(gt=0)
-    tensor_parallel: int = Field(gt=0)
+    n_gpus: int = Field(gt=0, le=MAX_GPUS)
+    tensor_parallel: int = Field(gt=0, le=MAX_GPUS_PER_REPLICA)
     dtype: ServeDtype
     kv_dtype: ServeDtype | None = None
     engine: str
@@ -309,6 +390,8 @@ class MfuPrior(_Frozen):
     generation: str
     dtype: Dtype
     mfu: Sourced
+
+    _check_fraction = field_validator("mfu")(_fraction)
 
 
 class GridRegion(_Frozen):
@@ -341,6 +424,23 @@ class Defaults(_Frozen):
     serving_utilization: Sourced
     server_capex_multiple: Sourced
     grid_region: str = "usa"
+
+    _check_pue = field_validator("pue")(_pue)
+    _check_fraction = field_validator(
+        "power_fraction_training_gpu",
+        "power_fraction_training_tpu",
+        "goodput",
+        "power_fraction_inference",
+        "decode_bandwidth_efficiency",
+        "decode_compute_efficiency",
+        "prefill_compute_efficiency",
+        "serving_power_low_fraction",
+        "serving_power_high_fraction",
+        "serving_utilization",
+    )(_fraction)
+    _check_multiple = field_validator(
+        "server_overhead", "cluster_capex_multiple", "inference_memory_overhead", "server_capex_multiple"
+    )(_multiple)
 
 
 class Catalog(_Frozen):
@@ -377,19 +477,21 @@ class FleetPart(_Frozen):
     """Part of a claimed GPU fleet: an accelerator and how many."""
 
     gpu: str
-    n_gpus: int = Field(gt=0)
+    n_gpus: int = Field(gt=0, le=MAX_GPUS)
 
 
 class ClaimContext(_Frozen):
     """Conditions a claim states along with its number (they override catalog facts)."""
 
     gpu: str | None = None
-    n_gpus: int | None = Field(default=None, gt=0)
-    days: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    n_gpus: int | None = Field(default=None, gt=0, le=MAX_GPUS)
+    days: float | None = Field(default=None, gt=0, le=_MAX_MAGNITUDE, allow_inf_nan=False)
     fleet: list[FleetPart] = []
     baseline_model: str | None = None
-    kv_bits: float | None = Field(default=None, ge=1, le=32, allow_inf_nan=False)
-    usd_per_gpu_hour: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    kv_bits: float | None = Field(default=None, ge=MIN_KV_BITS, le=MAX_KV_BITS, allow_inf_nan=False)
+    usd_per_gpu_hour: float | None = Field(default=None, gt=0, le=_MAX_MAGNITUDE, allow_inf_nan=False)
+
+    _sized = field_validator("days", "kv_bits", "usd_per_gpu_hour", mode="before")(_float_sized)
 
 
 class ClaimReading(_Frozen):
@@ -429,6 +531,8 @@ class Claim(_Frozen):
     paraphrase_en: str = Field(min_length=1)
     paraphrase_es: str = Field(min_length=1)
     quote_es: str | None = None
+
+    _sized = field_validator("value", "low", "high", mode="before")(_float_sized)
 
     @model_validator(mode="after")
     def _check_value(self) -> Claim:

@@ -1,19 +1,52 @@
-"""Write the report's files atomically: everything goes to a temporary directory beside the
-target first, then each file is moved into place, so a failed run never leaves a partial
-report that looks complete."""
+"""Write the report's files atomically: the old report or the new one, never a mix.
+
+Every format is first written into a fresh staging directory. Then the report replaces ``--out DIR``:
+
+* DIR missing, or holding only what costlm writes there (the report files of ``FILE_NAMES`` and
+  ``.costlm-*`` staging an older costlm left behind): the whole directory is swapped. The staging
+  directory is ``PARENT/.DIR.costlm-new-XXXX``; DIR is renamed to ``PARENT/.DIR.costlm-old-XXXX``,
+  the staging directory to DIR, and the old one is removed. DIR then holds exactly this run's
+  formats (keeping DIR's permissions); a symlink DIR is followed and its target swapped.
+* DIR holding anything else (``--out .``, a folder of the user's): costlm never moves or deletes a
+  file it did not write. The staging directory is ``DIR/.costlm-new-XXXX``; each report file is
+  renamed into DIR and the old copy kept aside until every rename succeeded, so a failure puts the
+  old files back. Report files of formats not written this time are left as they are. The same
+  happens when DIR is (or contains) the working directory, is a mount point, or its parent is not
+  writable.
+
+The renames run with SIGTERM, SIGHUP and SIGINT deferred (microseconds): such a signal during the
+writing removes the staging directory and exits (128 + signal number; KeyboardInterrupt for
+SIGINT), during the renames it waits for them to finish. Exceptions remove the staging directory
+too. Only SIGKILL or a power cut can leave ``.costlm-*`` directories behind, and in the swap
+layout, if it lands between the two renames, DIR missing with the old report at
+``.DIR.costlm-old-XXXX``. A DIR that is not writable (its permissions) is an error, never replaced.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
+import signal
+import stat
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from costlm.api import ReportData
 from costlm.errors import InputError
 from costlm.report import exports, page, seed
+from costlm.safeio import shown_path
+
+STAGING_MARK = ".costlm-"
+"""Every directory costlm stages in is named with this mark (and removed when done)."""
+_DEFERRED_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
+)
 
 FORMATS = ("html", "md", "csv", "json", "xlsx", "tex")
 FILE_NAMES = {
@@ -53,28 +86,168 @@ def _writers(data: ReportData, lang: str) -> dict[str, Callable[[Path], None]]:
     }
 
 
-def write_report(data: ReportData, out_dir: Path, lang: str, formats: Sequence[str] = FORMATS) -> list[Path]:
-    """Write the chosen formats into ``out_dir``; return the final paths."""
+class _Guard:
+    """Signal handling while the report is written: removes ``staged`` directories on the way out."""
+
+    def __init__(self) -> None:
+        self.staged: list[Path] = []
+        self.critical = False
+        self.pending: int | None = None
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.critical:  # between two renames: finish them first
+            self.pending = signum
+            return
+        self._exit(signum)
+
+    @staticmethod
+    def _exit(signum: int) -> None:
+        if signum == getattr(signal, "SIGINT", None):
+            raise KeyboardInterrupt
+        raise SystemExit(128 + signum)
+
+    @contextmanager
+    def deferring_signals(self) -> Iterator[None]:
+        """Signals that arrive inside take effect when it ends (renames and cleanup finish first)."""
+        self.critical = True
+        try:
+            yield
+        finally:
+            self.critical = False
+        if self.pending is not None:
+            self._exit(self.pending)
+
+
+@contextmanager
+def _guarded() -> Iterator[_Guard]:
+    """A guard whose staged directories are removed on success, exception or signal."""
+    guard = _Guard()
+    main = threading.current_thread() is threading.main_thread()  # handlers only work there
+    previous = {sig: signal.signal(sig, guard.handle) for sig in _DEFERRED_SIGNALS} if main else {}
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".costlm-", dir=out_dir))
-    except OSError as exc:
-        raise InputError(
-            f"--out: cannot write to '{out_dir}' ({exc.strerror})", key="cannot_write", path=str(out_dir)
-        ) from None
+        yield guard
+    finally:
+        try:
+            with guard.deferring_signals():  # a second signal must not cut the cleanup short
+                for path in guard.staged:
+                    shutil.rmtree(path, ignore_errors=True)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _mkdir_unique(parent: Path, prefix: str, guard: _Guard) -> Path:
+    """A new directory ``parent/prefixXXXXXXXX`` (mode from the umask), registered for removal."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        guard.staged.append(path)
+        return path
+
+
+def _is_costlm_entry(entry: Path) -> bool:
+    if entry.name.startswith(STAGING_MARK):
+        return entry.is_dir() and not entry.is_symlink()
+    return entry.name in FILE_NAMES.values() and entry.is_file() and not entry.is_symlink()
+
+
+def _can_swap(target: Path) -> bool:
+    """Whether DIR may be replaced as a whole (it holds only costlm's files; see the module doc)."""
+    if target.parent == target or not os.access(target.parent, os.W_OK | os.X_OK):
+        return False
+    try:
+        if Path.cwd().resolve().is_relative_to(target):  # never pull the working directory away
+            return False
+    except OSError:  # the working directory was deleted: it cannot be inside DIR
+        pass
+    if not target.exists():
+        return True
+    if target.stat().st_dev != target.parent.stat().st_dev:  # a mount point cannot be renamed
+        return False
+    return all(_is_costlm_entry(entry) for entry in target.iterdir())
+
+
+def _swap_dir(staging: Path, target: Path, guard: _Guard) -> None:
+    """Replace directory ``target`` by ``staging``: two renames that signals cannot split."""
+    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}old-", dir=target.parent))
+    guard.staged.append(trash)
+    if target.exists():
+        os.chmod(staging, stat.S_IMODE(target.stat().st_mode))
+    with guard.deferring_signals():
+        moved = target.exists()
+        if moved:
+            os.rename(target, trash)  # onto an empty directory: replaced, on POSIX
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if moved:
+                os.rename(trash, target)
+            raise
+
+
+def _replace_files(staging: Path, target: Path, names: Sequence[str], guard: _Guard) -> None:
+    """Move each staged file into ``target``; on failure put the old files back."""
+    aside = staging / f"{STAGING_MARK}old"
+    aside.mkdir()
+    moved: list[str] = []
+    placed: list[str] = []
+    with guard.deferring_signals():
+        try:
+            for name in names:
+                if os.path.lexists(target / name):
+                    os.rename(target / name, aside / name)
+                    moved.append(name)
+                os.rename(staging / name, target / name)
+                placed.append(name)
+        except OSError:
+            for name in placed:
+                os.remove(target / name)
+            for name in moved:
+                os.rename(aside / name, target / name)
+            raise
+
+
+def _cannot_write(out_dir: Path, why: str) -> InputError:
+    path = shown_path(out_dir)
+    return InputError(f"--out: cannot write to '{path}' ({why})", key="cannot_write", path=path)
+
+
+def _target(out_dir: Path) -> Path:
+    """The directory to write: ``out_dir`` resolved (symlinks followed), writable, parents made."""
+    target = out_dir.resolve()
+    if target.exists() and not target.is_dir():
+        raise _cannot_write(out_dir, "it exists and is not a directory")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise _cannot_write(out_dir, "a part of the path is a file, not a directory") from None
+    if target.exists() and not os.access(target, os.W_OK | os.X_OK):
+        raise _cannot_write(out_dir, "the directory is not writable")
+    return target
+
+
+def write_report(data: ReportData, out_dir: Path, lang: str, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write the chosen formats into ``out_dir`` atomically (see the module doc); return their paths."""
+    names = [FILE_NAMES[fmt] for fmt in formats]
     writers = _writers(data, lang)
     try:
-        for fmt in formats:
-            writers[fmt](staging / FILE_NAMES[fmt])
-        paths = []
-        for fmt in formats:
-            final = out_dir / FILE_NAMES[fmt]
-            os.replace(staging / FILE_NAMES[fmt], final)
-            paths.append(final)
-        return paths
+        with _guarded() as guard:
+            target = _target(out_dir)
+            swap = _can_swap(target)
+            if swap:
+                staging = _mkdir_unique(target.parent, f".{target.name}{STAGING_MARK}new-", guard)
+            else:
+                target.mkdir(exist_ok=True)
+                staging = _mkdir_unique(target, f"{STAGING_MARK}new-", guard)
+            for fmt, name in zip(formats, names, strict=True):
+                writers[fmt](staging / name)
+            if swap:
+                _swap_dir(staging, target, guard)
+            else:
+                _replace_files(staging, target, names, guard)
     except OSError as exc:
-        raise InputError(
-            f"--out: cannot write to '{out_dir}' ({exc.strerror})", key="cannot_write", path=str(out_dir)
-        ) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        raise _cannot_write(out_dir, exc.strerror or type(exc).__name__) from None
+    return [out_dir / name for name in names]

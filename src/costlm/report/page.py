@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from costlm.api import ReportData, SeedRow
+from costlm.catalog.schema import Source, is_http_url
 from costlm.i18n import t
 from costlm.report import claims as claims_fmt
 from costlm.report.fmt import in_lang, number, summary_range
@@ -72,6 +73,12 @@ def _defaults(data: ReportData, lang: str) -> list[dict[str, str]]:
     return out
 
 
+def _linkable(src: Source) -> Source:
+    """The source with its URL dropped unless it is http(s): a ``javascript:`` or ``data:`` link must
+    never become clickable, even if a catalog entry slipped past the schema."""
+    return src if src.url is None or is_http_url(src.url) else src.model_copy(update={"url": None})
+
+
 def render(data: ReportData, lang: str) -> str:
     """The whole report as one HTML document."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -116,7 +123,7 @@ def render(data: ReportData, lang: str) -> str:
             }
             for b in data.backtest
         ],
-        sources=data.sources,
+        sources=[_linkable(src) for src in data.sources],
         footer=t(
             "html.footer",
             lang,

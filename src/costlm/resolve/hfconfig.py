@@ -13,10 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.bounds import MAX_ARCHITECTURE_SIZE
 from costlm.catalog.schema import Architecture
 from costlm.caveats import Caveat
 from costlm.errors import InputError
 from costlm.formulas import params
+from costlm.safeio import parse_guarded, read_user_text, shown_path
 
 REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "vocab_size", "intermediate_size")
 
@@ -33,10 +35,18 @@ class ParsedConfig(BaseModel):
     warnings: list[Caveat]
 
 
+def _too_large(key: str) -> InputError:
+    return InputError(
+        f"config.json: '{key}' is absurdly large (max {MAX_ARCHITECTURE_SIZE:,}); is it the right config?"
+    )
+
+
 def _int(cfg: dict[str, Any], key: str, default: int | None = None) -> int:
     value = cfg.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise InputError(f"config.json: '{key}' must be a positive integer, got {value!r}")
+    if value > MAX_ARCHITECTURE_SIZE:
+        raise _too_large(key)
     return value
 
 
@@ -48,6 +58,8 @@ def _opt_int(cfg: dict[str, Any], key: str, *, zero_ok: bool = False) -> int | N
     if not isinstance(value, int) or isinstance(value, bool) or value < 0 or (value == 0 and not zero_ok):
         kind = "non-negative" if zero_ok else "positive"
         raise InputError(f"config.json: '{key}' must be a {kind} integer, got {value!r}")
+    if value > MAX_ARCHITECTURE_SIZE:
+        raise _too_large(key)
     return value
 
 
@@ -175,17 +187,20 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
 
 
 def read_config(path: str | Path) -> ParsedConfig:
-    """Read and parse a local config.json; errors name the file."""
+    """Read (with ``costlm.safeio``) and parse a local config.json; errors name the file."""
+    text = read_user_text(
+        path,
+        what="config file",
+        error=InputError,
+        option="--config",
+        key="config_unreadable",
+        encoding="utf-8-sig",
+    )
+    where = f"--config: '{shown_path(path)}'"
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise InputError(
-            f"--config: cannot read '{path}' ({exc.strerror})", key="config_unreadable", path=str(path)
-        ) from None
-    except UnicodeDecodeError:
-        raise InputError(f"--config: '{path}' is not UTF-8 text") from None
+        raw = parse_guarded(json.loads, text, where=where, what="config.json", error=InputError)
     except json.JSONDecodeError as exc:
-        raise InputError(f"--config: '{path}' is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise InputError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(raw, dict):
-        raise InputError(f"--config: '{path}' must hold a JSON object")
+        raise InputError(f"{where} must hold a JSON object")
     return parse_config(raw, Path(path).name)

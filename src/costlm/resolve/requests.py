@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Val
 from pydantic import ValidationInfo as Info
 
 from costlm.bounds import (
+    MAX_BATCH,
     MAX_GPUS,
     MAX_GPUS_PER_REPLICA,
     MAX_KV_BITS,
@@ -37,7 +38,14 @@ from costlm.bounds import (
 )
 from costlm.catalog.schema import Dtype, RunKind, ServeDtype
 from costlm.errors import InputError
-from costlm.units import check_fraction, check_positive, parse_number, parse_range
+from costlm.units import (
+    MAX_MAGNITUDE,
+    check_fraction,
+    check_positive,
+    format_count,
+    parse_number,
+    parse_range,
+)
 
 Range = tuple[float, float]
 Number = float | int | str
@@ -53,8 +61,13 @@ def _number(value: object, info: Info) -> float:
         return parse_number(value, name=_name(info))
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"{_name(info)}: expected a number, got {value!r}")
-    if isinstance(value, int) and abs(value) > 10**30:
-        raise InputError(f"{_name(info)}: {len(str(abs(value)))}-digit integer is absurdly large")
+    if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:
+        raise InputError(
+            f"{_name(info)}: {format_count(value)} is absurdly large (max {MAX_MAGNITUDE:g})",
+            key="too_large",
+            name=_name(info),
+            value=format_count(value),
+        )
     return check_positive(float(value), name=_name(info))
 
 
@@ -127,17 +140,34 @@ def _pue_range(value: Range, info: Info) -> Range:
     return value
 
 
-def _int_between(low: int, high: int) -> AfterValidator:
+def _whole(value: object, info: Info) -> object:
+    """Integer fields take integers (or their text), never booleans: True is not a count."""
+    if isinstance(value, bool):
+        raise InputError(f"{_name(info)}: expected a whole number, got {value!r}")
+    return value
+
+
+def _int_between(low: int, high: int, limit: str = "") -> AfterValidator:
+    """Integers in [low, high]; ``limit`` names what the maximum is (default: 'absurdly large')."""
+    beyond = f"is more than the {high:,} {limit}" if limit else f"is absurdly large (max {high:,})"
+
     def check(value: int, info: Info) -> int:
         name = _name(info)
         if value < low:
             key = "at_least_one" if low == 1 else "too_small"
             raise InputError(
-                f"{name}: must be at least {low}, got {value}", key=key, name=name, value=value, low=low
+                f"{name}: must be at least {low}, got {format_count(value)}",
+                key=key,
+                name=name,
+                value=format_count(value),
+                low=low,
             )
         if value > high:
             raise InputError(
-                f"{name}: {value:,} is absurdly large (max {high:,})", key="too_large", name=name, value=value
+                f"{name}: {format_count(value)} {beyond}",
+                key="too_large",
+                name=name,
+                value=format_count(value),
             )
         return value
 
@@ -159,11 +189,13 @@ MeanCount = Annotated[float, BeforeValidator(_number), AfterValidator(_mean_coun
 PositiveRange = Annotated[Range, BeforeValidator(_range)]
 FractionRange = Annotated[Range, BeforeValidator(_range), AfterValidator(_fraction_range)]
 PueRange = Annotated[Range, BeforeValidator(_range), AfterValidator(_pue_range)]
-GpuCount = Annotated[int, _int_between(1, MAX_GPUS)]
-ReplicaGpuCount = Annotated[int, _int_between(1, MAX_GPUS_PER_REPLICA)]
-Batch = Annotated[int, _int_between(1, MAX_GPUS * 1000)]
-Samples = Annotated[int, _int_between(0, MAX_SAMPLES)]
-Seed = Annotated[int, _int_between(0, MAX_SEED)]
+GpuCount = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_GPUS)]
+ReplicaGpuCount = Annotated[
+    int, BeforeValidator(_whole), _int_between(1, MAX_GPUS_PER_REPLICA, "GPUs a replica can take")
+]
+Batch = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_BATCH, "sequences a replica can take")]
+Samples = Annotated[int, BeforeValidator(_whole), _int_between(0, MAX_SAMPLES)]
+Seed = Annotated[int, BeforeValidator(_whole), _int_between(0, MAX_SEED)]
 PeakFactor = Annotated[
     float, BeforeValidator(_number), _between(MIN_PEAK_FACTOR, MAX_PEAK_FACTOR, "peak / mean traffic")
 ]
