@@ -2,30 +2,55 @@
 
 Each takes plain values or a request model plus optional catalog overlay files, and returns
 a pydantic result that serializes to the JSON the CLI prints with ``--json``.
+
+Only what ``costlm train`` needs is imported with this module; the serving, claims, seed-table
+and back-test analyses (and their result types, served by ``__getattr__``) load on first use.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from pydantic import BaseModel, ConfigDict
 
-from costlm.analyses.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
-from costlm.analyses.claims import ClaimResult, judge, select_claims
-from costlm.analyses.seedtable import DEFAULT_MODELS, SeedRow, SeedTable, seed_table
-from costlm.analyses.serving import FleetSummary, ServeResult, ServingBreakdownSummary, estimate_serving_spec
 from costlm.analyses.training import TrainingBreakdownSummary, TrainingResult, estimate_training_spec
 from costlm.bounds import MAX_SAMPLES, MAX_SEED
 from costlm.catalog import load
-from costlm.catalog.schema import Catalog, Source, Sourced
+from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
 from costlm.errors import ConfigError, CostlmError, InputError, UnknownIdError
 from costlm.resolve.requests import ServeFields, ServeRequest, TrainingFields, TrainingRequest, build
 from costlm.resolve.serving import serve_spec
 from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
+
+if TYPE_CHECKING:
+    from costlm.analyses.claims import ClaimResult
+    from costlm.analyses.report import ReportData
+    from costlm.analyses.seedtable import DEFAULT_MODELS, SeedRow, SeedTable
+    from costlm.analyses.serving import FleetSummary, ServeResult, ServingBreakdownSummary
+
+_LAZY = {
+    "ClaimResult": "costlm.analyses.claims",
+    "DEFAULT_MODELS": "costlm.analyses.seedtable",
+    "FleetSummary": "costlm.analyses.serving",
+    "ReportData": "costlm.analyses.report",
+    "SeedRow": "costlm.analyses.seedtable",
+    "SeedTable": "costlm.analyses.seedtable",
+    "ServeResult": "costlm.analyses.serving",
+    "ServingBreakdownSummary": "costlm.analyses.serving",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The result types of the analyses that load on first use (``_LAZY``)."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'costlm.api' has no attribute {name!r}")
+
 
 CatalogFiles = Sequence[str | Path]
 EntryKind = Literal["accelerators", "models", "runs", "sources", "grid"]
@@ -100,6 +125,8 @@ def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles =
 
 def estimate_serving(request: ServeRequest, *, catalog_files: CatalogFiles = ()) -> ServeResult:
     """Estimate serving: memory plan, TTFT/TPOT, tokens/s, J/token, $/1M tokens, fleet and API break-even."""
+    from costlm.analyses.serving import estimate_serving_spec
+
     cat = load_catalog(catalog_files)
     return estimate_serving_spec(serve_spec(request, cat), request, cat)
 
@@ -117,43 +144,35 @@ def check_claims(
     The results carry codes and values, no words: the same document in every language
     (``costlm.report.claims`` renders them in English or Spanish).
     """
+    from costlm.analyses.claims import judge, select_claims
+
     _check_samples(samples, seed)
     cat = load_catalog(catalog_files)
     return [judge(c, cat, samples=samples, seed=seed) for c in select_claims(cat, list(ids), file)]
 
 
 def seed_report(
-    models: Sequence[str] = DEFAULT_MODELS,
+    models: Sequence[str] | None = None,
     *,
     samples: int = 10_000,
     seed: int | None = 0,
     catalog_files: CatalogFiles = (),
     progress: Callable[[str], None] | None = None,
 ) -> SeedTable:
-    """The seed assignment's summary table for ``models``, with the student's claims judged."""
+    """The seed assignment's summary table for ``models`` (default: the seed's nine), with the
+    student's claims judged."""
+    from costlm.analyses.seedtable import DEFAULT_MODELS, seed_table
+
     _check_samples(samples, seed)
+    models = DEFAULT_MODELS if models is None else models
     if not models:
         raise InputError("models: give at least one model id", key="needs_models")
     cat = load_catalog(catalog_files)
     return seed_table(cat, models, samples=samples, seed=seed, progress=progress)
 
 
-class ReportData(BaseModel):
-    """Everything the report shows: the seed table (with claims and focus), the sources it cites,
-    the defaults with their sources, and the back-test scores."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    table: SeedTable
-    sources: list[Source]
-    defaults: dict[str, Sourced]
-    backtest: list[BacktestScore]
-    catalog_date: str
-    version: str
-
-
 def report_data(
-    models: Sequence[str] = DEFAULT_MODELS,
+    models: Sequence[str] | None = None,
     *,
     samples: int = 10_000,
     seed: int | None = 0,
@@ -161,26 +180,12 @@ def report_data(
     progress: Callable[[str], None] | None = None,
 ) -> ReportData:
     """The seed table plus what the HTML report's appendix needs; ``progress`` is called per step."""
-    from costlm import __version__
+    from costlm.analyses.report import build_report_data
 
     step = progress or (lambda _: None)
     table = seed_report(models, samples=samples, seed=seed, catalog_files=catalog_files, progress=step)
-    cat = load_catalog(catalog_files)
     step("back-tests")
-    quick = min(samples, 2_000)
-    rows = (
-        training_backtest(cat, samples=quick, seed=seed)
-        + inference_backtest(cat, samples=quick, seed=seed)[0]
-    )
-    defaults = {k: v for k, v in cat.defaults.model_dump().items() if isinstance(v, dict)}
-    return ReportData(
-        table=table,
-        sources=sorted(cat.sources.values(), key=lambda src: src.id),
-        defaults={k: Sourced.model_validate(v) for k, v in defaults.items()},
-        backtest=scores_by_family(rows),
-        catalog_date=max(src.date for src in cat.sources.values() if src.date[:1].isdigit()),
-        version=__version__,
-    )
+    return build_report_data(table, load_catalog(catalog_files), samples=samples, seed=seed)
 
 
 def catalog_entries(kind: EntryKind, *, catalog_files: CatalogFiles = ()) -> list[dict[str, Any]]:
