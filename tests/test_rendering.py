@@ -157,3 +157,19 @@ def test_seed_cells_carry_human_units() -> None:
     s = deepseek_row = table.rows[1]
     assert deepseek_row.n_gpus.estimate is not None
     assert summary_range(2048, 2048, 2048) in accelerator_text(s, "en")
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("kind", ["accelerators", "models", "runs", "sources", "grid"])
+def test_catalog_list_keeps_ids_whole(kind: str, width: int) -> None:
+    from rich.console import Console
+
+    from costlm.report.terminal import print_entries
+
+    entries = api.catalog_entries(kind)  # type: ignore[arg-type]
+    console = Console(width=width, record=True, highlight=False)
+    print_entries(console, kind, entries)
+    lines = console.export_text().splitlines()
+    assert all(len(line) <= width for line in lines)
+    for entry in entries:
+        assert any(f" {entry['id']} " in line for line in lines), entry["id"]

@@ -15,40 +15,76 @@ from costlm.i18n import t
 from costlm.report.claims import print_claims
 from costlm.report.fmt import caveat_text
 from costlm.report.seed import accelerator_text, card_rows
+from costlm.units import format_si
 
-_LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+_LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "accelerators": (
-        "id",
-        "name",
-        "year",
-        "memory_gb",
-        "peak_bf16_dense_tflop_per_s",
-        "tdp_watts",
-        "purchase_usd",
+        ("id", "id"),
+        ("year", "year"),
+        ("memory_gb", "GB"),
+        ("peak_bf16_dense_tflop_per_s", "bf16 TFLOP/s"),
+        ("tdp_watts", "TDP W"),
+        ("purchase_usd", "price $"),
+        ("name", "name"),
     ),
-    "models": ("id", "name", "organization", "year", "n_params", "n_active_params", "n_train_tokens"),
-    "runs": ("id", "name", "hardware", "n_gpus", "gpu_hours", "energy_mwh", "source_kind"),
-    "sources": ("id", "publisher", "kind", "date", "title"),
-    "grid": ("id", "name", "gco2e_per_kwh"),
+    "models": (
+        ("id", "id"),
+        ("year", "year"),
+        ("n_params", "params"),
+        ("n_active_params", "active"),
+        ("n_train_tokens", "tokens"),
+        ("organization", "organization"),
+        ("name", "name"),
+    ),
+    "runs": (
+        ("id", "id"),
+        ("hardware", "hardware"),
+        ("n_gpus", "GPUs"),
+        ("gpu_hours", "GPU-h"),
+        ("energy_mwh", "MWh"),
+        ("source_kind", "source"),
+        ("name", "name"),
+    ),
+    "sources": (
+        ("id", "id"),
+        ("kind", "kind"),
+        ("date", "date"),
+        ("publisher", "publisher"),
+        ("title", "title"),
+    ),
+    "grid": (("id", "id"), ("gco2e_per_kwh", "gCO2e/kWh"), ("name", "name")),
 }
+"""Per table: (field, short header). Every column but the last is never wrapped; the last (a name
+or a title) wraps at words. Columns that do not fit the terminal are dropped from the right."""
+LIST_BORDER = 4
+"""Border and padding columns of a listing table, beside 3 per column."""
+MIN_WRAPPED_WIDTH = 12
+"""The wrapped last column keeps at least this many characters."""
 
 
 def _plain(value: Any) -> str:
+    """A listing cell: sourced figures as their value or LOW..HIGH, compact (1.5k, 70B)."""
     if isinstance(value, dict) and "source" in value:
         if "value" in value:
-            return f"{value['value']:g}"
-        return f"{value['low']:g}..{value['high']:g}"
+            return format_si(value["value"])
+        return f"{format_si(value['low'])}..{format_si(value['high'])}"
     return "" if value is None else str(value)
 
 
 def print_entries(console: Console, kind: str, entries: list[dict[str, Any]]) -> None:
-    """A compact table of catalog entries (the key columns of each table)."""
+    """A compact table of catalog entries: ids and numbers whole, columns that do not fit dropped."""
     columns = _LIST_COLUMNS[kind]
+    rows = [[_plain(entry.get(field)) for field, _ in columns] for entry in entries]
+    widths = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, (_, h) in enumerate(columns)]
+    keep = len(columns) - 1
+    while keep > 1 and sum(widths[:keep]) + MIN_WRAPPED_WIDTH + LIST_BORDER + 3 * keep > console.width:
+        keep -= 1
     table = Table(title=f"{kind} ({len(entries)})", show_lines=False)
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for entry in entries:
-        table.add_row(*(_plain(entry.get(col)) for col in columns))
+    for _, header in columns[:keep]:
+        table.add_column(header, no_wrap=True)
+    table.add_column(columns[-1][1], overflow="fold", ratio=1)
+    for row in rows:
+        table.add_row(*row[:keep], row[-1])
     console.print(table)
 
 
