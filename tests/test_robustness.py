@@ -820,3 +820,35 @@ def test_fuzz_source_urls(cli: CliRun, tmp_path: Path, url: str) -> None:
     text = SOURCE.replace('"https://example.org/quote"', json.dumps(url)) + RUN
     line = assert_one_line_exit_2(*cli(["catalog", "check", str(write(tmp_path, "fuzz.toml", text))]))
     assert "field 'url'" in line and not is_http_url(url)
+
+
+@pytest.mark.parametrize("moment", ["staging", "trash"])
+def test_sigterm_right_after_a_directory_is_made_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moment: str
+) -> None:
+    """The race a fresh-clone run hit once: SIGTERM between creating a staging (or trash) directory
+    and registering it for removal. Creation and registration are one signal-deferred step."""
+    import tempfile
+
+    data = api.report_data(["llama-2-7b"], samples=0, seed=0)
+    out = tmp_path / "report"
+    old_report(out)
+    real_mkdir, real_mkdtemp = Path.mkdir, tempfile.mkdtemp
+
+    def mkdir_then_signal(self: Path, *args: object, **kwargs: object) -> None:
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+        if STAGING_MARK in self.name and moment == "staging":
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def mkdtemp_then_signal(*args: object, **kwargs: object) -> str:
+        path = real_mkdtemp(*args, **kwargs)  # type: ignore[call-overload]
+        if moment == "trash":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return str(path)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_then_signal)
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_signal)
+    with pytest.raises(SystemExit) as info:
+        write_report(data, out, "en", ["md", "csv"])
+    assert info.value.code == 128 + signal.SIGTERM
+    assert leftovers(tmp_path) == [] and report_state(out) == "old"

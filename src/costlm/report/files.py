@@ -137,14 +137,16 @@ def _guarded() -> Iterator[_Guard]:
 
 
 def _mkdir_unique(parent: Path, prefix: str, guard: _Guard) -> Path:
-    """A new directory ``parent/prefixXXXXXXXX`` (mode from the umask), registered for removal."""
+    """A new directory ``parent/prefixXXXXXXXX`` (mode from the umask), registered for removal in the
+    same signal-deferred step as its creation (a signal between the two would leave it behind)."""
     while True:
         path = parent / f"{prefix}{secrets.token_hex(4)}"
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue
-        guard.staged.append(path)
+        with guard.deferring_signals():
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            guard.staged.append(path)
         return path
 
 
@@ -172,8 +174,9 @@ def _can_swap(target: Path) -> bool:
 
 def _swap_dir(staging: Path, target: Path, guard: _Guard) -> None:
     """Replace directory ``target`` by ``staging``: two renames that signals cannot split."""
-    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}old-", dir=target.parent))
-    guard.staged.append(trash)
+    with guard.deferring_signals():  # created and registered for removal in one step
+        trash = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}old-", dir=target.parent))
+        guard.staged.append(trash)
     if target.exists():
         os.chmod(staging, stat.S_IMODE(target.stat().st_mode))
     with guard.deferring_signals():
