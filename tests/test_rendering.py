@@ -173,3 +173,18 @@ def test_catalog_list_keeps_ids_whole(kind: str, width: int) -> None:
     assert all(len(line) <= width for line in lines)
     for entry in entries:
         assert any(f" {entry['id']} " in line for line in lines), entry["id"]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_check_table_keeps_claim_ids_whole(width: int) -> None:
+    from rich.console import Console
+
+    from costlm.report.claims import print_claims
+
+    results = api.check_claims(samples=200)
+    console = Console(width=width, record=True, highlight=False)
+    print_claims(console, results, "en")
+    lines = console.export_text().splitlines()
+    assert all(len(line) <= width for line in lines)
+    for r in results:
+        assert any(f" {r.id} " in line for line in lines), r.id

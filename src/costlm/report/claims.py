@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from costlm.api import ClaimResult
@@ -170,19 +171,38 @@ def verdict_text(r: ClaimResult, lang: str) -> str:
     return text
 
 
+WIDE_CHECK_TABLE = 110
+"""From this terminal width the claims table has five columns; below, claimed and evidence share a
+column, and so do verdict and factor, so that claim ids stay whole at 80 columns."""
+
+
 def print_claims(console: Console, results: list[ClaimResult], lang: str) -> None:
+    """The judged claims as a table: ids never wrapped, the paraphrase under the id."""
+    wide = console.width >= WIDE_CHECK_TABLE
     table = Table(title=t("check.title", lang), show_lines=True)
-    for key in ("check.claim", "check.claimed", "check.evidence", "check.verdict", "check.factor"):
-        table.add_column(t(key, lang), overflow="fold")
+    id_width = max([len(t("check.claim", lang)), *(len(r.id) for r in results)])
+    if wide:  # ids fit whole: the claim column is at least as wide as the longest id
+        table.add_column(t("check.claim", lang), min_width=id_width, ratio=2, overflow="fold")
+    else:
+        table.add_column(t("check.claim", lang), width=id_width, overflow="fold")
+    if wide:
+        for key in ("check.claimed", "check.evidence", "check.verdict", "check.factor"):
+            table.add_column(t(key, lang), overflow="fold")
+    else:
+        table.add_column(f"{t('check.claimed', lang)} / {t('check.evidence', lang)}", overflow="fold")
+        table.add_column(t("check.verdict", lang), overflow="fold")
     for r in results:
         style = _VERDICT_STYLE[r.verdict]
-        table.add_row(
-            f"{r.id}\n{paraphrase(r, lang)}",
-            claimed_text(r, lang),
-            evidence_text(r, lang),
-            f"[{style}]{verdict_text(r, lang)}[/{style}]",
-            factor_text(r, lang),
-        )
+        claim = f"{escape(r.id)}\n{escape(paraphrase(r, lang))}"
+        verdict = f"[{style}]{verdict_text(r, lang)}[/{style}]"
+        if wide:
+            table.add_row(claim, claimed_text(r, lang), evidence_text(r, lang), verdict, factor_text(r, lang))
+        else:
+            table.add_row(
+                claim,
+                f"{claimed_text(r, lang)}\n{evidence_text(r, lang)}",
+                f"{verdict}\n{factor_text(r, lang)}",
+            )
     console.print(table)
     console.print(t("check.explain_hint", lang))
 
