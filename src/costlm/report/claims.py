@@ -194,15 +194,12 @@ def print_claims(console: Console, results: list[ClaimResult], lang: str) -> Non
     for r in results:
         style = _VERDICT_STYLE[r.verdict]
         claim = f"{escape(r.id)}\n{escape(paraphrase(r, lang))}"
-        verdict = f"[{style}]{verdict_text(r, lang)}[/{style}]"
+        verdict = f"[{style}]{escape(verdict_text(r, lang))}[/{style}]"
+        claimed, evidence, factor = (escape(f(r, lang)) for f in (claimed_text, evidence_text, factor_text))
         if wide:
-            table.add_row(claim, claimed_text(r, lang), evidence_text(r, lang), verdict, factor_text(r, lang))
+            table.add_row(claim, claimed, evidence, verdict, factor)
         else:
-            table.add_row(
-                claim,
-                f"{claimed_text(r, lang)}\n{evidence_text(r, lang)}",
-                f"{verdict}\n{factor_text(r, lang)}",
-            )
+            table.add_row(claim, f"{claimed}\n{evidence}", f"{verdict}\n{factor}")
     console.print(table)
     console.print(t("check.explain_hint", lang))
 
