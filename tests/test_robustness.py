@@ -492,13 +492,13 @@ def test_a_signal_during_the_renames_waits_for_them(tmp_path: Path) -> None:
 
 
 BLOCKING_WRITER = """
-import sys, time
+import os, sys, time
 from costlm.report import exports
 from costlm.cli import main
 
 def slow(*args):
     print("WRITING", flush=True)
-    time.sleep(60)
+    time.sleep(float(os.environ["WRITER_SECONDS"]))
 
 exports.write_xlsx = slow
 sys.argv = ["costlm", *sys.argv[1:]]
@@ -510,10 +510,13 @@ def _report_argv(out: Path) -> list[str]:
     return ["report", "--models", "llama-2-7b", "--samples", "100", "--out", str(out)]
 
 
-def test_sigterm_mid_write_leaves_the_old_report(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("writer_s", "n_signals"), [(1.0, 1), (60.0, 2)])
+def test_sigterm_mid_write_leaves_the_old_report(tmp_path: Path, writer_s: float, n_signals: int) -> None:
+    """A first SIGTERM lets the file being written finish, then cleans up and exits 143; a second
+    one (the writer would take a minute) exits at once. Either way the old report stays whole."""
     out = tmp_path / "report"
     old_report(out)
-    env = {**os.environ, "CI": "1"}
+    env = {**os.environ, "CI": "1", "WRITER_SECONDS": str(writer_s)}
     with subprocess.Popen(
         [sys.executable, "-c", BLOCKING_WRITER, *_report_argv(out)],
         stdout=subprocess.PIPE,
@@ -524,7 +527,9 @@ def test_sigterm_mid_write_leaves_the_old_report(tmp_path: Path) -> None:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "WRITING"  # html, md, csv, json are staged now
         assert leftovers(tmp_path)  # the staging directory exists ...
-        proc.send_signal(signal.SIGTERM)
+        for _ in range(n_signals):
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.2)
         code = proc.wait(timeout=30)
     assert code == 128 + signal.SIGTERM
     assert report_state(out) == "old" and leftovers(tmp_path) == []  # ... and is gone
@@ -540,9 +545,9 @@ def test_sigterm_at_any_time_leaves_old_or_new(tmp_path: Path) -> None:
         root = tmp_path / f"r{i}"
         old_report(root / "report")
         argv = [str(costlm), *_report_argv(root / "report")]
-        runs.append(
-            (root, offset, subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        )
+        root.mkdir(parents=True, exist_ok=True)
+        with (root / "stderr.txt").open("wb") as err:
+            runs.append((root, offset, subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)))
     start, kill_at, killed_staged = time.monotonic(), {i: 0.5 for i, o in enumerate(offsets) if o == -1}, 0
     while any(proc.poll() is None for _, _, proc in runs) and time.monotonic() - start < 180:
         now = time.monotonic() - start
@@ -557,7 +562,8 @@ def test_sigterm_at_any_time_leaves_old_or_new(tmp_path: Path) -> None:
                 proc.wait(timeout=60)
         time.sleep(0.01)
     states = [report_state(root / "report") for root, _, _ in runs]
-    assert all(proc.returncode in (0, 128 + signal.SIGTERM, -signal.SIGTERM) for _, _, proc in runs)
+    codes = [(proc.returncode, (root / "stderr.txt").read_text()[-300:]) for root, _, proc in runs]
+    assert all(code in (0, 128 + signal.SIGTERM, -signal.SIGTERM) for code, _ in codes), codes
     assert all(state in ("old", "new") for state in states), states
     assert states[0] == "old" and states[-1] == "new" and killed_staged >= 1
     assert leftovers(tmp_path) == []

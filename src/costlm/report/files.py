@@ -14,9 +14,11 @@ Every format is first written into a fresh staging directory. Then the report re
   happens when DIR is (or contains) the working directory, is a mount point, or its parent is not
   writable.
 
-The renames run with SIGTERM, SIGHUP and SIGINT deferred (microseconds): such a signal during the
-writing removes the staging directory and exits (128 + signal number; KeyboardInterrupt for
-SIGINT), during the renames it waits for them to finish. Exceptions remove the staging directory
+SIGTERM, SIGHUP and SIGINT are deferred while the report is written: the file being written is
+finished (a signal raised inside an import or a C extension would corrupt the interpreter), then
+the staging directory is removed and costlm exits (128 + signal number; KeyboardInterrupt for
+SIGINT). A second signal exits at once (still removing the staging directory), except during the
+renames and the cleanup, which always finish first. Exceptions remove the staging directory
 too. Only SIGKILL or a power cut can leave ``.costlm-*`` directories behind, and in the swap
 layout, if it lands between the two renames, DIR missing with the old report at
 ``.DIR.costlm-old-XXXX``. A DIR that is not writable (its permissions) is an error, never replaced.
@@ -95,10 +97,17 @@ class _Guard:
         self.pending: int | None = None
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.critical:  # between two renames: finish them first
+        """Record a first signal (acted on at the next ``check``); a second one exits now, unless
+        inside renames or cleanup (``deferring_signals``), which finish first."""
+        if self.critical or self.pending is None:
             self.pending = signum
             return
         self._exit(signum)
+
+    def check(self) -> None:
+        """Exit now if a signal arrived (between two steps of writing the report)."""
+        if self.pending is not None:
+            self._exit(self.pending)
 
     @staticmethod
     def _exit(signum: int) -> None:
@@ -246,7 +255,9 @@ def write_report(data: ReportData, out_dir: Path, lang: str, formats: Sequence[s
                 target.mkdir(exist_ok=True)
                 staging = _mkdir_unique(target, f"{STAGING_MARK}new-", guard)
             for fmt, name in zip(formats, names, strict=True):
+                guard.check()
                 writers[fmt](staging / name)
+            guard.check()
             if swap:
                 _swap_dir(staging, target, guard)
             else:
