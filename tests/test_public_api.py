@@ -64,3 +64,16 @@ def test_importing_cli_does_not_load_heavy_modules() -> None:
     code = f"import sys, costlm.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def test_typed_request_keywords_are_the_request_fields() -> None:
+    from costlm.resolve.requests import ServeFields, TrainingFields
+
+    assert set(TrainingFields.__annotations__) == set(api.TrainingRequest.model_fields)
+    assert set(ServeFields.__annotations__) == set(api.ServeRequest.model_fields)
+
+
+@pytest.mark.parametrize(("samples", "seed"), [(-1, 0), (10**7, 0), (100, -1), (True, 0)])
+def test_analyses_taking_samples_share_the_request_rule(samples: int, seed: int) -> None:
+    with pytest.raises(InputError, match=r"^(samples|seed): "):
+        api.check_claims(["s001-deepseek-v3-cost"], samples=samples, seed=seed)

@@ -17,12 +17,18 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack
 from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.training import TrainingBreakdownSummary, TrainingResult, estimate_training_spec
-from costlm.bounds import MAX_SAMPLES, MAX_SEED
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
 from costlm.errors import ConfigError, CostlmError, InputError, UnknownIdError
-from costlm.resolve.requests import ServeFields, ServeRequest, TrainingFields, TrainingRequest, build
+from costlm.resolve.requests import (
+    MonteCarloArgs,
+    ServeFields,
+    ServeRequest,
+    TrainingFields,
+    TrainingRequest,
+    build,
+)
 from costlm.resolve.serving import serve_spec
 from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
@@ -105,15 +111,8 @@ def make_serve_request(**fields: Unpack[ServeFields]) -> ServeRequest:
 
 
 def _check_samples(samples: int, seed: int | None) -> None:
-    """Sample count and seed of the analyses that take them as arguments (requests validate their own)."""
-    if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise InputError(f"seed: must be a non-negative integer, got {seed}", key="seed_range", value=seed)
-    if not 0 <= samples <= MAX_SAMPLES:
-        raise InputError(
-            f"samples: must be between 0 and {MAX_SAMPLES:,}, got {samples}",
-            key="samples_range",
-            value=samples,
-        )
+    """The request models' rule for sample counts and seeds, for the analyses that take them as arguments."""
+    build(MonteCarloArgs, {"samples": samples, "seed": seed})
 
 
 def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles = ()) -> TrainingResult:

@@ -126,6 +126,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
     hw = model.training.hardware
     price_src = _sources(train, "gpu_price_usd", "n_gpus")
     energy_src = _sources(train, "tdp_watts", "power_fraction", "server_overhead", "pue", "mfu", "goodput")
+    scope, scope_es = _scopes(cat, train)
     return SeedRow(
         model=model.id,
         name=model.name,
@@ -163,8 +164,8 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
         **inference.cells,
         disclosure=model.disclosure,
         disclosure_es=model.disclosure_es or None,
-        reported_scope=_scopes(cat, train)[0],
-        reported_scope_es=_scopes(cat, train)[1],
+        reported_scope=scope,
+        reported_scope_es=scope_es,
         warnings=[*train.warnings, *inference.warnings],
     )
 

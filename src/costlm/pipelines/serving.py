@@ -71,17 +71,9 @@ class StepTimes:
 
 
 @dataclass(frozen=True)
-class ReplicaBreakdown:
-    """The named intermediates and outputs of one serving replica."""
+class ReplicaBreakdown(StepTimes):
+    """The named intermediates and outputs of one serving replica: its step times, then energy and money."""
 
-    memory_s: FloatArray
-    compute_s: FloatArray
-    decode_step_s: FloatArray
-    prefill_s: FloatArray
-    tpot_s: FloatArray
-    ttft_s: FloatArray
-    compute_share: FloatArray
-    output_tokens_per_s: FloatArray
     output_tokens_per_s_per_gpu: FloatArray
     replica_power_watts: FloatArray | None
     gpu_j_per_output_token: FloatArray | None

@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Basis, Sourced
 from costlm.caveats import Caveat
-from costlm.errors import InputError
 from costlm.uncertainty import Distribution, Fixed, LogNormal, draw
 from costlm.uncertainty.montecarlo import points
 
@@ -84,17 +83,10 @@ def dist_of(record: Sourced) -> Distribution:
     return LogNormal.from_interval(low, high)
 
 
-def dist_of_range(rng: Range, *, name: str) -> Distribution:
-    """A user range LOW..HIGH as a 90% log-normal interval (Fixed when LOW == HIGH)."""
+def dist_of_range(rng: Range) -> Distribution:
+    """A user range LOW..HIGH (ordered and positive: the request validated it) as a 90% log-normal
+    interval (Fixed when LOW == HIGH)."""
     low, high = rng
-    if not 0 < low <= high:
-        raise InputError(
-            f"{name}: need 0 < low <= high, got {low:g}..{high:g}",
-            key="range_order",
-            name=name,
-            low=low,
-            high=high,
-        )
     return Fixed(low) if low == high else LogNormal.from_interval(low, high)
 
 

@@ -287,6 +287,13 @@ class ServeRequest(_Request):
         return self
 
 
+class MonteCarloArgs(_Request):
+    """Sample count and seed of the analyses that take them as arguments (claims, seed table)."""
+
+    samples: Samples
+    seed: Seed | None
+
+
 class TrainingFields(TypedDict, total=False):
     """The keyword arguments of ``make_training_request`` (the fields of ``TrainingRequest``)."""
 

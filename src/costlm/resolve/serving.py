@@ -253,7 +253,7 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> None:
     )
     for name, user, opt_record, unit in optional:
         if user is not None:
-            add(name, dist_of_range(user, name=name), unit, "user")
+            add(name, dist_of_range(user), unit, "user")
         elif opt_record is not None:
             add(name, dist_of(opt_record), unit, opt_record)
         else:

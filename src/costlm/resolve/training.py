@@ -68,7 +68,7 @@ def _stale(record: Sourced | None, today: dt.date) -> bool:
 def _add_sourced(inputs: Inputs, name: str, unit: str, user: Range | None, record: Sourced | None) -> bool:
     """Add the user's range, else the catalog record; return False if neither exists."""
     if user is not None:
-        inputs.add(name, dist_of_range(user, name=name), unit, "user")
+        inputs.add(name, dist_of_range(user), unit, "user")
         return True
     if record is not None:
         inputs.add(name, dist_of(record), unit, record)
