@@ -1,0 +1,180 @@
+"""Fit the MFU prior that knows scale on the catalog's reported runs, and choose its terms by LOO.
+
+Data: every run with params, tokens, hardware and GPU-hours (``training_cases``); the response is
+log10 of its implied MFU against the dense bf16 peak (``costlm.resolve.mfu`` states the rule).
+Candidates (``CANDIDATES``) add covariates to a pooled centre; each is fitted by least squares and
+scored in-sample and leave-one-model-out (every run of the left-out model is predicted by a fit,
+spread included, of the other models' runs). The spread of a fit is the RMS of its own
+leave-one-model-out errors x Student's t at n - p degrees of freedom (p = fitted coefficients),
+so the 90% interval is honest for few runs. ``choose`` picks the lowest LOO median |log10 error|
+among candidates whose LOO coverage is in 85-95% (ties: fewer terms) - never the in-sample fit.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+import numpy as np
+
+from costlm.analyses.backtest import training_cases
+from costlm.catalog.schema import Catalog, Dtype, MfuModel, Sourced
+from costlm.resolve.mfu import MFU_FIT_SOURCE, MfuCovariates, bf16_peak_ratio, design_row
+from costlm.uncertainty.regression import least_squares, leave_group_out_errors, rms, t_quantile_95
+
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "centre only": (),
+    "+ log10 GPUs": ("n_gpus",),
+    "+ log10 GPUs + MoE": ("n_gpus", "moe"),
+    "+ log10 params + log10 GPUs + MoE + fp8": ("active_params", "n_gpus", "moe", "fp8"),
+}
+COVERAGE_GOAL = (0.85, 0.95)
+LOCATOR = "benchmarks/calibrate_mfu.py (fit of {n} runs, {date})"
+_FACTOR_FIELDS = {
+    "active_params": "factor_per_decade_active_params",
+    "n_gpus": "factor_per_decade_n_gpus",
+    "moe": "factor_moe",
+    "fp8": "factor_fp8",
+}
+
+
+@dataclass(frozen=True)
+class FitRun:
+    """One reported run as the fit sees it."""
+
+    run: str
+    group: str
+    generation: str
+    dtype: Dtype
+    log10_mfu_bf16: float
+    cov: MfuCovariates
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted candidate: log10 coefficients (intercept first) and the log10 half-width of its 90%
+    interval, with the reference point and range of its covariates."""
+
+    terms: tuple[str, ...]
+    coefficients: tuple[float, ...]
+    half_width_log10: float
+    reference: dict[str, Sourced]
+    n_runs: int
+
+    def predict_log10(self, cov: MfuCovariates) -> float:
+        """Median log10 bf16-equivalent MFU at ``cov``."""
+        row, _, _ = design_row(self.terms, self.reference, cov)
+        return float(np.dot(row, self.coefficients))
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    """In-sample and leave-one-model-out scores of one candidate (errors in log10 of GPU-hours)."""
+
+    name: str
+    terms: tuple[str, ...]
+    in_sample: tuple[float, float]
+    loo: tuple[float, float]
+    loo_errors: tuple[float, ...]
+
+
+def fit_runs(cat: Catalog) -> list[FitRun]:
+    """The fit data: every back-testable run, with its bf16-equivalent implied MFU."""
+    runs = []
+    for run, _, mfu in training_cases(cat):
+        acc = cat.accelerators[run.hardware or ""]
+        total = run.n_params.central if run.n_params else None
+        active = run.n_active_params.central if run.n_active_params else total
+        moe = total is not None and active is not None and active < total
+        cov = MfuCovariates(
+            active_params=active,
+            n_gpus=run.n_gpus.central if run.n_gpus else None,
+            moe=moe,
+            fp8=run.dtype == "fp8",
+        )
+        bf16_mfu = mfu / bf16_peak_ratio(acc, run.dtype)
+        runs.append(FitRun(run.id, run.model or run.id, acc.generation, run.dtype, math.log10(bf16_mfu), cov))
+    return runs
+
+
+def _reference(runs: list[FitRun], name: str) -> Sourced:
+    values = [v for r in runs if (v := getattr(r.cov, name)) is not None]
+    median = 10 ** statistics.median(math.log10(v) for v in values)
+    return Sourced(value=median, low=min(values), high=max(values), source=MFU_FIT_SOURCE, locator="fit data")
+
+
+def _design(runs: list[FitRun], terms: tuple[str, ...], reference: dict[str, Sourced]) -> np.ndarray:
+    return np.array([design_row(terms, reference, r.cov)[0] for r in runs])
+
+
+def fit(runs: list[FitRun], terms: tuple[str, ...]) -> Fit:
+    """Least-squares fit of ``terms`` on ``runs``, its spread from its own leave-one-model-out errors."""
+    reference = {name: _reference(runs, name) for name in ("active_params", "n_gpus")}
+    design = _design(runs, terms, reference)
+    response = np.array([r.log10_mfu_bf16 for r in runs])
+    coefficients = least_squares(design, response)
+    errors = leave_group_out_errors(design, response, [r.group for r in runs])
+    dof = len(runs) - int(np.linalg.matrix_rank(design))
+    half_width = t_quantile_95(dof) * rms(errors)
+    return Fit(terms, tuple(float(b) for b in coefficients), half_width, reference, len(runs))
+
+
+def loo_fits(runs: list[FitRun], terms: tuple[str, ...]) -> dict[str, Fit]:
+    """For every run id, the fit of ``terms`` without any run of its model."""
+    fits = {}
+    for group in dict.fromkeys(r.group for r in runs):
+        f = fit([r for r in runs if r.group != group], terms)
+        fits |= {r.run: f for r in runs if r.group == group}
+    return fits
+
+
+def _score(runs: list[FitRun], fits: dict[str, Fit]) -> tuple[float, float, list[float]]:
+    # hours ~ 1 / MFU, so the log10 error of predicted GPU-hours is observed - predicted log10 MFU
+    errors = [r.log10_mfu_bf16 - fits[r.run].predict_log10(r.cov) for r in runs]
+    inside = [abs(e) <= fits[r.run].half_width_log10 for r, e in zip(runs, errors, strict=True)]
+    return statistics.median(abs(e) for e in errors), sum(inside) / len(runs), errors
+
+
+def score_candidates(runs: list[FitRun]) -> list[CandidateScore]:
+    """Every candidate's (median |log10 error|, 90% coverage), in-sample and leave-one-model-out."""
+    scores = []
+    for name, terms in CANDIDATES.items():
+        full = fit(runs, terms)
+        med_in, cov_in, _ = _score(runs, {r.run: full for r in runs})
+        med_loo, cov_loo, errors = _score(runs, loo_fits(runs, terms))
+        scores.append(CandidateScore(name, terms, (med_in, cov_in), (med_loo, cov_loo), tuple(errors)))
+    return scores
+
+
+def choose(scores: list[CandidateScore]) -> CandidateScore:
+    """Lowest LOO median |log10 error| among candidates with LOO coverage in the goal (else all)."""
+    low, high = COVERAGE_GOAL
+    eligible = [s for s in scores if low <= s.loo[1] <= high] or scores
+    return min(eligible, key=lambda s: s.loo[0])  # min keeps the first (fewest terms) on a tie
+
+
+def as_model(f: Fit, runs: list[FitRun], date: str) -> MfuModel:
+    """The fit as the catalog's ``[mfu_model]`` (factors = 10 ** coefficients)."""
+    locator = LOCATOR.format(n=f.n_runs, date=date)
+
+    def record(value: float, note: str) -> Sourced:
+        return Sourced(value=value, source=MFU_FIT_SOURCE, locator=locator, basis="estimate", note=note)
+
+    factors = {
+        _FACTOR_FIELDS[name]: record(10**b, f"multiplies MFU per {name} step")
+        for name, b in zip(f.terms, f.coefficients[1:], strict=True)
+    }
+    ranges = {
+        name: f.reference[name].model_copy(update={"locator": locator, "basis": "estimate"})
+        for name in ("active_params", "n_gpus")
+    }
+    return MfuModel(
+        centre_mfu=record(10 ** f.coefficients[0], "median bf16-equivalent MFU at the reference point"),
+        interval_factor=record(10**f.half_width_log10, "p95 / p50 of the log-normal prior"),
+        generations=sorted({r.generation for r in runs}),
+        dtypes=sorted({r.dtype for r in runs}),
+        n_runs=f.n_runs,
+        **ranges,
+        **factors,
+    )
