@@ -6,7 +6,9 @@ Candidates (``CANDIDATES``) add covariates to a pooled centre; each is fitted by
 scored in-sample and leave-one-model-out (every run of the left-out model is predicted by a fit,
 spread included, of the other models' runs). The spread of a fit is the RMS of its own
 leave-one-model-out errors x Student's t at n - p degrees of freedom (p = fitted coefficients),
-so the 90% interval is honest for few runs. ``choose`` picks the lowest LOO median |log10 error|
+so the 90% interval is honest for few runs. Candidates are listed by number of terms; the
+generation candidate gives its own factor to each generation with runs of several models (ampere,
+hopper), the others share the pooled centre. ``choose`` picks the lowest LOO median |log10 error|
 among candidates whose LOO coverage is in 85-95% (ties: fewer terms) - never the in-sample fit.
 """
 
@@ -20,12 +22,20 @@ import numpy as np
 
 from costlm.analyses.backtest import training_cases
 from costlm.catalog.schema import Catalog, Dtype, MfuModel, Sourced
-from costlm.resolve.mfu import MFU_FIT_SOURCE, MfuCovariates, bf16_peak_ratio, design_row
+from costlm.resolve.mfu import (
+    GENERATION_TERM,
+    MFU_FIT_SOURCE,
+    MfuCovariates,
+    bf16_peak_ratio,
+    design_row,
+    evaluate,
+)
 from costlm.uncertainty.regression import least_squares, leave_group_out_errors, rms, t_quantile_95
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "centre only": (),
     "+ log10 GPUs": ("n_gpus",),
+    "+ generation (ampere, hopper)": ("generation:ampere", "generation:hopper"),
     "+ log10 GPUs + MoE": ("n_gpus", "moe"),
     "+ log10 params + log10 GPUs + MoE + fp8": ("active_params", "n_gpus", "moe", "fp8"),
 }
@@ -45,6 +55,7 @@ class FitRun:
 
     run: str
     group: str
+    hardware: str
     generation: str
     dtype: Dtype
     log10_mfu_bf16: float
@@ -92,9 +103,12 @@ def fit_runs(cat: Catalog) -> list[FitRun]:
             n_gpus=run.n_gpus.central if run.n_gpus else None,
             moe=moe,
             fp8=run.dtype == "fp8",
+            generation=acc.generation,
         )
         bf16_mfu = mfu / bf16_peak_ratio(acc, run.dtype)
-        runs.append(FitRun(run.id, run.model or run.id, acc.generation, run.dtype, math.log10(bf16_mfu), cov))
+        runs.append(
+            FitRun(run.id, run.model or run.id, acc.id, acc.generation, run.dtype, math.log10(bf16_mfu), cov)
+        )
     return runs
 
 
@@ -122,7 +136,7 @@ def fit(runs: list[FitRun], terms: tuple[str, ...]) -> Fit:
 
 def loo_fits(runs: list[FitRun], terms: tuple[str, ...]) -> dict[str, Fit]:
     """For every run id, the fit of ``terms`` without any run of its model."""
-    fits = {}
+    fits: dict[str, Fit] = {}
     for group in dict.fromkeys(r.group for r in runs):
         f = fit([r for r in runs if r.group != group], terms)
         fits |= {r.run: f for r in runs if r.group == group}
@@ -161,9 +175,16 @@ def as_model(f: Fit, runs: list[FitRun], date: str) -> MfuModel:
     def record(value: float, note: str) -> Sourced:
         return Sourced(value=value, source=MFU_FIT_SOURCE, locator=locator, basis="estimate", note=note)
 
-    factors = {
+    fitted = dict(zip(f.terms, f.coefficients[1:], strict=True))
+    factors: dict[str, object] = {
         _FACTOR_FIELDS[name]: record(10**b, f"multiplies MFU per {name} step")
-        for name, b in zip(f.terms, f.coefficients[1:], strict=True)
+        for name, b in fitted.items()
+        if name in _FACTOR_FIELDS
+    }
+    factors["factor_generation"] = {
+        name.removeprefix(GENERATION_TERM): record(10**b, "multiplies MFU on this generation")
+        for name, b in fitted.items()
+        if name.startswith(GENERATION_TERM)
     }
     ranges = {
         name: f.reference[name].model_copy(update={"locator": locator, "basis": "estimate"})
@@ -178,3 +199,37 @@ def as_model(f: Fit, runs: list[FitRun], date: str) -> MfuModel:
         **ranges,
         **factors,
     )
+
+
+def mfu_range(model: MfuModel, cat: Catalog, run: FitRun) -> tuple[float, float]:
+    """The 90% MFU interval ``model`` gives ``run`` (against its dtype's peak), as estimates use it."""
+    est = evaluate(model, cat.accelerators[run.hardware], run.dtype, run.cov)
+    return est.p05, est.p95
+
+
+STORED_RELATIVE_TOLERANCE = 1e-3
+"""priors.toml keeps 4 significant figures of each fitted number."""
+
+
+def same_fit(stored: MfuModel, fitted: MfuModel) -> bool:
+    """Whether ``stored`` holds the numbers of ``fitted`` (to the stored rounding) and the same terms."""
+    if (stored.generations, stored.dtypes, stored.n_runs) != (
+        fitted.generations,
+        fitted.dtypes,
+        fitted.n_runs,
+    ):
+        return False
+    if stored.factor_generation.keys() != fitted.factor_generation.keys():
+        return False
+    pairs = [(getattr(stored, n), getattr(fitted, n)) for n in MfuModel.model_fields]
+    pairs += [(stored.factor_generation[g], fitted.factor_generation[g]) for g in fitted.factor_generation]
+    for a, b in pairs:
+        if isinstance(a, Sourced) or isinstance(b, Sourced):
+            if a is None or b is None:
+                return False
+            numbers = zip((a.value, a.low, a.high), (b.value, b.low, b.high), strict=True)
+            if not all(
+                x == y or math.isclose(x, y, rel_tol=STORED_RELATIVE_TOLERANCE) for x, y in numbers if x or y
+            ):
+                return False
+    return True

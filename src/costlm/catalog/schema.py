@@ -401,9 +401,9 @@ class MfuModel(_Frozen):
     bf16/fp8 peak ratio). ``centre_mfu`` is the median MFU of a dense bf16 run at the reference
     point: the ``value`` of ``active_params`` and ``n_gpus`` (the medians of the fit data, whose
     ``low``..``high`` is the range a request is clamped to). Each optional factor multiplies the
-    MFU per decade of the covariate (or for an MoE / fp8 run); an absent factor is not in the
-    model. ``interval_factor`` = p95 / p50 = p50 / p05. Generations and dtypes without fit runs
-    keep their ``[[mfu_prior]]``.
+    MFU per decade of the covariate (or for an MoE / fp8 run, or a run on a generation of
+    ``factor_generation``); an absent factor is not in the model. ``interval_factor`` is
+    p95 / p50 = p50 / p05. Generations and dtypes without fit runs keep their ``[[mfu_prior]]``.
     """
 
     centre_mfu: Sourced
@@ -414,6 +414,7 @@ class MfuModel(_Frozen):
     factor_per_decade_n_gpus: Sourced | None = None
     factor_moe: Sourced | None = None
     factor_fp8: Sourced | None = None
+    factor_generation: dict[str, Sourced] = Field(default_factory=dict)
     generations: list[str] = Field(min_length=1)
     dtypes: list[Dtype] = Field(min_length=1)
     n_runs: int = Field(ge=1)

@@ -6,7 +6,8 @@ One rule, used both by the fit (``costlm.analyses.mfu_fit``) and by every estima
   peak is that times bf16 peak / fp8 peak (DeepSeek-V3 reached the same FLOP/s as the bf16 runs:
   34.6% of the H800 bf16 peak, 17% of its fp8 peak); a fitted ``factor_fp8`` may correct it.
 * covariates, each a term only if the stored model has its factor: log10(active params / reference),
-  log10(GPU count / reference), MoE (0/1), fp8 (0/1). The reference point is the median of the fit
+  log10(GPU count / reference), MoE (0/1), fp8 (0/1), and "generation:NAME" (0/1: a generation's
+  own factor on the pooled centre). The reference point is the median of the fit
   data (stored as each covariate's ``value``).
 * a covariate outside the fit data's ``low``..``high`` is clamped to it (``clamped``: the caller
   raises a caveat), and an unknown one (a run with no published GPU count, or ``--days`` solving
@@ -17,13 +18,14 @@ One rule, used both by the fit (``costlm.analyses.mfu_fit``) and by every estima
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from costlm.catalog.schema import Accelerator, Dtype, MfuModel, Sourced
 from costlm.resolve.rules import peak_flop_per_s
 
 COVARIATES = ("active_params", "n_gpus", "moe", "fp8")
-"""The model's possible terms (besides the intercept), in design-matrix order."""
+"""The model's possible terms (besides the intercept and the generation factors), in design order."""
+GENERATION_TERM = "generation:"
 
 MFU_FIT_SOURCE = "costlm-mfu-fit"
 
@@ -36,6 +38,7 @@ class MfuCovariates:
     n_gpus: float | None
     moe: bool
     fp8: bool
+    generation: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,13 @@ class MfuEstimate:
 
 def model_terms(model: MfuModel) -> tuple[str, ...]:
     """The covariates the stored model uses (those with a factor)."""
-    return tuple(name for name in COVARIATES if _factor(model, name) is not None)
+    names = tuple(name for name in COVARIATES if _factor(model, name) is not None)
+    return names + tuple(GENERATION_TERM + g for g in sorted(model.factor_generation))
 
 
 def _factor(model: MfuModel, name: str) -> Sourced | None:
+    if name.startswith(GENERATION_TERM):
+        return model.factor_generation.get(name.removeprefix(GENERATION_TERM))
     field = {"active_params": "factor_per_decade_active_params", "n_gpus": "factor_per_decade_n_gpus"}
     record: Sourced | None = getattr(model, field.get(name, f"factor_{name}"))
     return record
@@ -75,6 +81,9 @@ def design_row(
     fit range (low..high)."""
     row, clamped, assumed = [1.0], [], []
     for name in terms:
+        if name.startswith(GENERATION_TERM):
+            row.append(1.0 if cov.generation == name.removeprefix(GENERATION_TERM) else 0.0)
+            continue
         if name in ("moe", "fp8"):
             row.append(1.0 if getattr(cov, name) else 0.0)
             continue
@@ -104,7 +113,7 @@ def evaluate(model: MfuModel, acc: Accelerator, dtype: Dtype, cov: MfuCovariates
     """The prior of ``model`` for a run on ``acc`` in ``dtype`` with covariates ``cov``."""
     terms = model_terms(model)
     reference = {"active_params": model.active_params, "n_gpus": model.n_gpus}
-    row, clamped, assumed = design_row(terms, reference, cov)
+    row, clamped, assumed = design_row(terms, reference, replace(cov, generation=acc.generation))
     log10_factors = [math.log10(model.centre_mfu.central)]
     log10_factors += [math.log10(_factor(model, name).central) for name in terms]  # type: ignore[union-attr]
     p50 = 10 ** sum(x * b for x, b in zip(row, log10_factors, strict=True)) * bf16_peak_ratio(acc, dtype)

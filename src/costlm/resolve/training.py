@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Dtype, MfuModel, Model, RunKind, Sourced, Training
 from costlm.errors import InputError
-from costlm.resolve import mfu
 from costlm.pipelines.training import TrainingDraws
+from costlm.resolve import mfu
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import Recompute, TrainingRequest
 from costlm.resolve.rules import half_precision, peak_flop_per_s
