@@ -41,6 +41,12 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 COVERAGE_GOAL = (0.85, 0.95)
 LOCATOR = "benchmarks/calibrate_mfu.py (fit of {n} runs, {date})"
+_FACTOR_NOTES = {
+    "active_params": "multiplies MFU per 10x active parameters",
+    "n_gpus": "multiplies MFU per 10x GPUs",
+    "moe": "multiplies MFU for an MoE run",
+    "fp8": "multiplies MFU for an fp8 run (beyond the bf16/fp8 peak ratio)",
+}
 _FACTOR_FIELDS = {
     "active_params": "factor_per_decade_active_params",
     "n_gpus": "factor_per_decade_n_gpus",
@@ -177,7 +183,7 @@ def as_model(f: Fit, runs: list[FitRun], date: str) -> MfuModel:
 
     fitted = dict(zip(f.terms, f.coefficients[1:], strict=True))
     factors: dict[str, object] = {
-        _FACTOR_FIELDS[name]: record(10**b, f"multiplies MFU per {name} step")
+        _FACTOR_FIELDS[name]: record(10**b, _FACTOR_NOTES[name])
         for name, b in fitted.items()
         if name in _FACTOR_FIELDS
     }
