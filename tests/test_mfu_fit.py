@@ -12,6 +12,7 @@ import pytest
 from costlm import api
 from costlm.analyses import mfu_fit
 from costlm.catalog.schema import Catalog
+from costlm.errors import CatalogError
 from costlm.resolve.inputs import InputRecord
 from costlm.resolve.requests import TrainingRequest
 from costlm.resolve.training import TrainingSpec, training_spec
@@ -188,3 +189,29 @@ def test_readme_shows_the_back_test_summary_as_the_benchmark_prints_it() -> None
     assert len(summary) == 4
     for line in summary:
         assert line in readme
+
+
+def test_an_overlay_replaces_the_mfu_model_and_a_bad_one_names_the_table(tmp_path: Path) -> None:
+    loc = 'source = "costlm-mfu-fit", locator = "my fit"'
+    overlay = tmp_path / "mine.toml"
+    overlay.write_text(
+        "[mfu_model]\n"
+        'generations = ["hopper"]\ndtypes = ["bf16"]\nn_runs = 5\n'
+        f"centre_mfu = {{ value = 0.4, {loc} }}\ninterval_factor = {{ value = 1.5, {loc} }}\n"
+        f"active_params = {{ value = 1e10, low = 1e9, high = 1e11, {loc} }}\n"
+        f"n_gpus = {{ value = 1000, low = 8, high = 10000, {loc} }}\n"
+        f"factor_per_decade_n_gpus = {{ value = 0.8, {loc} }}\n",
+        encoding="utf-8",
+    )
+    mine = api.load_catalog((str(overlay),))
+    prior = _prior(_spec(mine, params=7e9, tokens=2e12, gpu="h100-sxm", n_gpus=10_000))
+    assert prior.point == pytest.approx(0.4 * 0.8, rel=1e-9)
+    assert (prior.low, prior.high) == (pytest.approx(0.32 / 1.5), pytest.approx(0.32 * 1.5))
+    ampere = _prior(_spec(mine, params=7e9, tokens=2e12, gpu="a100-80gb", n_gpus=512))
+    assert ampere.source == "epoch-ml-systems"  # not in this fit: the per-generation prior
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        overlay.read_text(encoding="utf-8").replace("value = 1.5", "value = 0.5"), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError, match=r"bad.toml: \[mfu_model\]: .*interval_factor 0.5 is below 1"):
+        api.load_catalog((str(bad),))
