@@ -221,7 +221,7 @@ def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
         peak_flop_per_s=serving_peak_flop_per_s(acc, dtype),
         hbm_bytes_per_s=acc.hbm_bytes_per_s,
         inputs=Inputs(),
-        grid_region=(req.grid or cat.defaults.grid_region).lower(),
+        grid_region=load.grid_region(cat, req.grid or cat.defaults.grid_region).id,
         warnings=warnings,
     )
     _add_inputs(spec, req, cat)
@@ -241,7 +241,7 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> None:
         ("server_capex_multiple", d.server_capex_multiple, "x"),
         ("lifetime_years", d.hardware_lifetime_years, "years"),
         ("usd_per_kwh", d.electricity_usd_per_kwh, "USD/kWh"),
-        ("gco2e_per_kwh", load.grid_region(cat, spec.grid_region).gco2e_per_kwh, "gCO2e/kWh"),
+        ("gco2e_per_kwh", cat.grid[spec.grid_region].gco2e_per_kwh, "gCO2e/kWh"),
     ):
         add(name, dist_of(record), unit, record)
     optional: tuple[tuple[str, Range | None, Sourced | None, str], ...] = (

@@ -150,7 +150,7 @@ def _add_costs_and_energy(inputs: Inputs, cat: Catalog, req: TrainingRequest, ac
     _add_sourced(inputs, "server_overhead", "x", None, d.server_overhead)
     _add_sourced(inputs, "pue", "x", req.pue, d.pue)
     _add_sourced(inputs, "usd_per_kwh", "USD/kWh", None, d.electricity_usd_per_kwh)
-    region = load.grid_region(cat, req.grid or d.grid_region)
+    region = cat.grid[spec_region]
     _add_sourced(inputs, "gco2e_per_kwh", "gCO2e/kWh", None, region.gco2e_per_kwh)
 
 
@@ -182,7 +182,7 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
         peak_flop_per_s=peak_flop_per_s(acc, dtype),
         inputs=inputs,
         solve_n_gpus=False,
-        grid_region=(req.grid or cat.defaults.grid_region).lower(),
+        grid_region=load.grid_region(cat, req.grid or cat.defaults.grid_region).id,
         reported_run=tr.reported_run if tr else None,
     )
     _add_compute(inputs, req, model, tr, kind)
