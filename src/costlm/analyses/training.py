@@ -88,6 +88,10 @@ class TrainingResult(BaseModel):
     samples: int
     seed: int | None
     grid_region: str
+    price_tier: str | None = None
+    """Rental tier of ``rental_cost_usd``: on-demand, reserved, spot, or user (the user's rate)."""
+    purchase_includes_server: bool | None = None
+    """True when ``hardware_cost_usd`` is at a server-inclusive price (no card-only price known)."""
     train_flop: Summary
     gpu_hours: Summary
     wall_clock_days: Summary
@@ -190,6 +194,8 @@ def estimate_training_spec(
         samples=samples,
         seed=seed,
         grid_region=spec.grid_region,
+        price_tier=spec.price_tier,
+        purchase_includes_server=spec.purchase_includes_server,
         train_flop=outputs["train_flop"],
         gpu_hours=outputs["gpu_hours"],
         wall_clock_days=outputs["wall_clock_days"],

@@ -96,9 +96,9 @@ class Sourced(_Frozen):
                 raise ValueError(f"{x!r} is not a positive finite number")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"low {self.low} > high {self.high}")
-        if self.value is not None and self.low is not None and self.high is not None:
-            if not self.low <= self.value <= self.high:
-                raise ValueError(f"value {self.value:g} is outside its range {self.low:g}..{self.high:g}")
+        has_all = self.value is not None and self.low is not None and self.high is not None
+        if has_all and not self.low <= self.value <= self.high:  # type: ignore[operator]
+            raise ValueError(f"value {self.value:g} is outside its range {self.low:g}..{self.high:g}")
         return self
 
     @property

@@ -163,7 +163,8 @@ class SplitLogNormal:
         _finite("SplitLogNormal.from_quantiles", p05, median, p95)
         if not 0 < p05 <= median <= p95:
             raise InputError(
-                f"SplitLogNormal.from_quantiles: need 0 < p05 <= median <= p95, got {p05:g}, {median:g}, {p95:g}"
+                "SplitLogNormal.from_quantiles: need 0 < p05 <= median <= p95, "
+                f"got {p05:g}, {median:g}, {p95:g}"
             )
         return cls(median, math.log(median / p05) / Z_95, math.log(p95 / median) / Z_95)
 
