@@ -354,7 +354,8 @@ def inference_per_year(cat: Catalog, ask: Ask) -> Finding:
     ctx = ask.claim.context
     req = ServeRequest(model=ask.claim.subject, gpu=ctx.gpu or "h100-sxm", target_batch=1, samples=0)
     spec = serve_spec(req, cat)
-    rate = spec.accelerator.rental_usd_per_hour
+    # the tier the serving rules price a deployment at (a year-long run: reserved under auto)
+    rate = prices.priced_record(spec.accelerator, spec.price_tier)
     if rate is None:
         return Finding(None, [_say("no_rental", gpu=spec.accelerator.id)])
     x = draw({"rate": dist_of(rate)}, max(ask.samples, 1), ask.seed)
@@ -392,12 +393,14 @@ def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
 
 
 def gpu_rental(cat: Catalog, ask: Ask) -> Finding:
-    """The accelerator's rental price range in the catalog."""
+    """The accelerator's rental price range in the catalog, over every tier (on demand, reserved,
+    spot): a claimed hourly rate rarely says which tier it is."""
     acc = load.accelerator(cat, ask.claim.subject)
-    rate = acc.rental_usd_per_hour
-    if rate is None:
+    tiers = [r for r in (acc.rental(tier) for tier in prices.TIERS) if r is not None]
+    if not tiers:
         return Finding(None, [_say("no_rental", gpu=acc.id)])
-    low, high = rate.bounds
+    rate = acc.rental_usd_per_hour or tiers[0]
+    low, high = min(r.bounds[0] for r in tiers), max(r.bounds[1] for r in tiers)
     ev = Evidence(
         p05=low,
         p50=rate.central,

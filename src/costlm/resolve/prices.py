@@ -109,6 +109,14 @@ def rental_price(
     return RentalPrice(tier=wanted, record=None, warnings=warnings)
 
 
+def priced_record(acc: Accelerator, tier: str | None) -> Sourced | None:
+    """The rental record of a tier a spec settled on (None for ``user``, None or an unknown tier)."""
+    for known in TIERS:
+        if tier == known:
+            return acc.rental(known)
+    return None
+
+
 @dataclass(frozen=True)
 class PurchasePrice:
     """The per-GPU purchase price an estimate uses and the multiples that fit it."""
