@@ -86,6 +86,8 @@ class ServeResult(BaseModel):
     output_tokens: float
     samples: int
     seed: int | None
+    grid_region: str | None = None
+    """Grid region of the CO2 figures (an id of grid.csv)."""
     price_tier: str | None = None
     """Rental tier of the rental-priced outputs: on-demand, reserved, spot, or user (the user's rate)."""
     purchase_includes_server: bool | None = None
@@ -180,6 +182,7 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         output_tokens=spec.output_tokens,
         samples=req.samples,
         seed=req.seed,
+        grid_region=spec.grid_region,
         price_tier=spec.price_tier,
         purchase_includes_server=spec.purchase_includes_server,
         weights_bytes=_fixed(spec.weights_bytes, "bytes"),

@@ -52,7 +52,7 @@ _LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("publisher", "publisher"),
         ("title", "title"),
     ),
-    "grid": (("id", "id"), ("gco2e_per_kwh", "gCO2e/kWh"), ("aliases", "aliases"), ("name", "name")),
+    "grid": (("id", "id"), ("gco2e_per_kwh", "gCO2e/kWh"), ("name", "name"), ("aliases", "aliases")),
 }
 """Per table: (field, short header). Every column but the last is never wrapped; the last (a name
 or a title) wraps at words. Columns that do not fit the terminal are dropped from the right."""
