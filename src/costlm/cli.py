@@ -122,7 +122,12 @@ SamplesOpt = Annotated[int, typer.Option("--samples", help=_h("Monte Carlo sampl
 RentalOpt = Annotated[str | None, typer.Option(help=_h("Rental price LOW..HIGH in $/GPU-hour."))]
 PriceOpt = Annotated[str | None, typer.Option(help=_h("Purchase price per GPU LOW..HIGH in $."))]
 PueOpt = Annotated[str | None, typer.Option(help=_h("Data-centre PUE LOW..HIGH (>= 1)."))]
-GridOpt = Annotated[str | None, typer.Option(help=_h("Grid region for CO2 (usa, china, france, world...)."))]
+GridOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=_h("Grid region for CO2: an id (usa, china, france, world...) or an alias (us, gb, de...).")
+    ),
+]
 TierOpt = Annotated[
     str,
     typer.Option(
