@@ -151,7 +151,7 @@ def test_auto_tier_counts_the_estimated_days(cat: Catalog) -> None:
     """8 GPUs for a 7B x 2T run take months: a long run, so auto reserves."""
     spec = _train(cat, params=7e9, tokens=2e12, gpu="h100-sxm", n_gpus=8)
     assert spec.price_tier == "reserved"
-    assert [v for c, _, v in spec.warnings if c == "price_tier_auto"][0]["reason"] == "long"
+    assert next(v for c, _, v in spec.warnings if c == "price_tier_auto")["reason"] == "long"
 
 
 def test_serving_is_a_long_run(cat: Catalog) -> None:
