@@ -103,7 +103,7 @@ def test_every_default_covers_the_figures_of_its_cited_sources(cat: Catalog) -> 
     sourced = {name: rec for name, rec in defaults.items() if isinstance(rec, Sourced)}
     assert set(transcribed) == set(sourced), "every sourced default has its sources transcribed"
     for name, record in sourced.items():
-        cited = [record.source, *(c.source for c in record.also)]
+        cited = [record.source, *(c.source for c in record.also or [])]
         assert [entry["source"] for entry in transcribed[name]] == cited, name
         low, high = record.bounds
         for entry in transcribed[name]:

@@ -80,7 +80,7 @@ class Sourced(_Frozen):
     basis: Basis = "reported"
     as_of: str | None = None
     note: str | None = None
-    also: list[Citation] = []
+    also: list[Citation] | None = None
 
     _sized = field_validator("value", "low", "high", mode="before")(_float_sized)
 
