@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/calibrate_mfu.py
 	$(BIN)/python benchmarks/backtest_training.py
 	$(BIN)/python benchmarks/backtest_inference.py
+	$(BIN)/python benchmarks/prices.py
 	$(BIN)/python benchmarks/speed.py
 
 clean:

@@ -49,6 +49,7 @@ serving_power_high_fraction = { value = 0.95, source = "s1", locator = "p" }
 allreduce_latency_s = { value = 1e-5, source = "s1", locator = "p" }
 serving_utilization = { value = 0.6, source = "s1", locator = "p" }
 server_capex_multiple = { value = 1.4, source = "s1", locator = "p" }
+network_capex_multiple = { value = 1.235, source = "s1", locator = "p" }
 
 [[mfu_prior]]
 generation = "gen1"

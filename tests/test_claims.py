@@ -55,17 +55,26 @@ def test_deepseek_cost_against_official_figure(cat: Catalog, judged: dict[str, a
     )
 
 
-def test_hardware_cost_claims_use_the_training_estimate(judged: dict[str, api.ClaimResult]) -> None:
+def test_hardware_cost_claims_use_the_training_estimate(
+    cat: Catalog, judged: dict[str, api.ClaimResult]
+) -> None:
+    """The evidence is the training estimate's GPU count x the market's per-GPU spread: the card
+    price's low end to the server-inclusive price's high end (a claim rarely says which)."""
     for claim_id, model in (
         ("s000-gpt4-hardware-cost", "gpt-4"),
         ("s000-claude-3-opus-hardware-cost", "claude-3-opus"),
     ):
-        est = api.estimate_training(
-            api.make_training_request(model=model, samples=SAMPLES, seed=0)
-        ).hardware_cost_usd
+        result = api.estimate_training(api.make_training_request(model=model, samples=SAMPLES, seed=0))
+        est, n = result.hardware_cost_usd, result.breakdown.n_gpus
+        acc = cat.accelerators[result.accelerator]
+        records = [r for r in (acc.purchase_usd, acc.server_usd_per_gpu) if r is not None]
+        low, high = min(r.bounds[0] for r in records), max(r.bounds[1] for r in records)
         r = judged[claim_id]
         assert est is not None and r.evidence is not None
-        assert (r.evidence.p05, r.evidence.p95) == pytest.approx((est.p05, est.p95))
+        assert r.evidence.p50 == pytest.approx(est.p50)
+        expected_range = (min(est.p05, n.p05 * low), max(est.p95, n.p95 * high))
+        assert (r.evidence.p05, r.evidence.p95) == pytest.approx(expected_range)
+        est = est.model_copy(update={"p05": expected_range[0], "p95": expected_range[1]})
         expected = (
             "consistent"
             if _overlaps(r.claimed.low, r.claimed.high, est.p05, est.p95)
@@ -103,14 +112,16 @@ def test_mla_claim_holds_with_a_6_bit_cache(cat: Catalog, judged: dict[str, api.
 def test_rental_price_claim_follows_the_catalog_range(
     cat: Catalog, judged: dict[str, api.ClaimResult], tmp_path: Path
 ) -> None:
-    rate = cat.accelerators["rtx-3090"].rental_usd_per_hour
-    assert rate is not None
+    gpu = cat.accelerators["rtx-3090"]
+    tiers = [gpu.rental_usd_per_hour, gpu.rental_reserved_usd_per_hour, gpu.rental_spot_usd_per_hour]
+    lowest = min(rate.bounds[0] for rate in tiers if rate is not None)  # every tier: the claim names none
+    assert gpu.rental_spot_usd_per_hour is not None and lowest == gpu.rental_spot_usd_per_hour.bounds[0]
     r = judged["s003-rtx-3090-rental"]
-    assert r.verdict == ("too_low" if rate.bounds[0] > 0.11 else "consistent")
+    assert r.verdict == ("too_low" if lowest > 0.11 else "consistent")
     # A cheaper listing in the catalog changes the verdict: nothing is typed in by hand.
     overlay = tmp_path / "cheap.toml"
-    acc = cat.accelerators["rtx-3090"].model_dump(exclude_none=True)
-    acc["rental_usd_per_hour"] = {**acc["rental_usd_per_hour"], "low": 0.10}
+    acc = gpu.model_dump(exclude_none=True)
+    acc["rental_spot_usd_per_hour"] = {**acc["rental_spot_usd_per_hour"], "low": 0.10}
     overlay.write_text(_toml_accelerator(acc))
     again = api.check_claims(["s003-rtx-3090-rental"], samples=200, catalog_files=[overlay])[0]
     assert again.verdict == "consistent"

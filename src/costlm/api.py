@@ -197,12 +197,13 @@ def catalog_entries(kind: EntryKind, *, catalog_files: CatalogFiles = ()) -> lis
 def catalog_entry(ident: str, *, catalog_files: CatalogFiles = ()) -> tuple[str, dict[str, Any]]:
     """Find one entry by id or alias in any table; return (table name, entry)."""
     cat = load_catalog(catalog_files)
-    for kind, resolve in (("accelerators", load.accelerator), ("models", load.model)):
+    lookups = (("accelerators", load.accelerator), ("models", load.model), ("grid", load.grid_region))
+    for kind, resolve in lookups:
         try:
             return kind, resolve(cat, ident).model_dump(exclude_none=True)
         except UnknownIdError:
             continue
-    for kind in ("runs", "sources", "grid"):
+    for kind in ("runs", "sources"):
         table: dict[str, BaseModel] = getattr(cat, kind)
         if ident.lower() in table:
             return kind, table[ident.lower()].model_dump(exclude_none=True)

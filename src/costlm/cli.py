@@ -122,7 +122,21 @@ SamplesOpt = Annotated[int, typer.Option("--samples", help=_h("Monte Carlo sampl
 RentalOpt = Annotated[str | None, typer.Option(help=_h("Rental price LOW..HIGH in $/GPU-hour."))]
 PriceOpt = Annotated[str | None, typer.Option(help=_h("Purchase price per GPU LOW..HIGH in $."))]
 PueOpt = Annotated[str | None, typer.Option(help=_h("Data-centre PUE LOW..HIGH (>= 1)."))]
-GridOpt = Annotated[str | None, typer.Option(help=_h("Grid region for CO2 (usa, china, france, world...)."))]
+GridOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=_h("Grid region for CO2: an id (usa, china, france, world...) or an alias (us, gb, de...).")
+    ),
+]
+TierOpt = Annotated[
+    str,
+    typer.Option(
+        help=_h(
+            "Rental tier: on-demand, reserved, spot or auto (reserved from 256 GPUs or 30 days, "
+            "and for serving; on-demand otherwise)."
+        )
+    ),
+]
 SeedOpt = Annotated[
     int, typer.Option("--seed", help=_h("Random seed of the Monte Carlo draw (same seed, same output)."))
 ]
@@ -270,6 +284,7 @@ def train(
     gpu_price: PriceOpt = None,
     pue: PueOpt = None,
     grid: GridOpt = None,
+    price_tier: TierOpt = "auto",
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -303,6 +318,7 @@ def train(
         gpu_price_usd=gpu_price,
         pue=pue,
         grid=grid,
+        price_tier=price_tier,
         samples=samples,
         seed=seed,
     )
@@ -368,6 +384,7 @@ def serve(
     ] = None,
     pue: PueOpt = None,
     grid: GridOpt = None,
+    price_tier: TierOpt = "auto",
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -396,6 +413,7 @@ def serve(
         utilization=utilization,
         pue=pue,
         grid=grid,
+        price_tier=price_tier,
         samples=samples,
         seed=seed,
     )
@@ -615,6 +633,7 @@ FLAG_OF_FIELD = {
     "gpu_price_usd": "--gpu-price",
     "pue": "--pue",
     "grid": "--grid",
+    "price_tier": "--price-tier",
     "samples": "--samples",
     "seed": "--seed",
     "config": "--config",

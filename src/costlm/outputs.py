@@ -15,15 +15,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Output:
-    """One output: ``name`` (breakdown and result field), ``unit``, ``label`` (i18n key)."""
+    """One output: ``name`` (breakdown and result field), ``unit``, ``label`` (i18n key);
+    ``at_rental`` when it is priced at the rental rate (the report shows the price tier beside it)."""
 
     name: str
     unit: str
     label: str
+    at_rental: bool = False
 
 
-def _out(name: str, unit: str, prefix: str = "out", label: str | None = None) -> Output:
-    return Output(name=name, unit=unit, label=f"{prefix}.{label or name}")
+def _out(
+    name: str, unit: str, prefix: str = "out", label: str | None = None, *, rental: bool = False
+) -> Output:
+    return Output(name=name, unit=unit, label=f"{prefix}.{label or name}", at_rental=rental)
 
 
 TRAINING_OUTPUTS = (
@@ -32,7 +36,7 @@ TRAINING_OUTPUTS = (
     _out("wall_clock_days", "days"),
     _out("hardware_cost_usd", "USD"),
     _out("cluster_capex_usd", "USD"),
-    _out("rental_cost_usd", "USD"),
+    _out("rental_cost_usd", "USD", rental=True),
     _out("amortized_cost_usd", "USD"),
     _out("energy_mwh", "MWh"),
     _out("avg_power_mw", "MW"),
@@ -61,8 +65,8 @@ SERVING_OUTPUTS = (
     _out("gpu_j_per_output_token", "J", "serve", "gpu_j_token"),
     _out("wh_per_response", "Wh", "serve", "wh_response"),
     _out("replica_hardware_cost_usd", "USD", "serve", "hw_cost"),
-    _out("usd_per_million_output_tokens", "USD/1M tokens", "serve", "usd_out"),
-    _out("usd_per_million_input_tokens", "USD/1M tokens", "serve", "usd_in"),
+    _out("usd_per_million_output_tokens", "USD/1M tokens", "serve", "usd_out", rental=True),
+    _out("usd_per_million_input_tokens", "USD/1M tokens", "serve", "usd_in", rental=True),
     _out("usd_per_million_output_tokens_owned", "USD/1M tokens", "serve", "usd_out_owned"),
 )
 SERVING_BREAKDOWN = (
@@ -76,7 +80,7 @@ FLEET_OUTPUTS = (
     _out("replicas", "replicas", "fleet"),
     _out("fleet_gpus", "GPUs", "fleet"),
     _out("fleet_hardware_cost_usd", "USD", "fleet"),
-    _out("fleet_rental_usd_per_year", "USD/year", "fleet"),
+    _out("fleet_rental_usd_per_year", "USD/year", "fleet", rental=True),
     _out("fleet_owned_usd_per_year", "USD/year", "fleet"),
     _out("fleet_energy_mwh_per_year", "MWh/year", "fleet"),
     _out("fleet_co2_t_per_year", "tCO2e/year", "fleet"),

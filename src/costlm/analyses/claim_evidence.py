@@ -23,11 +23,12 @@ from costlm.analyses.training import TrainingResult, estimate_training_spec
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Claim, FleetPart, Run
 from costlm.formulas import energy
+from costlm.resolve import prices
 from costlm.resolve.inputs import dist_of
 from costlm.resolve.requests import ServeRequest, TrainingRequest
 from costlm.resolve.serving import kv_bytes_per_token, serve_spec
 from costlm.resolve.training import training_spec
-from costlm.uncertainty import Summary, draw, summarize
+from costlm.uncertainty import Distribution, Fixed, Summary, draw, summarize
 from costlm.units import GB, HOURS_PER_DAY, HOURS_PER_YEAR
 
 POINT_TOLERANCE = 1.1
@@ -39,7 +40,13 @@ DEEPSEEK_V2_KV_BITS = 6.0
 
 _CostSteps = Literal["estimate", "no_all_development", "final_run_alone", "official_cost", "rental_formula"]
 _PriceSteps = Literal[
-    "no_rental", "no_price", "hardware_formula", "no_fleet", "fleet_formula", "with_network"
+    "no_rental",
+    "no_price",
+    "hardware_formula",
+    "hardware_market",
+    "no_fleet",
+    "fleet_formula",
+    "with_network",
 ]
 _CountSteps = Literal["no_fleet_figure", "official_run_count", "official_count", "gpus_from_hours"]
 _TimeSteps = Literal["no_official_count", "days_from_hours", "official_days", "floor", "no_tdp"]
@@ -207,13 +214,19 @@ def training_cost(cat: Catalog, ask: Ask) -> Finding:
 
 
 def hardware_cost(cat: Catalog, ask: Ask) -> Finding:
-    """GPU unit price x GPU count (the seed assignment's definition)."""
+    """GPU unit price x GPU count (the seed assignment's definition), over the market's spread of
+    per-GPU prices: card only (low) to server included (high) when the catalog has both."""
     r = _training(cat, ask)
     if r.hardware_cost_usd is None:
         return Finding(None, [_say("no_price", gpu=r.accelerator)])
-    n = r.breakdown.n_gpus
-    line = _say("hardware_formula", low=n.p05, high=n.p95, gpu=r.accelerator)
-    return Finding(_from_summary(r.hardware_cost_usd, _say("what_hardware")), [line])
+    n, hw = r.breakdown.n_gpus, r.hardware_cost_usd
+    lines = [_say("hardware_formula", low=n.p05, high=n.p95, gpu=r.accelerator)]
+    market = prices.market_purchase_range(load.accelerator(cat, r.accelerator))
+    if market is not None:
+        low, high = market
+        lines.append(_say("hardware_market", low=low, high=high))
+        hw = hw.model_copy(update={"p05": min(hw.p05, n.p05 * low), "p95": max(hw.p95, n.p95 * high)})
+    return Finding(_from_summary(hw, _say("what_hardware")), lines)
 
 
 def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
@@ -221,22 +234,25 @@ def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
     fleet = ask.claim.context.fleet
     if not fleet:
         return Finding(None, [_say("no_fleet")])
-    dists = {}
+    dists: dict[str, Distribution] = {}
     for i, part in enumerate(fleet):
-        price = load.accelerator(cat, part.gpu).purchase_usd
-        if price is None:
+        bought = prices.purchase_price(load.accelerator(cat, part.gpu), cat.defaults)
+        if bought is None:
             return Finding(None, [_say("no_price", gpu=part.gpu)])
-        dists[f"price_{i}"] = dist_of(price)
-    dists["multiple"] = dist_of(cat.defaults.server_capex_multiple)
-    dists["cluster"] = dist_of(cat.defaults.cluster_capex_multiple)
+        dists[f"price_{i}"] = dist_of(bought.record)
+        # a server-inclusive price takes no server multiple, and the network multiple only
+        dists[f"server_{i}"] = (
+            Fixed(1.0) if bought.server_multiple is None else dist_of(bought.server_multiple)
+        )
+        dists[f"cluster_{i}"] = dist_of(bought.cluster_multiple)
     x = draw(dists, max(ask.samples, 1), ask.seed)
-    gpus_usd = np.asarray(sum(p.n_gpus * x[f"price_{i}"] for i, p in enumerate(fleet)))
-    with_network = summarize(gpus_usd * x["cluster"], "USD")
+    parts = [p.n_gpus * x[f"price_{i}"] for i, p in enumerate(fleet)]
+    with_network = summarize(np.asarray(sum(v * x[f"cluster_{i}"] for i, v in enumerate(parts))), "USD")
     lines = [
         _say("fleet_formula", fleet=list(fleet)),
         _say("with_network", low=with_network.p05, high=with_network.p95),
     ]
-    servers = summarize(gpus_usd * x["multiple"], "USD")
+    servers = summarize(np.asarray(sum(v * x[f"server_{i}"] for i, v in enumerate(parts))), "USD")
     return Finding(_from_summary(servers, _say("what_fleet")), lines)
 
 
@@ -340,7 +356,8 @@ def inference_per_year(cat: Catalog, ask: Ask) -> Finding:
     ctx = ask.claim.context
     req = ServeRequest(model=ask.claim.subject, gpu=ctx.gpu or "h100-sxm", target_batch=1, samples=0)
     spec = serve_spec(req, cat)
-    rate = spec.accelerator.rental_usd_per_hour
+    # the tier the serving rules price a deployment at (a year-long run: reserved under auto)
+    rate = prices.priced_record(spec.accelerator, spec.price_tier)
     if rate is None:
         return Finding(None, [_say("no_rental", gpu=spec.accelerator.id)])
     x = draw({"rate": dist_of(rate)}, max(ask.samples, 1), ask.seed)
@@ -378,12 +395,14 @@ def kv_reduction(cat: Catalog, ask: Ask) -> Finding:
 
 
 def gpu_rental(cat: Catalog, ask: Ask) -> Finding:
-    """The accelerator's rental price range in the catalog."""
+    """The accelerator's rental price range in the catalog, over every tier (on demand, reserved,
+    spot): a claimed hourly rate rarely says which tier it is."""
     acc = load.accelerator(cat, ask.claim.subject)
-    rate = acc.rental_usd_per_hour
-    if rate is None:
+    tiers = [r for r in (acc.rental(tier) for tier in prices.TIERS) if r is not None]
+    if not tiers:
         return Finding(None, [_say("no_rental", gpu=acc.id)])
-    low, high = rate.bounds
+    rate = acc.rental_usd_per_hour or tiers[0]
+    low, high = min(r.bounds[0] for r in tiers), max(r.bounds[1] for r in tiers)
     ev = Evidence(
         p05=low,
         p50=rate.central,

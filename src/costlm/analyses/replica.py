@@ -14,6 +14,7 @@ from costlm.caveats import Caveat
 from costlm.errors import InputError
 from costlm.formulas import memory
 from costlm.pipelines.serving import SizedReplicaDraws, estimate_sized_replica
+from costlm.resolve import prices
 from costlm.resolve.inputs import Inputs, dist_of, draw_inputs
 from costlm.resolve.rules import serving_dtype
 from costlm.uncertainty import Summary, summarize
@@ -64,8 +65,9 @@ def estimate_replica(
         memory.gpus_for_memory(needed_bytes=weights, memory_bytes_per_gpu=acc.memory_bytes, overhead=overhead)
     )
     inputs = Inputs()
+    bought = prices.purchase_price(acc, d)  # card price, else the server-inclusive one
     records: list[tuple[str, Sourced | None, str]] = [
-        ("gpu_price_usd", acc.purchase_usd, "USD"),
+        ("gpu_price_usd", None if bought is None else bought.record, "USD"),
         ("tdp_watts", acc.tdp_watts, "W"),
         ("power_fraction", d.power_fraction_inference, "fraction"),
         ("server_overhead", d.server_overhead, "x"),

@@ -45,6 +45,8 @@ class Cell(BaseModel):
     estimate: Summary | None
     reported: ReportedFigure | None = None
     sources: list[str] = []
+    price_tier: str | None = None
+    """The rental tier of a rental-priced estimate (on-demand, reserved, spot)."""
 
 
 class SeedRow(BaseModel):
@@ -151,6 +153,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
             estimate=train.rental_cost_usd,
             reported=_reported(train, "cost_usd"),
             sources=_sources(train, "usd_per_gpu_hour", "mfu"),
+            price_tier=train.price_tier,
         ),
         training_days=Cell(
             estimate=train.wall_clock_days,
@@ -232,7 +235,11 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
                 if even
                 else None,
                 "inference_usd_per_million_output_tokens": api.model_copy(
-                    update={"estimate": r.usd_per_million_output_tokens, "sources": srcs}
+                    update={
+                        "estimate": r.usd_per_million_output_tokens,
+                        "sources": srcs,
+                        "price_tier": r.price_tier,
+                    }
                 ),
             },
             warnings=r.warnings,

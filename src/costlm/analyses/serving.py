@@ -86,6 +86,12 @@ class ServeResult(BaseModel):
     output_tokens: float
     samples: int
     seed: int | None
+    grid_region: str | None = None
+    """Grid region of the CO2 figures (an id of grid.csv)."""
+    price_tier: str | None = None
+    """Rental tier of the rental-priced outputs: on-demand, reserved, spot, or user (the user's rate)."""
+    purchase_includes_server: bool | None = None
+    """True when the hardware cost is at a server-inclusive price (no server multiple on top)."""
     weights_bytes: Summary
     kv_cache_bytes_per_token: Summary
     gpus_per_replica: Summary
@@ -176,6 +182,9 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         output_tokens=spec.output_tokens,
         samples=req.samples,
         seed=req.seed,
+        grid_region=spec.grid_region,
+        price_tier=spec.price_tier,
+        purchase_includes_server=spec.purchase_includes_server,
         weights_bytes=_fixed(spec.weights_bytes, "bytes"),
         kv_cache_bytes_per_token=_fixed(spec.kv_bytes_per_token, "bytes"),
         gpus_per_replica=_fixed(spec.n_gpus, "GPUs"),

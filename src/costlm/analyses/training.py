@@ -93,6 +93,10 @@ class TrainingResult(BaseModel):
     seed: int | None
     grid_region: str
     recompute: str
+    price_tier: str | None = None
+    """Rental tier of ``rental_cost_usd``: on-demand, reserved, spot, or user (the user's rate)."""
+    purchase_includes_server: bool | None = None
+    """True when ``hardware_cost_usd`` is at a server-inclusive price (no card-only price known)."""
     train_flop: Summary | None
     gpu_hours: Summary
     wall_clock_days: Summary
@@ -196,6 +200,8 @@ def estimate_training_spec(
         seed=seed,
         grid_region=spec.grid_region,
         recompute=spec.recompute,
+        price_tier=spec.price_tier,
+        purchase_includes_server=spec.purchase_includes_server,
         train_flop=outputs.get("train_flop"),
         gpu_hours=outputs["gpu_hours"],
         wall_clock_days=outputs["wall_clock_days"],

@@ -56,6 +56,8 @@ _BUNDLED_TOML = (
     "claims.toml",
 )
 _GRID_CSV = "grid.csv"
+GRID_ALIAS_SEPARATOR = ";"
+"""Separates the aliases of one grid region in grid.csv's ``aliases`` column."""
 
 
 def _describe(exc: ValidationError) -> str:
@@ -147,9 +149,11 @@ def _grid_rows(text: str, fname: str) -> Iterator[GridRegion]:
     for i, row in enumerate(csv.DictReader(text.splitlines())):
         where = f"{fname}: row {i + 2} '{row.get('id', '')}'"
         number = {k: row[k] for k in ("value", "low", "high") if row.get(k)}
+        aliases = [a.strip() for a in (row.get("aliases") or "").split(GRID_ALIAS_SEPARATOR) if a.strip()]
         raw = {
             "id": row.get("id"),
             "name": row.get("name"),
+            "aliases": aliases,
             "gco2e_per_kwh": {
                 **number,
                 **{k: row[k] for k in ("source", "locator", "basis", "as_of") if row.get(k)},
@@ -212,6 +216,7 @@ def _cross_check(cat: Catalog, *, require_all_used: bool, origins: Mapping[str, 
     ids_of("grid region", cat.grid, cat.defaults.grid_region, "defaults")
     _check_aliases(cat.accelerators, "accelerator")
     _check_aliases(cat.models, "model")
+    _check_aliases(cat.grid, "grid region")
     unused = sorted(set(cat.sources) - used)
     if require_all_used and unused:
         raise CatalogError(f"sources.toml: source '{unused[0]}' is cited by no entry")
@@ -266,7 +271,7 @@ def _check_claim_ids(cat: Catalog, cid: str, claim: Claim) -> None:
         )
 
 
-def _check_aliases(table: Mapping[str, Accelerator | Model], kind: str) -> None:
+def _check_aliases(table: Mapping[str, Accelerator | Model | GridRegion], kind: str) -> None:
     seen: dict[str, str] = {}
     for ident, entry in table.items():
         for name in (ident, *entry.aliases):
@@ -323,12 +328,12 @@ def load_catalog(overlays: Sequence[str | Path] = ()) -> Catalog:
     return _catalog_with(tuple(str(p) for p in overlays))
 
 
-def _names(table: Mapping[str, Accelerator | Model]) -> dict[str, str]:
+def _names(table: Mapping[str, Accelerator | Model | GridRegion]) -> dict[str, str]:
     """Every accepted name (id and aliases, lowered) -> id."""
     return {alias.lower(): ident for ident, entry in table.items() for alias in (ident, *entry.aliases)}
 
 
-def _resolve(table: Mapping[str, Accelerator | Model], kind: str, name: str) -> str:
+def _resolve(table: Mapping[str, Accelerator | Model | GridRegion], kind: str, name: str) -> str:
     names = _names(table)
     key = name.strip().lower()
     if key in names:
@@ -347,11 +352,8 @@ def model(cat: Catalog, name: str) -> Model:
 
 
 def grid_region(cat: Catalog, name: str) -> GridRegion:
-    """Look a grid region up by id, case-insensitively."""
-    key = name.strip().lower()
-    if key not in cat.grid:
-        raise UnknownIdError("grid region", name, list(cat.grid))
-    return cat.grid[key]
+    """Look a grid region up by id or alias (``us``, ``gb``, ``united states``...), case-insensitively."""
+    return cat.grid[_resolve(cat.grid, "grid region", name)]
 
 
 def claims_from_file(cat: Catalog, path: str | Path) -> list[Claim]:

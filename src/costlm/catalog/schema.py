@@ -35,6 +35,8 @@ Basis = Literal["reported", "third-party", "derived", "estimate"]
 it is arithmetic on reported inputs, or it is an assumption (costlm's or a source's)."""
 
 Dtype = Literal["fp32", "tf32", "fp16", "bf16", "fp8"]
+PriceTier = Literal["on-demand", "reserved", "spot"]
+"""Rental tiers: on demand (no commitment), reserved/committed (1-3 years), spot/marketplace."""
 RunKind = Literal["pretrain", "finetune", "distill"]
 SourceKind = Literal[
     "paper", "datasheet", "model-card", "repository", "dataset", "blog", "news", "docs", "assumption"
@@ -59,8 +61,16 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
+class Citation(_Frozen):
+    """A further source of a sourced record (a range gathered from more than one publication)."""
+
+    source: str = Field(min_length=1)
+    locator: str = Field(min_length=1)
+
+
 class Sourced(_Frozen):
-    """A number with its provenance: a point ``value``, a ``low``..``high`` range, or both."""
+    """A number with its provenance: a point ``value``, a ``low``..``high`` range, or both (the
+    value then inside the range). ``also`` cites further sources of parts of the range."""
 
     value: float | None = None
     low: float | None = None
@@ -70,6 +80,7 @@ class Sourced(_Frozen):
     basis: Basis = "reported"
     as_of: str | None = None
     note: str | None = None
+    also: list[Citation] | None = None
 
     _sized = field_validator("value", "low", "high", mode="before")(_float_sized)
 
@@ -85,6 +96,9 @@ class Sourced(_Frozen):
                 raise ValueError(f"{x!r} is not a positive finite number")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"low {self.low} > high {self.high}")
+        has_all = self.value is not None and self.low is not None and self.high is not None
+        if has_all and not self.low <= self.value <= self.high:  # type: ignore[operator]
+            raise ValueError(f"value {self.value:g} is outside its range {self.low:g}..{self.high:g}")
         return self
 
     @property
@@ -203,9 +217,25 @@ class Accelerator(_Frozen):
     peak_fp8_dense_tflop_per_s: Sourced | None = None
     tdp_watts: Sourced | None = None
     purchase_usd: Sourced | None = None
+    """Card (or 8-GPU board) price per chip, never including a server."""
+    server_usd_per_gpu: Sourced | None = None
+    """Per-chip share of a server's price (DGX/HGX system: CPUs, memory, NICs included)."""
     rental_usd_per_hour: Sourced | None = None
+    """On-demand rental, per chip-hour (no commitment)."""
+    rental_reserved_usd_per_hour: Sourced | None = None
+    """Reserved or committed rental (1-3 year terms), per chip-hour."""
+    rental_spot_usd_per_hour: Sourced | None = None
+    """Spot, preemptible or marketplace rental, per chip-hour."""
     interconnect: str = ""
     notes: str = ""
+
+    def rental(self, tier: PriceTier) -> Sourced | None:
+        """The rental price record of one tier (None when the catalog has none)."""
+        return {
+            "on-demand": self.rental_usd_per_hour,
+            "reserved": self.rental_reserved_usd_per_hour,
+            "spot": self.rental_spot_usd_per_hour,
+        }[tier]
 
     @property
     def memory_bytes(self) -> float:
@@ -435,10 +465,12 @@ class MfuModel(_Frozen):
 
 
 class GridRegion(_Frozen):
-    """Grid carbon intensity of a region (a row of grid.csv)."""
+    """Grid carbon intensity of a region (a row of grid.csv; ``aliases`` are ';'-separated there:
+    ISO 3166 alpha-2 codes and the names people type, matched case-insensitively)."""
 
     id: str
     name: str
+    aliases: list[str] = []
     gco2e_per_kwh: Sourced
 
 
@@ -463,6 +495,7 @@ class Defaults(_Frozen):
     allreduce_latency_s: Sourced
     serving_utilization: Sourced
     server_capex_multiple: Sourced
+    network_capex_multiple: Sourced
     grid_region: str = "usa"
 
     _check_pue = field_validator("pue")(_pue)
@@ -479,7 +512,11 @@ class Defaults(_Frozen):
         "serving_utilization",
     )(_fraction)
     _check_multiple = field_validator(
-        "server_overhead", "cluster_capex_multiple", "inference_memory_overhead", "server_capex_multiple"
+        "server_overhead",
+        "cluster_capex_multiple",
+        "inference_memory_overhead",
+        "server_capex_multiple",
+        "network_capex_multiple",
     )(_multiple)
 
 

@@ -227,6 +227,12 @@ def unit_label(unit: str, lang: str) -> str:
     return unit
 
 
+def output_label(label_key: str, at_rental: bool, tier: str | None, lang: str) -> str:
+    """An output's label, with the rental tier beside a rental-priced figure ("... · reserved")."""
+    label = t(label_key, lang)
+    return f"{label} · {t('tier.' + tier, lang)}" if at_rental and tier else label
+
+
 def caveat_text(caveat: Caveat, lang: str) -> str:
     """A caveat in ``lang`` when the message catalog has its code, else its English message."""
     key = "warn." + caveat.code

@@ -78,6 +78,8 @@ def cell_values(row: SeedRow, name: str, lang: str) -> tuple[str | None, str | N
         return None, _reported_text(r, r.unit, row_scale(r.unit, r.value, _figures(r)), lang), r.basis
     scale = row_scale(s.unit, s.p50, [s.p05, s.p95, *(_figures(r) if r and r.unit == s.unit else [])])
     estimate = scaled_range(s.p50, s.p05, s.p95, scale, lang)
+    if cell.price_tier:
+        estimate = f"{estimate} · {t('tier.' + cell.price_tier, lang)}"
     if r is None:
         return estimate, None, None
     return estimate, _reported_text(r, s.unit, scale, lang), r.basis

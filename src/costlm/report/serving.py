@@ -10,7 +10,7 @@ from rich.text import Text
 from costlm.api import ServeResult, Summary
 from costlm.i18n import t
 from costlm.outputs import FLEET_OUTPUTS, SERVING_OUTPUTS
-from costlm.report.fmt import caveat_text, number, row_scale, scaled, scaled_unit
+from costlm.report.fmt import caveat_text, number, output_label, row_scale, scaled, scaled_unit
 from costlm.units import GB
 
 
@@ -53,14 +53,14 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
     for out in SERVING_OUTPUTS:
         s = getattr(r, out.name)
         if s is not None:
-            _row(table, t(out.label, lang), s, lang)
+            _row(table, output_label(out.label, out.at_rental, r.price_tier, lang), s, lang)
     console.print(table)
     if r.fleet:
         fleet = _new_table(t("serve.fleet_title", lang, tokens=number(r.tokens_per_day or 0, "", lang)), lang)
         for out in FLEET_OUTPUTS:
             s = getattr(r.fleet, out.name)
             if s is not None:
-                _row(fleet, t(out.label, lang), s, lang)
+                _row(fleet, output_label(out.label, out.at_rental, r.price_tier, lang), s, lang)
         console.print(fleet)
     for c in r.api_comparison:
         if c.break_even_tokens_per_day is None or c.share_never_cheaper > 0.5:

@@ -52,7 +52,7 @@ _LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("publisher", "publisher"),
         ("title", "title"),
     ),
-    "grid": (("id", "id"), ("gco2e_per_kwh", "gCO2e/kWh"), ("name", "name")),
+    "grid": (("id", "id"), ("gco2e_per_kwh", "gCO2e/kWh"), ("name", "name"), ("aliases", "aliases")),
 }
 """Per table: (field, short header). Every column but the last is never wrapped; the last (a name
 or a title) wraps at words. Columns that do not fit the terminal are dropped from the right."""
@@ -68,6 +68,8 @@ def _plain(value: Any) -> str:
         if "value" in value:
             return format_si(value["value"])
         return f"{format_si(value['low'])}..{format_si(value['high'])}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)
 
 

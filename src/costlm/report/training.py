@@ -18,6 +18,7 @@ from costlm.report.fmt import (
     in_lang,
     localized,
     number,
+    output_label,
     row_scale,
     scaled,
     scaled_unit,
@@ -63,7 +64,7 @@ def _table(result: TrainingResult, lang: str) -> tuple[Table, list[str]]:
         shared = None if fig is None else convert(fig.value, fig.unit, s.unit)
         scale = row_scale(s.unit, s.p50, [s.p05, s.p95, *([] if shared is None else [shared])])
         cells = [scaled(v, scale, lang) for v in (s.p05, s.p50, s.p95)]
-        label = t(out.label, lang)
+        label = output_label(out.label, out.at_rental, result.price_tier, lang)
         reported = [] if not has_reported else [_reported(fig, s.unit, scale, lang) if fig else ""]
         table.add_row(label, *cells, scaled_unit(scale, lang), *reported)
         if fig is not None:

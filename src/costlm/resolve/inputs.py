@@ -1,6 +1,8 @@
 """Inputs of an estimate: each a distribution tagged with where it came from (``InputRecord``).
 
-A sourced catalog range or a user's LOW..HIGH is a 90% interval of a log-normal; a point is Fixed.
+A user's LOW..HIGH or a sourced catalog range without a central value is a 90% interval of a
+log-normal; a sourced record with a value and a range is a split log-normal whose median is the
+value and whose 5th/95th percentiles are the range; a point is Fixed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.catalog.schema import Basis, Sourced
 from costlm.caveats import Caveat
-from costlm.uncertainty import Distribution, Fixed, LogNormal, draw
+from costlm.uncertainty import Distribution, Fixed, LogNormal, SplitLogNormal, draw
 from costlm.uncertainty.montecarlo import points
 
 FloatArray = npt.NDArray[np.float64]
@@ -68,7 +70,7 @@ class Inputs:
 
 
 def _interval(dist: Distribution) -> tuple[float, float]:
-    if isinstance(dist, LogNormal):
+    if isinstance(dist, LogNormal | SplitLogNormal):
         return dist.interval()
     low = getattr(dist, "low", dist.point)
     high = getattr(dist, "high", dist.point)
@@ -76,10 +78,14 @@ def _interval(dist: Distribution) -> tuple[float, float]:
 
 
 def dist_of(record: Sourced) -> Distribution:
-    """A sourced range is a 90% interval (log-normal); a point value is Fixed."""
+    """A point value is Fixed; a value with a range is a split log-normal (median = the value,
+    5th/95th percentiles = low/high: the catalog's central value is kept); a range alone is a 90%
+    log-normal interval. (The loader refuses a value outside its range.)"""
     low, high = record.bounds
     if low == high:
         return Fixed(record.central)
+    if record.value is not None:
+        return SplitLogNormal.from_quantiles(low, record.value, high)
     return LogNormal.from_interval(low, high)
 
 

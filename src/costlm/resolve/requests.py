@@ -38,6 +38,7 @@ from costlm.bounds import (
 )
 from costlm.catalog.schema import Dtype, RunKind, ServeDtype
 from costlm.errors import InputError
+from costlm.resolve.prices import TIER_CHOICES, TierChoice
 from costlm.units import (
     MAX_MAGNITUDE,
     check_fraction,
@@ -51,6 +52,22 @@ Range = tuple[float, float]
 Number = float | int | str
 Recompute = Literal["none", "selective", "full"]
 """Activation recomputation: which forward passes a training step re-runs (see formulas.flops)."""
+
+
+def _tier(value: object) -> object:
+    """A rental tier name, lower-cased; anything else is refused with the choices."""
+    shown = str(value).strip().lower() if isinstance(value, str) else value
+    if shown not in TIER_CHOICES:
+        raise InputError(
+            f"price_tier: '{value}' is not a tier; choose one of {', '.join(TIER_CHOICES)}",
+            key="bad_price_tier",
+            value=str(value),
+            choices=", ".join(TIER_CHOICES),
+        )
+    return shown
+
+
+PriceTierChoice = Annotated[TierChoice, BeforeValidator(_tier)]
 RangeInput = Range | float | int | str
 
 
@@ -234,6 +251,7 @@ class TrainingRequest(_Request):
     gpu_price_usd: PositiveRange | None = None
     pue: PueRange | None = None
     grid: str | None = None
+    price_tier: PriceTierChoice = "auto"
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -293,6 +311,7 @@ class ServeRequest(_Request):
     utilization: FractionRange | None = None
     pue: PueRange | None = None
     grid: str | None = None
+    price_tier: PriceTierChoice = "auto"
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -338,6 +357,7 @@ class TrainingFields(TypedDict, total=False):
     gpu_price_usd: RangeInput | None
     pue: RangeInput | None
     grid: str | None
+    price_tier: str
     samples: int
     seed: int | None
 
@@ -363,6 +383,7 @@ class ServeFields(TypedDict, total=False):
     utilization: RangeInput | None
     pue: RangeInput | None
     grid: str | None
+    price_tier: str
     samples: int
     seed: int | None
 

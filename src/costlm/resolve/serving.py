@@ -9,6 +9,7 @@ largest that fits. Throughput, power and prices are the uncertain part.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -18,10 +19,12 @@ from costlm.catalog.schema import Accelerator, Architecture, Catalog, Model, Sou
 from costlm.errors import ConfigError, InputError
 from costlm.formulas import memory
 from costlm.pipelines.serving import ServeDraws
+from costlm.resolve import prices
 from costlm.resolve.hfconfig import read_config
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import ServeRequest
 from costlm.resolve.rules import serving_dtype, serving_peak_flop_per_s
+from costlm.uncertainty import Fixed
 from costlm.units import GB
 
 _KV_DEFAULT = {"fp8": "fp8", "int8": "bf16", "int4": "bf16"}
@@ -50,6 +53,9 @@ class ServeSpec:
     hbm_bytes_per_s: float
     inputs: Inputs
     grid_region: str
+    price_tier: str | None = None
+    """The rental tier priced (on-demand, reserved, spot), ``user`` for the user's rate, or None."""
+    purchase_includes_server: bool | None = None
     warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
 
@@ -166,8 +172,9 @@ def _plan_memory(
     return n, max_batch
 
 
-def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
-    """Resolve ``req``; raise InputError / ConfigError with the rule, the value and the fix."""
+def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) -> ServeSpec:
+    """Resolve ``req``; raise InputError / ConfigError with the rule, the value and the fix.
+    ``today`` (default: the system date) dates the staleness of the prices."""
     name, model_id, arch, n_params, n_active, warnings = _model_facts(req, cat)
     acc = load.accelerator(cat, req.gpu or "h100-sxm")
     dtype = req.dtype or serving_dtype(cat.models.get(model_id) if model_id else None, acc)
@@ -221,15 +228,40 @@ def serve_spec(req: ServeRequest, cat: Catalog) -> ServeSpec:
         peak_flop_per_s=serving_peak_flop_per_s(acc, dtype),
         hbm_bytes_per_s=acc.hbm_bytes_per_s,
         inputs=Inputs(),
-        grid_region=(req.grid or cat.defaults.grid_region).lower(),
+        grid_region=load.grid_region(cat, req.grid or cat.defaults.grid_region).id,
         warnings=warnings,
     )
-    _add_inputs(spec, req, cat)
+    _add_inputs(spec, req, cat, today or dt.date.today())
     return spec
 
 
-def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> None:
+def _prices(
+    spec: ServeSpec, req: ServeRequest, cat: Catalog, today: dt.date
+) -> tuple[Sourced | None, Sourced | None, Sourced | None]:
+    """(rental record, purchase record, server multiple) of the deployment, by the rules of
+    ``costlm.resolve.prices``: a deployment runs all year, so ``auto`` prices it as a long run."""
+    acc = spec.accelerator
+    rental: Sourced | None = None
+    if req.usd_per_gpu_hour is not None:
+        spec.price_tier = "user"
+    else:
+        chosen = prices.rental_price(
+            acc, req.price_tier, n_gpus=spec.n_gpus, days=prices.SERVING_DAYS, today=today
+        )
+        spec.warnings.extend(chosen.warnings)
+        rental = chosen.record
+        spec.price_tier = chosen.tier if rental is not None else None
+    bought = prices.purchase_price(acc, cat.defaults)
+    if req.gpu_price_usd is not None or bought is None:
+        return rental, None, cat.defaults.server_capex_multiple
+    spec.purchase_includes_server = bought.includes_server
+    spec.warnings.extend(prices.stale_warnings(acc.id, prices.purchase_what(bought), bought.record, today))
+    return rental, bought.record, bought.server_multiple
+
+
+def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog, today: dt.date) -> None:
     d, acc, add = cat.defaults, spec.accelerator, spec.inputs.add
+    rental, purchase, server_multiple = _prices(spec, req, cat, today)
     for name, record, unit in (
         ("bandwidth_efficiency", d.decode_bandwidth_efficiency, "fraction"),
         ("decode_compute_efficiency", d.decode_compute_efficiency, "fraction"),
@@ -238,17 +270,20 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> None:
         ("power_high_fraction", d.serving_power_high_fraction, "fraction"),
         ("allreduce_latency_s", d.allreduce_latency_s, "s"),
         ("server_overhead", d.server_overhead, "x"),
-        ("server_capex_multiple", d.server_capex_multiple, "x"),
         ("lifetime_years", d.hardware_lifetime_years, "years"),
         ("usd_per_kwh", d.electricity_usd_per_kwh, "USD/kWh"),
-        ("gco2e_per_kwh", load.grid_region(cat, spec.grid_region).gco2e_per_kwh, "gCO2e/kWh"),
+        ("gco2e_per_kwh", cat.grid[spec.grid_region].gco2e_per_kwh, "gCO2e/kWh"),
     ):
         add(name, dist_of(record), unit, record)
+    if server_multiple is None:  # the price already includes the server
+        add("server_capex_multiple", Fixed(1.0), "x", None)
+    else:
+        add("server_capex_multiple", dist_of(server_multiple), "x", server_multiple)
     optional: tuple[tuple[str, Range | None, Sourced | None, str], ...] = (
         ("utilization", req.utilization, d.serving_utilization, "fraction"),
         ("pue", req.pue, d.pue, "x"),
-        ("usd_per_gpu_hour", req.usd_per_gpu_hour, acc.rental_usd_per_hour, "USD/GPU-h"),
-        ("gpu_price_usd", req.gpu_price_usd, acc.purchase_usd, "USD"),
+        ("usd_per_gpu_hour", req.usd_per_gpu_hour, rental, "USD/GPU-h"),
+        ("gpu_price_usd", req.gpu_price_usd, purchase, "USD"),
         ("tdp_watts", None, acc.tdp_watts, "W"),
     )
     for name, user, opt_record, unit in optional:

@@ -16,21 +16,19 @@ estimated from the parameter count, with a caveat).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Dtype, MfuModel, Model, RunKind, Sourced, Training
 from costlm.errors import InputError
-from costlm.pipelines.training import TrainingDraws
-from costlm.resolve import mfu
+from costlm.pipelines.training import TrainingDraws, estimate_training
+from costlm.resolve import mfu, prices
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import Recompute, TrainingRequest
 from costlm.resolve.rules import half_precision, peak_flop_per_s
 from costlm.uncertainty import Fixed
 from costlm.units import TERA, format_si
 
-STALE_PRICE_YEARS = 1.5
 GOODPUT_DEFAULT = 1.0
 """Share of allocated time doing useful steps unless the user gives --goodput (module docstring)."""
 PARAMS_PER_LAYER_WIDTH_SQUARED = 12.0
@@ -57,6 +55,10 @@ class TrainingSpec:
     solve_n_gpus: bool
     grid_region: str
     reported_run: str | None = None
+    price_tier: str | None = None
+    """The rental tier priced (``on-demand``, ``reserved``, ``spot``), ``user`` for the user's rate,
+    None when no rental price is known."""
+    purchase_includes_server: bool | None = None
     warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     recompute: Recompute = "none"
     n_layers: float | None = None
@@ -120,13 +122,6 @@ def _fitted_mfu_prior(
     terms = ", ".join(mfu.model_terms(model)) or "none (pooled centre)"
     note = f"fitted MFU model ({model.n_runs} runs; terms: {terms}) at this request's scale"
     return est.record(model.centre_mfu.locator, note)
-
-
-def _stale(record: Sourced | None, today: dt.date) -> bool:
-    if record is None or record.as_of is None:
-        return False
-    years = re.findall(r"(20\d\d)", record.as_of)
-    return bool(years) and today.year - int(max(years)) > STALE_PRICE_YEARS
 
 
 def _add_sourced(inputs: Inputs, name: str, unit: str, user: Range | None, record: Sourced | None) -> bool:
@@ -266,11 +261,32 @@ def _add_attention(spec: TrainingSpec, req: TrainingRequest, model: Model | None
     )
 
 
-def _add_costs_and_energy(inputs: Inputs, cat: Catalog, req: TrainingRequest, acc: Accelerator) -> None:
-    d = cat.defaults
+def _add_costs_and_energy(spec: TrainingSpec, cat: Catalog, req: TrainingRequest, today: dt.date) -> None:
+    d, inputs, acc = cat.defaults, spec.inputs, spec.accelerator
+    # the tier is settled once the run's size is known (_settle_price_tier); on-demand until then
     _add_sourced(inputs, "usd_per_gpu_hour", "USD/GPU-h", req.usd_per_gpu_hour, acc.rental_usd_per_hour)
-    _add_sourced(inputs, "gpu_price_usd", "USD", req.gpu_price_usd, acc.purchase_usd)
-    _add_sourced(inputs, "capex_multiple", "x", None, d.cluster_capex_multiple)
+    bought = prices.purchase_price(acc, d)
+    if req.gpu_price_usd is not None:
+        _add_sourced(inputs, "gpu_price_usd", "USD", req.gpu_price_usd, None)
+        _add_sourced(inputs, "capex_multiple", "x", None, d.cluster_capex_multiple)
+    elif bought is not None:
+        _add_sourced(inputs, "gpu_price_usd", "USD", None, bought.record)
+        _add_sourced(inputs, "capex_multiple", "x", None, bought.cluster_multiple)
+        spec.purchase_includes_server = bought.includes_server
+        spec.warnings.extend(
+            prices.stale_warnings(acc.id, prices.purchase_what(bought), bought.record, today)
+        )
+        if bought.includes_server:
+            spec.warnings.append(
+                (
+                    "price_includes_server",
+                    f"{acc.id} has only a server-inclusive price: hardware cost includes the servers, "
+                    "and the cluster adds the network only",
+                    {"gpu": acc.id},
+                )
+            )
+    else:
+        _add_sourced(inputs, "capex_multiple", "x", None, d.cluster_capex_multiple)
     _add_sourced(inputs, "lifetime_years", "years", None, d.hardware_lifetime_years)
     _add_sourced(inputs, "tdp_watts", "W", None, acc.tdp_watts)
     fraction = d.power_fraction_training_tpu if acc.kind == "tpu" else d.power_fraction_training_gpu
@@ -278,7 +294,7 @@ def _add_costs_and_energy(inputs: Inputs, cat: Catalog, req: TrainingRequest, ac
     _add_sourced(inputs, "server_overhead", "x", None, d.server_overhead)
     _add_sourced(inputs, "pue", "x", req.pue, d.pue)
     _add_sourced(inputs, "usd_per_kwh", "USD/kWh", None, d.electricity_usd_per_kwh)
-    region = load.grid_region(cat, req.grid or d.grid_region)
+    region = cat.grid[spec.grid_region]
     _add_sourced(inputs, "gco2e_per_kwh", "gCO2e/kWh", None, region.gco2e_per_kwh)
 
 
@@ -310,7 +326,7 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
         peak_flop_per_s=peak_flop_per_s(acc, dtype),
         inputs=inputs,
         solve_n_gpus=False,
-        grid_region=(req.grid or cat.defaults.grid_region).lower(),
+        grid_region=load.grid_region(cat, req.grid or cat.defaults.grid_region).id,
         reported_run=tr.reported_run if tr else None,
         recompute=req.recompute or "none",
     )
@@ -320,12 +336,40 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     if req.seq_len is not None:
         inputs.add("seq_len_tokens", Fixed(req.seq_len), "tokens", "user")
         _add_attention(spec, req, model)
-    _add_costs_and_energy(inputs, cat, req, acc)
-    _collect_warnings(spec, req, acc, today or dt.date.today())
+    today = today or dt.date.today()
+    _add_costs_and_energy(spec, cat, req, today)
+    _settle_price_tier(spec, req, today)
+    _collect_warnings(spec, req, acc)
     return spec
 
 
-def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator, today: dt.date) -> None:
+def _settle_price_tier(spec: TrainingSpec, req: TrainingRequest, today: dt.date) -> None:
+    """Pick the rental tier (``costlm.resolve.prices.rental_price``) from the run's GPU count and
+    wall-clock days at the point estimate, and put that tier's price in place of the provisional one."""
+    if req.usd_per_gpu_hour is not None:
+        spec.price_tier = "user"
+        return
+    days, n_gpus = _point_days_and_gpus(spec)
+    chosen = prices.rental_price(spec.accelerator, req.price_tier, n_gpus=n_gpus, days=days, today=today)
+    spec.warnings.extend(chosen.warnings)
+    inputs = spec.inputs
+    if chosen.record is None:
+        return
+    spec.price_tier = chosen.tier
+    inputs.dists["usd_per_gpu_hour"] = dist_of(chosen.record)  # same key: the draw order is kept
+    provisional = Inputs()
+    provisional.add("usd_per_gpu_hour", inputs.dists["usd_per_gpu_hour"], "USD/GPU-h", chosen.record)
+    inputs.records = [provisional.records[0] if r.name == "usd_per_gpu_hour" else r for r in inputs.records]
+
+
+def _point_days_and_gpus(spec: TrainingSpec) -> tuple[float, float]:
+    """Wall-clock days and GPU count of the run at the inputs' point values."""
+    draws, _ = training_draws(spec, samples=0, seed=None)
+    out = estimate_training(draws)
+    return float(out.wall_clock_days[0]), float(out.n_gpus[0])
+
+
+def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator) -> None:
     if "mfu" in spec.inputs.dists and req.mfu is None:
         spec.warnings.append(
             (
@@ -334,15 +378,6 @@ def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator
                 {"generation": acc.generation, "dtype": spec.dtype},
             )
         )
-    for record in (acc.rental_usd_per_hour, acc.purchase_usd):
-        if _stale(record, today) and record is not None:
-            spec.warnings.append(
-                (
-                    "stale_price",
-                    f"{acc.id} price is as of {record.as_of}",
-                    {"gpu": acc.id, "as_of": str(record.as_of)},
-                )
-            )
     missing = [n for n in ("usd_per_gpu_hour", "gpu_price_usd", "tdp_watts") if n not in spec.inputs.dists]
     for name in missing:
         spec.warnings.append(

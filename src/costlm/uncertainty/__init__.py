@@ -1,6 +1,13 @@
 """Uncertain inputs and Monte Carlo (numpy only; knows nothing of GPUs or the catalog)."""
 
-from costlm.uncertainty.distributions import Distribution, Fixed, LogNormal, Triangular, Uniform
+from costlm.uncertainty.distributions import (
+    Distribution,
+    Fixed,
+    LogNormal,
+    SplitLogNormal,
+    Triangular,
+    Uniform,
+)
 from costlm.uncertainty.montecarlo import Summary, draw, summarize
 from costlm.uncertainty.sensitivity import rank_sensitivity
 
@@ -8,6 +15,7 @@ __all__ = [
     "Distribution",
     "Fixed",
     "LogNormal",
+    "SplitLogNormal",
     "Summary",
     "Triangular",
     "Uniform",

@@ -1,4 +1,4 @@
-"""Distributions of uncertain inputs: Fixed, Uniform, Triangular, LogNormal.
+"""Distributions of uncertain inputs: Fixed, Uniform, Triangular, LogNormal, SplitLogNormal.
 
 Each has ``sample(rng, n)`` (a float64 array) and ``point`` (the value a point
 estimate uses: the value, the midpoint, the mode, the median). Parameters are
@@ -132,3 +132,50 @@ class LogNormal:
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         return self.median * np.exp(self.sigma * rng.standard_normal(n))
+
+
+@dataclass(frozen=True)
+class SplitLogNormal:
+    """Two-piece log-normal: median ``median``, log-space sigma ``sigma_low`` below it and
+    ``sigma_high`` above it (each half is half a log-normal, so half the mass lies on each side).
+
+    ``from_quantiles(p05, median, p95)`` honours a sourced record's central value *and* its range:
+    the sampled median is the value and the 5th/95th percentiles are low/high, however asymmetric
+    the range is around the value (John 1982, "The three-parameter two-piece normal family of
+    distributions", Commun. Stat. Theory 11(8), applied to the logarithm).
+    """
+
+    median: float
+    sigma_low: float
+    sigma_high: float
+
+    def __post_init__(self) -> None:
+        _finite("SplitLogNormal", self.median, self.sigma_low, self.sigma_high)
+        if self.median <= 0 or self.sigma_low < 0 or self.sigma_high < 0:
+            raise InputError(
+                f"SplitLogNormal: need median > 0 and sigmas >= 0, got {self.median:g}, "
+                f"{self.sigma_low:g}, {self.sigma_high:g}"
+            )
+
+    @classmethod
+    def from_quantiles(cls, p05: float, median: float, p95: float) -> SplitLogNormal:
+        """The split log-normal with these 5th, 50th and 95th percentiles."""
+        _finite("SplitLogNormal.from_quantiles", p05, median, p95)
+        if not 0 < p05 <= median <= p95:
+            raise InputError(
+                "SplitLogNormal.from_quantiles: need 0 < p05 <= median <= p95, "
+                f"got {p05:g}, {median:g}, {p95:g}"
+            )
+        return cls(median, math.log(median / p05) / Z_95, math.log(p95 / median) / Z_95)
+
+    @property
+    def point(self) -> float:
+        return self.median
+
+    def interval(self) -> tuple[float, float]:
+        """The 5th and 95th percentiles (the inverse of ``from_quantiles``)."""
+        return self.median * math.exp(-self.sigma_low * Z_95), self.median * math.exp(self.sigma_high * Z_95)
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        z = rng.standard_normal(n)
+        return self.median * np.exp(np.where(z < 0, self.sigma_low, self.sigma_high) * z)
