@@ -18,6 +18,7 @@ from costlm.pipelines.training import TrainingDraws
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import TrainingRequest
 from costlm.resolve.rules import half_precision, peak_flop_per_s
+from costlm.resolve.training_memory import MemorySpec, memory_spec
 from costlm.uncertainty import Fixed
 from costlm.units import format_si
 
@@ -39,6 +40,8 @@ class TrainingSpec:
     grid_region: str
     reported_run: str | None = None
     warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    memory: MemorySpec | None = None
+    """The memory check's inputs (None without a total parameter count)."""
 
 
 def _mfu_prior(cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec) -> Sourced:
@@ -184,6 +187,7 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
         solve_n_gpus=False,
         grid_region=(req.grid or cat.defaults.grid_region).lower(),
         reported_run=tr.reported_run if tr else None,
+        memory=memory_spec(req, model, acc, kind),
     )
     _add_compute(inputs, req, model, tr, kind)
     spec.solve_n_gpus = _add_cluster(inputs, req, tr)
