@@ -101,7 +101,8 @@ def test_offload_leaves_only_the_16_bit_weights_on_the_gpu() -> None:
 
 
 def test_qlora_base_is_4_127_bits_per_parameter() -> None:
-    assert tm.QLORA_BASE_BYTES_PER_PARAM * 8 == pytest.approx(4.127, abs=5e-4)
+    bits = tm.QLORA_BASE_BYTES_PER_PARAM * 8
+    assert bits == pytest.approx(4.127, abs=5e-4)
 
 
 def test_qlora_65b_fits_one_48_gb_gpu_and_bf16_lora_does_not() -> None:
