@@ -297,3 +297,17 @@ def test_request_errors_carry_their_keys() -> None:
         with pytest.raises(InputError) as exc:
             api.make_training_request(**base, **extra)  # type: ignore[arg-type]
         assert exc.value.key == key
+
+
+def test_a_run_without_a_parameter_count_says_memory_was_not_checked() -> None:
+    result = api.estimate_training(
+        api.make_training_request(train_flop=1e24, gpu="h100", n_gpus=1000, samples=0)
+    )
+    assert result.memory is None and any(w.code == "memory_unchecked" for w in result.warnings)
+
+
+def test_days_mode_checks_the_solved_gpu_count() -> None:
+    request = api.make_training_request(params="70B", tokens="2T", gpu="h100", days=30, mfu=0.4, samples=0)
+    result = api.estimate_training(request)
+    assert result.memory is not None and result.memory.feasible
+    assert result.memory.n_gpus == round(result.breakdown.n_gpus.p50)

@@ -194,6 +194,10 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     _add_sourced(inputs, "mfu", "fraction", req.mfu, None if req.mfu else _mfu_prior(cat, acc, dtype, spec))
     _add_costs_and_energy(inputs, cat, req, acc)
     _collect_warnings(spec, req, acc, today or dt.date.today())
+    if spec.memory is None:
+        spec.warnings.append(
+            ("memory_unchecked", "memory per GPU not checked: no total parameter count (a FLOP figure only)", {})
+        )
     return spec
 
 
