@@ -196,7 +196,11 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     _collect_warnings(spec, req, acc, today or dt.date.today())
     if spec.memory is None:
         spec.warnings.append(
-            ("memory_unchecked", "memory per GPU not checked: no total parameter count (a FLOP figure only)", {})
+            (
+                "memory_unchecked",
+                "memory per GPU not checked: no total parameter count (a FLOP figure only)",
+                {},
+            )
         )
     return spec
 
