@@ -50,6 +50,8 @@ from costlm.units import (
 
 Range = tuple[float, float]
 Number = float | int | str
+Recompute = Literal["none", "selective", "full"]
+"""Activation recomputation: which forward passes a training step re-runs (see formulas.flops)."""
 RangeInput = Range | float | int | str
 
 
@@ -224,7 +226,6 @@ Degree = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_GPUS)]
 MicroBatch = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_BATCH)]
 LoraRank = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_LORA_RANK)]
 Method = Literal["full", "lora", "qlora"]
-Recompute = Literal["none", "selective", "full"]
 KvBits = Annotated[float, BeforeValidator(_number), _between(MIN_KV_BITS, MAX_KV_BITS, "bits per element")]
 
 
@@ -249,13 +250,15 @@ class TrainingRequest(_Request):
     days: PositiveRange | None = None
     dtype: Dtype | None = None
     mfu: FractionRange | None = None
+    achieved_tflops_per_gpu: PositiveRange | None = None
+    gpu_hours: PositiveRange | None = None
     goodput: FractionRange | None = None
+    seq_len: Count | None = None
+    recompute: Recompute | None = None
     usd_per_gpu_hour: PositiveRange | None = None
     gpu_price_usd: PositiveRange | None = None
     pue: PueRange | None = None
     grid: str | None = None
-    seq_len: Count | None = None
-    recompute: Recompute | None = None
     method: Method = "full"
     lora_rank: LoraRank | None = None
     zero_stage: ZeroStage | None = None
@@ -282,10 +285,22 @@ class TrainingRequest(_Request):
                 pp=self.pipeline_parallel,
                 max=MAX_ZERO_WITH_PIPELINE,
             )
-        if self.model is None and self.params is None and self.train_flop is None:
+        if self.model is None and self.params is None and self.train_flop is None and self.gpu_hours is None:
             raise InputError(
-                "give a catalog MODEL, or --params and --tokens (see `costlm train --help`)",
+                "give a catalog MODEL, or --params and --tokens, or --gpu-hours (see `costlm train --help`)",
                 key="train_needs_input",
+            )
+        starts = [f for f in ("gpu_hours", "achieved_tflops_per_gpu", "mfu") if getattr(self, f) is not None]
+        if len(starts) > 1:
+            raise InputError(
+                f"give one of --gpu-hours, --achieved-tflops-per-gpu, --mfu, not {' and '.join(starts)}",
+                key="one_time_start",
+                given=" and ".join(starts),
+            )
+        if self.gpu_hours is not None and self.goodput is not None:
+            raise InputError(
+                "--goodput does not apply to --gpu-hours (reported GPU-hours already include downtime)",
+                key="goodput_with_hours",
             )
         if self.n_gpus is not None and self.days is not None:
             raise InputError(
@@ -360,13 +375,15 @@ class TrainingFields(TypedDict, total=False):
     days: RangeInput | None
     dtype: str | None
     mfu: RangeInput | None
+    achieved_tflops_per_gpu: RangeInput | None
+    gpu_hours: RangeInput | None
     goodput: RangeInput | None
+    seq_len: Number | None
+    recompute: str | None
     usd_per_gpu_hour: RangeInput | None
     gpu_price_usd: RangeInput | None
     pue: RangeInput | None
     grid: str | None
-    seq_len: Number | None
-    recompute: str | None
     method: str
     lora_rank: int | None
     zero_stage: int | None
