@@ -10,19 +10,22 @@ examples.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from costlm import api
+from costlm.analyses.training_memory import check_memory
 from costlm.bounds import MAX_BATCH
 from costlm.catalog.schema import Architecture
 from costlm.errors import ConfigError, CostlmError, InputError
 from costlm.formulas import energy, flops, memory, roofline
+from costlm.resolve.training import training_spec
 from costlm.units import parse_number, parse_range
 from reach_counter import Reach
 
@@ -91,20 +94,37 @@ def _count(low: int, high: int) -> st.SearchStrategy[int | str]:
 
 params_counts = _count(10**6, 10**12)
 token_counts = _count(10**9, 2 * 10**13)
-gpu_counts = st.integers(min_value=1, max_value=100_000)
+MAX_DRAWN_GPUS = 100_000
 fractions = st.floats(min_value=0.05, max_value=0.9)
 mfu_ranges = st.tuples(fractions, fractions).map(lambda pair: (min(pair), max(pair)))
 mfu_inputs = st.one_of(st.none(), fractions, mfu_ranges)  # None: the calibrated prior
 
 
+@functools.cache
+def _smallest_fit(params: int | str, gpu: str) -> int | None:
+    """The smallest power-of-two count of ``gpu`` whose memory holds a run of ``params``."""
+    request = api.make_training_request(params=params, tokens=10**12, gpu=gpu, n_gpus=1)
+    spec = training_spec(request, CATALOG).memory
+    assert spec is not None
+    return check_memory(spec, 1).min_n_gpus
+
+
 @st.composite
 def training_fields(draw: st.DrawFn) -> dict[str, Any]:
-    """A valid custom training request: counts, a catalog accelerator, GPUs and an MFU (or prior)."""
+    """A valid custom training request: counts, a catalog accelerator, GPUs and an MFU (or prior).
+
+    The GPU count is a multiple of the smallest power-of-two count whose memory fits the model
+    (a run that cannot fit is refused, by ``test_training_memory``); a model that fits on no count
+    of the accelerator drawn is rejected."""
+    params, gpu = draw(params_counts), draw(st.sampled_from(ACCELERATORS))
+    smallest = _smallest_fit(params, gpu)
+    assume(smallest is not None and smallest <= MAX_DRAWN_GPUS)
+    assert smallest is not None
     return {
-        "params": draw(params_counts),
+        "params": params,
         "tokens": draw(token_counts),
-        "gpu": draw(st.sampled_from(ACCELERATORS)),
-        "n_gpus": draw(gpu_counts),
+        "gpu": gpu,
+        "n_gpus": smallest * draw(st.integers(min_value=1, max_value=MAX_DRAWN_GPUS // smallest)),
         "mfu": draw(mfu_inputs),
         "samples": draw(st.sampled_from([0, 64, 200])),
         "seed": draw(st.integers(min_value=0, max_value=2**32)),
@@ -180,8 +200,8 @@ def test_more_gpus_less_time_same_gpu_hours(
     name = "training_more_gpus"
     reach_checked.tried(name)
     few = fields["n_gpus"]
-    many = min(max(few + 1, math.ceil(few * factor)), 1_000_000)
-    base = {**fields, "mfu": mfu}
+    many = few * max(2, min(math.ceil(factor), 1_000_000 // few))  # a multiple: its layouts fit too
+    base = {**fields, "mfu": mfu, "price_tier": "on-demand"}  # auto would switch tier at 256 GPUs
     one = api.estimate_training(api.make_training_request(**base))
     two = api.estimate_training(api.make_training_request(**{**base, "n_gpus": many}))
     reach_checked.reached(name)

@@ -32,6 +32,7 @@ __all__ = [
     "ServingBreakdownSummary",
     "Summary",
     "TrainingBreakdownSummary",
+    "TrainingMemory",
     "TrainingRequest",
     "TrainingResult",
     "catalog_entries",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack
 from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.training import TrainingBreakdownSummary, TrainingResult, estimate_training_spec
+from costlm.analyses.training_memory import TrainingMemory, require_fit
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
@@ -78,6 +79,7 @@ __all__ = [
     "ServingBreakdownSummary",
     "Summary",
     "TrainingBreakdownSummary",
+    "TrainingMemory",
     "TrainingRequest",
     "TrainingResult",
     "catalog_entries",
@@ -116,10 +118,17 @@ def _check_samples(samples: int, seed: int | None) -> None:
 
 
 def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles = ()) -> TrainingResult:
-    """Estimate a training run: FLOP, GPU-hours, days, costs, energy, power and CO2 as ranges."""
+    """Estimate a training run: FLOP, GPU-hours, days, costs, energy, power and CO2 as ranges.
+
+    A run whose memory per GPU exceeds the accelerator's at every layout searched raises the
+    ``ConfigError`` the CLI prints (``result.memory`` holds the check of a run that fits).
+    """
     cat = load_catalog(catalog_files)
     spec = training_spec(request, cat)
-    return estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed)
+    result = estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed)
+    if result.memory is not None:
+        require_fit(result.memory, result.accelerator)
+    return result
 
 
 def estimate_serving(request: ServeRequest, *, catalog_files: CatalogFiles = ()) -> ServeResult:

@@ -285,6 +285,24 @@ def train(
     pue: PueOpt = None,
     grid: GridOpt = None,
     price_tier: TierOpt = "auto",
+    method: Annotated[
+        str, typer.Option(help=_h("full, lora or qlora (LoRA adapters on a 16-bit or 4-bit frozen base)."))
+    ] = "full",
+    lora_rank: Annotated[
+        int | None, typer.Option(help=_h("LoRA rank (default 16 with --method lora|qlora)."))
+    ] = None,
+    zero: Annotated[int | None, typer.Option(help=_h("ZeRO stage 0-3 (default: searched)."))] = None,
+    tp: Annotated[
+        int | None, typer.Option(help=_h("Tensor-parallel degree (default: searched, up to 8)."))
+    ] = None,
+    pp: Annotated[int | None, typer.Option(help=_h("Pipeline-parallel degree (default: searched)."))] = None,
+    micro_batch: Annotated[int, typer.Option(help=_h("Sequences per GPU per step (activation memory)."))] = 1,
+    offload: Annotated[
+        bool,
+        typer.Option(
+            "--offload", help=_h("Keep gradients and optimizer state in CPU memory (ZeRO-Offload).")
+        ),
+    ] = False,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -319,6 +337,13 @@ def train(
         pue=pue,
         grid=grid,
         price_tier=price_tier,
+        method=method,
+        lora_rank=lora_rank,
+        zero_stage=zero,
+        tensor_parallel=tp,
+        pipeline_parallel=pp,
+        micro_batch=micro_batch,
+        offload=offload,
         samples=samples,
         seed=seed,
     )
@@ -646,6 +671,12 @@ FLAG_OF_FIELD = {
     "tokens_per_day": "--tokens-per-day",
     "peak_factor": "--peak-factor",
     "utilization": "--utilization",
+    "method": "--method",
+    "lora_rank": "--lora-rank",
+    "zero_stage": "--zero",
+    "tensor_parallel": "--tp",
+    "pipeline_parallel": "--pp",
+    "micro_batch": "--micro-batch",
 }
 """Request field -> the option a user types: error messages name fields, the user knows flags."""
 _FIELD_PREFIX = re.compile(r"^([a-z_]+)(?:\.\d+)*:")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.training_memory import TrainingMemory, check_memory
 from costlm.catalog.schema import Catalog, Run, Sourced
 from costlm.caveats import Caveat
 from costlm.outputs import TRAINING_BREAKDOWN, TRAINING_OUTPUTS, Output
@@ -115,6 +116,8 @@ class TrainingResult(BaseModel):
     reported_scope_es: str | None = None
     reported: list[ReportedFigure]
     warnings: list[Caveat]
+    memory: TrainingMemory | None = None
+    """Memory per GPU at the median GPU count (None without a total parameter count)."""
 
 
 def run_training(spec: TrainingSpec, *, samples: int, seed: int | None) -> tuple[TrainingBreakdown, Drawn]:
@@ -175,7 +178,11 @@ def summaries_of(values: dict[str, FloatArray | None], declared: tuple[Output, .
 def estimate_training_spec(
     spec: TrainingSpec, cat: Catalog, *, samples: int, seed: int | None
 ) -> TrainingResult:
-    """Run the pipeline at the point values (samples=0) or as Monte Carlo, and summarize."""
+    """Run the pipeline at the point values (samples=0) or as Monte Carlo, and summarize.
+
+    The memory check (``costlm.analyses.training_memory``) runs once, at the median GPU count; a run
+    that does not fit carries ``memory.feasible == False`` here (``api.estimate_training`` refuses it).
+    """
     breakdown, drawn = run_training(spec, samples=samples, seed=seed)
     values = named_values(breakdown)
     wanted = (
@@ -189,6 +196,8 @@ def estimate_training_spec(
     }
     run = cat.runs.get(spec.reported_run) if spec.reported_run else None
     outputs = summaries_of(values, TRAINING_OUTPUTS)
+    n_gpus = max(round(float(np.median(breakdown.n_gpus))), 1)
+    memory = check_memory(spec.memory, n_gpus) if spec.memory is not None else None
     return TrainingResult(
         label=spec.label,
         model=spec.model_id,
@@ -214,4 +223,5 @@ def estimate_training_spec(
         reported_scope_es=(run.scope_es or None) if run else None,
         reported=_reported(run),
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
+        memory=memory,
     )

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from costlm.api import Summary, TrainingResult
+from costlm.api import Summary, TrainingMemory, TrainingResult
 from costlm.i18n import t
 from costlm.outputs import TRAINING_OUTPUTS
 from costlm.report.fmt import (
@@ -24,6 +24,7 @@ from costlm.report.fmt import (
     scaled_unit,
     summary_range,
 )
+from costlm.units import GB
 
 _REPORTED_AS = {"rental_cost_usd": "cost_usd"}
 
@@ -94,6 +95,49 @@ def _footer(result: TrainingResult, lang: str) -> str:
     return " · ".join(parts)
 
 
+def _gb(n_bytes: float, lang: str) -> str:
+    return localized(f"{n_bytes / GB:,.1f}" if n_bytes < 100 * GB else f"{n_bytes / GB:,.0f}", lang)
+
+
+def memory_lines(memory: TrainingMemory, lang: str) -> list[str]:
+    """The memory check in words: bytes per GPU by kind, the layout, and the inputs behind them."""
+    b, layout = memory.breakdown, memory.layout
+    needed = t(
+        "train.memory",
+        lang,
+        needed=_gb(memory.bytes_per_gpu_needed, lang),
+        available=_gb(memory.bytes_per_gpu_available, lang),
+        weights=_gb(b.weights_bytes, lang),
+        gradients=_gb(b.gradients_bytes, lang),
+        optimizer=_gb(b.optimizer_bytes, lang),
+        activations=_gb(b.activations_bytes, lang),
+    )
+    split = t(
+        "train.memory_layout",
+        lang,
+        dp=localized(f"{layout.n_data_parallel:,}", lang),
+        tp=layout.n_tensor_parallel,
+        pp=layout.n_pipeline_parallel,
+        zero=layout.zero_stage,
+        recompute=t("recompute." + layout.recompute, lang),
+        offload=t("train.memory_offload", lang) if layout.offload else "",
+        min=localized(f"{memory.min_n_gpus:,}", lang)
+        if memory.min_n_gpus
+        else t("train.memory_no_fit", lang),
+    )
+    inputs = t(
+        "train.memory_inputs",
+        lang,
+        method=memory.method,
+        rank=t("train.memory_rank", lang, rank=memory.lora_rank) if memory.lora_rank else "",
+        seq=localized(f"{memory.seq_len:,}", lang),
+        seq_basis=t("seq_basis." + memory.seq_len_basis, lang),
+        micro=memory.micro_batch,
+        arch=t("arch_basis." + memory.architecture_basis, lang),
+    )
+    return [needed, split, inputs]
+
+
 def print_training(console: Console, result: TrainingResult, lang: str) -> None:
     """Outputs table, the sources of the reported figures, the top drivers and the warnings."""
     table, sources = _table(result, lang)
@@ -101,6 +145,9 @@ def print_training(console: Console, result: TrainingResult, lang: str) -> None:
     if sources:
         console.print(Text(t("train.sources", lang, sources="; ".join(sources))))
     console.print(Text(_footer(result, lang)))
+    if result.memory is not None:
+        for line in memory_lines(result.memory, lang):
+            console.print(Text(line))
     for output in ("gpu_hours", "rental_cost_usd"):
         drivers = result.sensitivity.get(output, [])
         if drivers:

@@ -8,7 +8,8 @@ one rule each:
 - ``MeanCount``: a mean of counts, >= 1 (tokens per example, prompt and output lengths per request);
 - ``Positive``: a finite number > 0 below ``MAX_MAGNITUDE`` (FLOP, epochs);
 - ``PositiveRange`` / ``FractionRange`` / ``PueRange``: 90% ranges, ordered, within their bounds;
-- GPU, batch, sample and seed counts are integers within ``costlm.bounds``.
+- GPU, batch, sample and seed counts are integers within ``costlm.bounds``;
+- ``ZeroStage``: a ZeRO stage, 0 to 3; ``Degree``: a tensor- or pipeline-parallel degree >= 1.
 
 A violation raises ``InputError`` naming the field (pydantic wraps it; ``build`` unwraps it).
 Cross-field rules (GPUs or days, FLOP or parameters, model or config) are model validators.
@@ -193,6 +194,25 @@ def _int_between(low: int, high: int, limit: str = "") -> AfterValidator:
     return AfterValidator(check)
 
 
+MAX_ZERO_STAGE = 3
+"""ZeRO has stages 0 (none) to 3 (optimizer state, gradients and weights partitioned)."""
+MAX_ZERO_WITH_PIPELINE = 1
+"""DeepSpeed's pipeline engine asserts ZeRO stage < 2 (deepspeed/runtime/pipe/engine.py)."""
+MAX_LORA_RANK = 65_536
+"""A LoRA rank above any model width is a typo."""
+
+
+def _zero_stage(value: int, info: Info) -> int:
+    if not 0 <= value <= MAX_ZERO_STAGE:
+        raise InputError(
+            f"{_name(info)}: ZeRO has stages 0 to {MAX_ZERO_STAGE}, got {value}",
+            key="zero_stage",
+            name=_name(info),
+            value=value,
+        )
+    return value
+
+
 def _between(low: float, high: float, what: str) -> AfterValidator:
     def check(value: float, info: Info) -> float:
         if not low <= value <= high:
@@ -218,6 +238,11 @@ Seed = Annotated[int, BeforeValidator(_whole), _int_between(0, MAX_SEED)]
 PeakFactor = Annotated[
     float, BeforeValidator(_number), _between(MIN_PEAK_FACTOR, MAX_PEAK_FACTOR, "peak / mean traffic")
 ]
+ZeroStage = Annotated[int, BeforeValidator(_whole), AfterValidator(_zero_stage)]
+Degree = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_GPUS)]
+MicroBatch = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_BATCH)]
+LoraRank = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_LORA_RANK)]
+Method = Literal["full", "lora", "qlora"]
 KvBits = Annotated[float, BeforeValidator(_number), _between(MIN_KV_BITS, MAX_KV_BITS, "bits per element")]
 
 
@@ -252,11 +277,32 @@ class TrainingRequest(_Request):
     pue: PueRange | None = None
     grid: str | None = None
     price_tier: PriceTierChoice = "auto"
+    method: Method = "full"
+    lora_rank: LoraRank | None = None
+    zero_stage: ZeroStage | None = None
+    tensor_parallel: Degree | None = None
+    pipeline_parallel: Degree | None = None
+    micro_batch: MicroBatch = 1
+    offload: bool = False
     samples: Samples = 10_000
     seed: Seed | None = 0
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if self.lora_rank is not None and self.method == "full":
+            raise InputError(
+                "--lora-rank needs --method lora or qlora (a full fine-tune has no adapters)",
+                key="lora_rank_needs_lora",
+            )
+        if (self.pipeline_parallel or 1) > 1 and (self.zero_stage or 0) > MAX_ZERO_WITH_PIPELINE:
+            raise InputError(
+                f"--zero {self.zero_stage} cannot run with --pp {self.pipeline_parallel}: pipeline "
+                f"parallelism takes ZeRO stages 0-{MAX_ZERO_WITH_PIPELINE} only (DeepSpeed)",
+                key="zero_with_pipeline",
+                zero=self.zero_stage,
+                pp=self.pipeline_parallel,
+                max=MAX_ZERO_WITH_PIPELINE,
+            )
         if self.model is None and self.params is None and self.train_flop is None and self.gpu_hours is None:
             raise InputError(
                 "give a catalog MODEL, or --params and --tokens, or --gpu-hours (see `costlm train --help`)",
@@ -358,6 +404,13 @@ class TrainingFields(TypedDict, total=False):
     pue: RangeInput | None
     grid: str | None
     price_tier: str
+    method: str
+    lora_rank: int | None
+    zero_stage: int | None
+    tensor_parallel: int | None
+    pipeline_parallel: int | None
+    micro_batch: int
+    offload: bool
     samples: int
     seed: int | None
 

@@ -26,6 +26,7 @@ from costlm.resolve import mfu, prices
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import Recompute, TrainingRequest
 from costlm.resolve.rules import half_precision, peak_flop_per_s
+from costlm.resolve.training_memory import MemorySpec, memory_spec
 from costlm.uncertainty import Fixed
 from costlm.units import TERA, format_si
 
@@ -63,6 +64,8 @@ class TrainingSpec:
     recompute: Recompute = "none"
     n_layers: float | None = None
     d_attention: float | None = None
+    memory: MemorySpec | None = None
+    """The memory check's inputs (None without a total parameter count)."""
 
 
 def _mfu_prior(
@@ -329,6 +332,7 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
         grid_region=load.grid_region(cat, req.grid or cat.defaults.grid_region).id,
         reported_run=tr.reported_run if tr else None,
         recompute=req.recompute or "none",
+        memory=memory_spec(req, model, acc, kind),
     )
     _add_compute(inputs, req, model, tr, kind)
     spec.solve_n_gpus = _add_cluster(inputs, req, tr)
@@ -340,6 +344,14 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     _add_costs_and_energy(spec, cat, req, today)
     _settle_price_tier(spec, req, today)
     _collect_warnings(spec, req, acc)
+    if spec.memory is None:
+        spec.warnings.append(
+            (
+                "memory_unchecked",
+                "memory per GPU not checked: no total parameter count",
+                {},
+            )
+        )
     return spec
 
 
