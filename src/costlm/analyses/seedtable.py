@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from costlm.analyses.claims import ClaimResult, judge
 from costlm.analyses.focus import Focus, training_cost_focus
 from costlm.analyses.replica import estimate_replica
+from costlm.analyses.reported import prices_basis
 from costlm.analyses.serving import estimate_serving_spec
 from costlm.analyses.training import ReportedFigure, TrainingResult, estimate_training_spec
 from costlm.catalog import load
@@ -62,6 +63,7 @@ class SeedRow(BaseModel):
     n_gpus: Cell
     n_gpus_basis: str
     training_flop: Cell
+    training_gpu_hours: Cell
     training_hardware_cost_usd: Cell
     training_rental_cost_usd: Cell
     training_days: Cell
@@ -146,6 +148,11 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
             reported=_reported(train, "train_flop"),
             sources=_sources(train, "n_active_params", "n_tokens", "train_flop"),
         ),
+        training_gpu_hours=Cell(
+            estimate=train.gpu_hours,
+            reported=_reported(train, "gpu_hours"),
+            sources=_sources(train, "mfu", "n_active_params", "n_tokens", "train_flop", "gpu_hours"),
+        ),
         training_hardware_cost_usd=Cell(estimate=train.hardware_cost_usd, sources=price_src),
         training_rental_cost_usd=Cell(
             estimate=train.rental_cost_usd,
@@ -190,7 +197,7 @@ def _api_price(cat: Catalog, model_id: str) -> ReportedFigure | None:
         low=values[0] if len(values) > 1 else None,
         high=values[-1] if len(values) > 1 else None,
         unit="USD",
-        basis="reported",
+        basis=prices_basis(p.output_usd_per_mtok for p in prices if p.output_usd_per_mtok),
         source=first.source,
         locator=f"{len(values)} API list price(s), as of {first.as_of}",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.reported import applies, changed_facets, derived_days, figure_basis
 from costlm.catalog.schema import Catalog, Run, Sourced
 from costlm.caveats import Caveat
 from costlm.outputs import TRAINING_BREAKDOWN, TRAINING_OUTPUTS, Output
@@ -46,7 +47,9 @@ class SensitivityItem(BaseModel):
 
 
 class ReportedFigure(BaseModel):
-    """A figure the makers (or a third party) reported, to show beside the estimate."""
+    """A figure the makers (or a third party) reported, or arithmetic on such figures, to show beside
+    the estimate. ``basis`` is its label (``costlm.analyses.reported.figure_basis``); ``applies`` is
+    False when the user changed an input the figure depends on (it describes the original run)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -58,6 +61,7 @@ class ReportedFigure(BaseModel):
     basis: str
     source: str
     locator: str
+    applies: bool = True
 
 
 class TrainingBreakdownSummary(BaseModel):
@@ -105,6 +109,9 @@ class TrainingResult(BaseModel):
     reported_scope: str | None
     reported_scope_es: str | None = None
     reported: list[ReportedFigure]
+    changed_from_reported: list[str] = []
+    reported_hardware: str | None = None
+    reported_n_gpus: float | None = None
     warnings: list[Caveat]
 
 
@@ -117,7 +124,9 @@ def run_training(spec: TrainingSpec, *, samples: int, seed: int | None) -> tuple
     return breakdown, drawn
 
 
-def _reported(run: Run | None) -> list[ReportedFigure]:
+def reported_figures(run: Run | None, changed: list[str] | None = None) -> list[ReportedFigure]:
+    """The run's reported figures, plus days derived from its GPU-hours and count (see
+    ``costlm.analyses.reported``); each marked whether it applies after the ``changed`` facets."""
     if run is None:
         return []
     fields: list[tuple[str, Sourced | None, str]] = [
@@ -130,21 +139,39 @@ def _reported(run: Run | None) -> list[ReportedFigure]:
         ("cost_usd", run.cost_usd, "USD"),
         ("mfu", run.reported_mfu, "fraction"),
     ]
-    default_basis = "reported" if run.source_kind == "official" else "third-party"
-    return [
+    figures = [
         ReportedFigure(
             quantity=name,
             value=rec.central,
             low=rec.low,
             high=rec.high,
             unit=unit,
-            basis=default_basis if rec.basis == "reported" else rec.basis,
+            basis=figure_basis(rec),
             source=rec.source,
             locator=rec.locator,
+            applies=applies(name, changed or []),
         )
         for name, rec, unit in fields
         if rec is not None
     ]
+    days = derived_days(run)
+    if days is not None and run.gpu_hours is not None and run.n_gpus is not None:
+        value, basis = days
+        hours, count = run.gpu_hours, run.n_gpus
+        figures.append(
+            ReportedFigure(
+                quantity="wall_clock_days",
+                value=value,
+                low=None,
+                high=None,
+                unit="days",
+                basis=basis,
+                source=hours.source,
+                locator=f"{hours.central:g} GPU-hours / {count.central:g} GPUs / 24 ({count.source})",
+                applies=applies("wall_clock_days", changed or []),
+            )
+        )
+    return figures
 
 
 def _whole(s: Summary) -> Summary:
@@ -179,6 +206,7 @@ def estimate_training_spec(
         for name, ranking in rank_sensitivity(drawn.raw, wanted).items()
     }
     run = cat.runs.get(spec.reported_run) if spec.reported_run else None
+    changed = changed_facets(run, accelerator=spec.accelerator.id, dtype=spec.dtype, inputs=spec.inputs.records)
     outputs = summaries_of(values, TRAINING_OUTPUTS)
     return TrainingResult(
         label=spec.label,
@@ -200,6 +228,9 @@ def estimate_training_spec(
         reported_run=run.id if run else None,
         reported_scope=run.scope if run else None,
         reported_scope_es=(run.scope_es or None) if run else None,
-        reported=_reported(run),
+        reported=reported_figures(run, changed),
+        changed_from_reported=changed,
+        reported_hardware=run.hardware if run else None,
+        reported_n_gpus=run.n_gpus.central if run and run.n_gpus else None,
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
     )

@@ -24,6 +24,7 @@ from costlm.report.fmt import (
 COLUMNS = (
     "col.model",
     "col.accelerator",
+    "col.training_gpu_hours",
     "col.train_hw_cost",
     "col.train_rental",
     "col.training_time",
@@ -36,6 +37,7 @@ COLUMNS = (
 )
 """Column headers carry no unit: each cell writes its own human unit (minutes or days, kWh or GWh)."""
 CELL_FIELDS = (
+    "training_gpu_hours",
     "training_hardware_cost_usd",
     "training_rental_cost_usd",
     "training_days",
@@ -95,11 +97,17 @@ def cell_parts(row: SeedRow, name: str, lang: str) -> tuple[str | None, tuple[st
     return estimate, (f"{t('cell.reported', lang)} {reported}", basis)
 
 
+LEADING_BASES = frozenset({"reported", "derived"})
+"""A cell leads with its reported figure when the maker stated it ([R]) or it is arithmetic on the
+maker's figures ([R*]); costlm's estimate follows it. Third-party figures follow the estimate."""
+
+
 def _cell(row: SeedRow, name: str, lang: str) -> str:
     estimate, reported = cell_parts(row, name, lang)
     parts = [f"{estimate} {_mark('estimate', lang)}"] if estimate else []
     if reported:
-        parts.append(f"{reported[0]} {_mark(reported[1], lang)}")
+        shown = f"{reported[0]} {_mark(reported[1], lang)}"
+        parts.insert(0, shown) if reported[1] in LEADING_BASES else parts.append(shown)
     return "; ".join(parts) or t("cell.na", lang)
 
 
