@@ -18,6 +18,7 @@ Three rules live here, once:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from costlm.catalog.schema import Run, Sourced
 from costlm.resolve.inputs import InputRecord
@@ -45,7 +46,7 @@ INVALIDATED_BY: dict[str, frozenset[str]] = {
 Hardware, GPU count and number format change hours, days, cost, energy (and the MFU they imply);
 parameters or tokens change every figure."""
 
-_COMPUTE_INPUTS = ("train_flop", "n_active_params", "n_tokens", "n_examples", "tokens_per_example", "n_epochs")
+COMPUTE_INPUTS = ("train_flop", "n_active_params", "n_tokens", "n_examples", "tokens_per_example", "n_epochs")
 _USER = "user"
 
 
@@ -54,7 +55,7 @@ def figure_basis(record: Sourced) -> str:
     return record.basis
 
 
-def derived_days(run: Run) -> tuple[float, str] | None:
+def derived_days(run: Run) -> tuple[float, Literal["derived", "third-party"]] | None:
     """(days, label) = reported GPU-hours / reported GPU count / 24, when the run has no wall clock."""
     if run.wall_clock_days is not None or run.gpu_hours is None or run.n_gpus is None:
         return None
@@ -74,7 +75,7 @@ def changed_facets(
         "hardware": run.hardware is not None and run.hardware != accelerator,
         "n_gpus": "n_gpus" in given or "days" in given,
         "dtype": run.dtype != dtype,
-        "compute": any(name in given for name in _COMPUTE_INPUTS),
+        "compute": any(name in given for name in COMPUTE_INPUTS),
     }
     return [f for f in FACETS if changed[f]]
 
@@ -84,7 +85,7 @@ def applies(quantity: str, changed: Iterable[str]) -> bool:
     return not INVALIDATED_BY.get(quantity, frozenset(FACETS)) & set(changed)
 
 
-def prices_basis(records: Iterable[Sourced]) -> str:
+def prices_basis(records: Iterable[Sourced]) -> Literal["reported", "third-party"]:
     """The label of a set of API list prices: ``reported`` when every price is the maker's own,
     ``third-party`` as soon as one is a reseller's or inference host's."""
     return "reported" if all(figure_basis(r) == "reported" for r in records) else "third-party"

@@ -14,15 +14,14 @@ from costlm.analyses.focus import Focus, training_cost_focus
 from costlm.analyses.replica import estimate_replica
 from costlm.analyses.reported import prices_basis
 from costlm.analyses.serving import estimate_serving_spec
-from costlm.analyses.training import ReportedFigure, TrainingResult, estimate_training_spec
+from costlm.analyses.training import ReportedFigure, TrainingResult, catalog_training
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Model
 from costlm.caveats import Caveat
 from costlm.errors import InputError
-from costlm.resolve.requests import ServeRequest, TrainingRequest
+from costlm.resolve.requests import ServeRequest
 from costlm.resolve.rules import serving_dtype
 from costlm.resolve.serving import serve_spec
-from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
 
 DEFAULT_MODELS = (
@@ -120,9 +119,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
         raise InputError(
             f"model '{model.id}' has no training facts in the catalog; it cannot be a row of the table"
         )
-    train = estimate_training_spec(
-        training_spec(TrainingRequest(model=model.id), cat), cat, samples=samples, seed=seed
-    )
+    train = catalog_training(cat, model.id, samples=samples, seed=seed)
     acc = cat.accelerators[train.accelerator]
     inference = _inference(cat, model, acc, samples, seed)
     hw = model.training.hardware

@@ -17,7 +17,8 @@ from costlm.outputs import TRAINING_BREAKDOWN, TRAINING_OUTPUTS, Output
 from costlm.pipelines.checks import named_values, require_finite
 from costlm.pipelines.training import TrainingBreakdown, estimate_training
 from costlm.resolve.inputs import Drawn, FloatArray, InputRecord
-from costlm.resolve.training import TrainingSpec, training_draws
+from costlm.resolve.requests import TrainingRequest
+from costlm.resolve.training import TrainingSpec, training_draws, training_spec
 from costlm.uncertainty import Summary, rank_sensitivity, summarize
 
 SENSITIVITY_OUTPUTS = (
@@ -206,7 +207,9 @@ def estimate_training_spec(
         for name, ranking in rank_sensitivity(drawn.raw, wanted).items()
     }
     run = cat.runs.get(spec.reported_run) if spec.reported_run else None
-    changed = changed_facets(run, accelerator=spec.accelerator.id, dtype=spec.dtype, inputs=spec.inputs.records)
+    changed = changed_facets(
+        run, accelerator=spec.accelerator.id, dtype=spec.dtype, inputs=spec.inputs.records
+    )
     outputs = summaries_of(values, TRAINING_OUTPUTS)
     return TrainingResult(
         label=spec.label,
@@ -234,3 +237,11 @@ def estimate_training_spec(
         reported_n_gpus=run.n_gpus.central if run and run.n_gpus else None,
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
     )
+
+
+def catalog_training(cat: Catalog, model_id: str, *, samples: int, seed: int | None) -> TrainingResult:
+    """costlm's estimate of a catalog model's own run from its catalog facts only: the one estimate
+    the seed table shows and the claims about the model are judged against (no claim's own
+    figures, no user override), so a quantity is the same number in both."""
+    req = TrainingRequest(model=model_id, samples=samples, seed=seed)
+    return estimate_training_spec(training_spec(req, cat), cat, samples=samples, seed=seed)
