@@ -176,9 +176,9 @@ def _root(
 @app.command(
     help=_h("Estimate a training run: GPU-hours, days, hardware/rental/amortized cost, energy, power, CO2."),
     epilog=_examples(
-        "costlm train deepseek-v3",
         "costlm train --params 7B --tokens 2T --gpu A100 --n-gpus 1024",
-        "costlm train --params 70B --tokens 15T --gpu h100 --days 30..60 --json",
+        "costlm train llama-3.1-405b --achieved-tflops-per-gpu 380..430 --seq-len 8192",
+        "costlm train deepseek-v3 --gpu-hours 2.788M",
     ),
     cls=_Command,
 )
@@ -214,10 +214,57 @@ def train(
     ] = None,
     mfu: Annotated[
         str | None,
-        typer.Option(help=_h("Model FLOP utilization LOW..HIGH in (0, 1] (default: calibrated prior).")),
+        typer.Option(
+            help=_h(
+                "Model FLOP utilization LOW..HIGH in (0, 1]: model FLOP / (GPU-seconds x dense peak)"
+                " (default: prior calibrated on reported GPU-hours)."
+            )
+        ),
+    ] = None,
+    achieved_tflops_per_gpu: Annotated[
+        str | None,
+        typer.Option(
+            help=_h(
+                "Hardware TFLOP/s achieved per GPU, as training logs report it (recomputation included):"
+                " GPU-seconds = hardware FLOP / this. Instead of --mfu."
+            )
+        ),
+    ] = None,
+    gpu_hours: Annotated[
+        str | None,
+        typer.Option(
+            help=_h(
+                "Reported GPU-hours of a known run (e.g. 2.788M): cost, energy and CO2 start from them;"
+                " no utilization is assumed."
+            )
+        ),
     ] = None,
     goodput: Annotated[
-        str | None, typer.Option(help=_h("Share of allocated time doing useful steps, LOW..HIGH."))
+        str | None,
+        typer.Option(
+            help=_h(
+                "Share of allocated time doing useful steps, LOW..HIGH: GPU-hours = useful hours / goodput"
+                " (default 1: the MFU prior already includes downtime; large jobs report 0.85..0.97)."
+            )
+        ),
+    ] = None,
+    seq_len: Annotated[
+        str | None,
+        typer.Option(
+            help=_h(
+                "Training sequence length in tokens: adds the attention FLOP 12 x layers x heads x head_dim"
+                " x seq_len per token (PaLM App. B)."
+            )
+        ),
+    ] = None,
+    recompute: Annotated[
+        str | None,
+        typer.Option(
+            help=_h(
+                "Activation recomputation: none, selective (attention core) or full (8ND instead of 6ND"
+                " of hardware work; changes HFU, and GPU-hours with --achieved-tflops-per-gpu)."
+            )
+        ),
     ] = None,
     usd_per_gpu_hour: RentalOpt = None,
     gpu_price: PriceOpt = None,
@@ -247,7 +294,11 @@ def train(
         days=days,
         dtype=dtype,
         mfu=mfu,
+        achieved_tflops_per_gpu=achieved_tflops_per_gpu,
+        gpu_hours=gpu_hours,
         goodput=goodput,
+        seq_len=seq_len,
+        recompute=recompute,
         usd_per_gpu_hour=usd_per_gpu_hour,
         gpu_price_usd=gpu_price,
         pue=pue,
@@ -555,7 +606,11 @@ FLAG_OF_FIELD = {
     "days": "--days",
     "dtype": "--dtype",
     "mfu": "--mfu",
+    "achieved_tflops_per_gpu": "--achieved-tflops-per-gpu",
+    "gpu_hours": "--gpu-hours",
     "goodput": "--goodput",
+    "seq_len": "--seq-len",
+    "recompute": "--recompute",
     "usd_per_gpu_hour": "--usd-per-gpu-hour",
     "gpu_price_usd": "--gpu-price",
     "pue": "--pue",

@@ -41,7 +41,11 @@ TRAINING_OUTPUTS = (
 TRAINING_BREAKDOWN = (
     _out("n_tokens", "tokens", "bd"),
     _out("n_gpus", "GPUs", "bd"),
+    _out("attention_flop", "FLOP", "bd"),
+    _out("hardware_flop", "FLOP", "bd"),
     _out("mfu", "fraction", "bd"),
+    _out("hfu", "fraction", "bd"),
+    _out("goodput", "fraction", "bd"),
     _out("peak_flop_per_s", "FLOP/s", "bd"),
     _out("watts_per_gpu", "W", "bd"),
     _out("amortized_hardware_usd", "USD", "bd"),

@@ -196,6 +196,8 @@ def _training(cat: Catalog, ask: Ask) -> TrainingResult:
 
 def _estimate_line(r: TrainingResult) -> Phrase:
     h = r.gpu_hours
+    if r.train_flop is None:
+        raise ValueError("claim evidence estimates always carry compute (never given GPU-hours only)")
     return _say(
         "estimate",
         flop=r.train_flop.p50,

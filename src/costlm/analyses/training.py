@@ -72,7 +72,11 @@ class TrainingBreakdownSummary(BaseModel):
 
     n_tokens: Summary | None = None
     n_gpus: Summary
-    mfu: Summary
+    attention_flop: Summary | None = None
+    hardware_flop: Summary | None = None
+    mfu: Summary | None = None
+    hfu: Summary | None = None
+    goodput: Summary | None = None
     peak_flop_per_s: Summary
     watts_per_gpu: Summary | None = None
     amortized_hardware_usd: Summary | None = None
@@ -93,7 +97,8 @@ class TrainingResult(BaseModel):
     samples: int
     seed: int | None
     grid_region: str
-    train_flop: Summary
+    recompute: str
+    train_flop: Summary | None
     gpu_hours: Summary
     wall_clock_days: Summary
     hardware_cost_usd: Summary | None = None
@@ -221,7 +226,8 @@ def estimate_training_spec(
         samples=samples,
         seed=seed,
         grid_region=spec.grid_region,
-        train_flop=outputs["train_flop"],
+        recompute=spec.recompute,
+        train_flop=outputs.get("train_flop"),
         gpu_hours=outputs["gpu_hours"],
         wall_clock_days=outputs["wall_clock_days"],
         **{k: v for k, v in outputs.items() if k not in ("train_flop", "gpu_hours", "wall_clock_days")},

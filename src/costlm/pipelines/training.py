@@ -1,8 +1,15 @@
 """Training: compute -> GPU-hours -> wall-clock -> money -> energy -> power -> CO2, over arrays.
 
-Kaplan et al. 2020 (6 N D), Narayanan et al. 2021 (GPU-seconds = FLOP / (peak x MFU)), Epoch AI
-(amortized hardware), defaults.md sections 3-7 (power, PUE, capex multiple). Outputs whose inputs
-are absent (no price, no TDP) are None.
+Kaplan et al. 2020 (6 N D), PaLM App. B (attention FLOP, MFU and HFU), Narayanan et al. 2021
+(GPU-seconds = FLOP / (peak x MFU); recomputation), Epoch AI (amortized hardware), defaults.md
+sections 3-7 (power, PUE, capex multiple). Outputs whose inputs are absent (no price, no TDP) are
+None.
+
+GPU-hours come from one of three starts, in this order: given GPU-hours (a reported run: no
+utilization is assumed), an achieved hardware throughput per GPU (hardware FLOP / achieved FLOP/s),
+or model FLOP / (peak x MFU). Allocated hours = useful hours / goodput, with goodput an input
+(1 unless given: costlm's MFU prior is calibrated on reported GPU-hours, which already include
+downtime; a paper's own MFU or throughput arithmetic assumes no downtime either).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from costlm.formulas import FloatArray, carbon, energy, flops, money
+from costlm.units import SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)
@@ -19,12 +27,14 @@ class TrainingDraws:
     """Every input of one training estimate as arrays of equal length (1 for the point estimate).
 
     Compute is ``train_flop``, or ``n_active_params`` x (``n_tokens`` or examples x tokens per
-    example x epochs). The cluster is ``n_gpus`` (whole numbers), or ``days`` to solve for it.
+    example x epochs), plus the attention term when ``seq_len_tokens``, ``n_layers`` and
+    ``d_attention`` are given. Time is ``gpu_hours``, or hardware FLOP / ``achieved_flop_per_s``, or
+    model FLOP / (peak x ``mfu``); ``recompute_dense`` / ``recompute_attention`` say which forward
+    passes activation recomputation re-runs. The cluster is ``n_gpus`` (whole numbers), or
+    ``days`` to solve for it.
     """
 
     peak_flop_per_s: float
-    mfu: FloatArray
-    goodput: FloatArray
     capex_multiple: FloatArray
     lifetime_years: FloatArray
     power_fraction: FloatArray
@@ -43,6 +53,15 @@ class TrainingDraws:
     usd_per_gpu_hour: FloatArray | None = None
     gpu_price_usd: FloatArray | None = None
     tdp_watts: FloatArray | None = None
+    mfu: FloatArray | None = None
+    goodput: FloatArray | None = None
+    achieved_flop_per_s: FloatArray | None = None
+    gpu_hours: FloatArray | None = None
+    seq_len_tokens: FloatArray | None = None
+    n_layers: float | None = None
+    d_attention: float | None = None
+    recompute_dense: bool = False
+    recompute_attention: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,8 +69,12 @@ class TrainingBreakdown:
     """The named intermediates and outputs of one training estimate."""
 
     n_tokens: FloatArray | None
-    train_flop: FloatArray
-    mfu: FloatArray
+    train_flop: FloatArray | None
+    attention_flop: FloatArray | None
+    hardware_flop: FloatArray | None
+    mfu: FloatArray | None
+    hfu: FloatArray | None
+    goodput: FloatArray | None
     peak_flop_per_s: FloatArray
     gpu_hours: FloatArray
     n_gpus: FloatArray
@@ -79,21 +102,94 @@ def training_tokens(d: TrainingDraws) -> FloatArray | None:
     )
 
 
-def training_compute_flop(d: TrainingDraws, n_tokens: FloatArray | None) -> FloatArray:
-    """Model FLOP of the run: given, or 6 x active parameters x tokens."""
+def training_compute_flop(d: TrainingDraws, n_tokens: FloatArray | None) -> FloatArray | None:
+    """Model FLOP of the run without attention: given, or 6 x active parameters x tokens; None
+    when only GPU-hours are given."""
     if d.train_flop is not None:
         return d.train_flop
     if d.n_active_params is None or n_tokens is None:
-        raise ValueError("TrainingDraws needs train_flop, or n_active_params with tokens")
+        if d.gpu_hours is None:
+            raise ValueError("TrainingDraws needs train_flop, n_active_params with tokens, or gpu_hours")
+        return None
     return flops.training_flop(n_active_params=d.n_active_params, n_tokens=n_tokens)
+
+
+def attention_compute_flop(d: TrainingDraws, n_tokens: FloatArray | None) -> FloatArray | None:
+    """Self-attention FLOP of the run (PaLM App. B) when the sequence length and shape are known."""
+    if d.seq_len_tokens is None or d.n_layers is None or d.d_attention is None or n_tokens is None:
+        return None
+    per_token = flops.attention_flop_per_token(
+        n_layers=d.n_layers, d_attention=d.d_attention, seq_len_tokens=d.seq_len_tokens
+    )
+    return per_token * n_tokens
+
+
+@dataclass(frozen=True)
+class ComputeTime:
+    """Model and hardware FLOP, the useful GPU-seconds they took and the utilizations they imply."""
+
+    model_flop: FloatArray | None
+    hardware_flop: FloatArray | None
+    gpu_hours: FloatArray
+    mfu: FloatArray | None
+    hfu: FloatArray | None
+    goodput: FloatArray | None
+
+
+def compute_time(
+    d: TrainingDraws, dense_flop: FloatArray | None, attention_flop: FloatArray | None
+) -> ComputeTime:
+    """GPU-hours from given hours, an achieved throughput, or MFU (the module docstring's order)."""
+    model_flop = hardware = None
+    if dense_flop is not None:
+        zero = np.zeros_like(dense_flop)
+        attention = zero if attention_flop is None else attention_flop
+        model_flop = dense_flop + attention
+        hardware = flops.hardware_flop(
+            dense_flop=dense_flop,
+            attention_flop=attention,
+            recompute_dense=d.recompute_dense,
+            recompute_attention=d.recompute_attention,
+        )
+    if d.gpu_hours is not None:
+        seconds = d.gpu_hours * SECONDS_PER_HOUR
+        return ComputeTime(
+            model_flop, hardware, d.gpu_hours, *_utilizations(model_flop, hardware, seconds, d), None
+        )
+    if model_flop is None or hardware is None or d.goodput is None:
+        raise ValueError("TrainingDraws needs compute (FLOP) and goodput unless gpu_hours is given")
+    if d.achieved_flop_per_s is not None:
+        seconds = flops.gpu_seconds_at_throughput(
+            hardware_flop=hardware, achieved_flop_per_s=d.achieved_flop_per_s
+        )
+    elif d.mfu is not None:
+        seconds = flops.gpu_seconds(train_flop=model_flop, peak_flop_per_s=d.peak_flop_per_s, mfu=d.mfu)
+    else:
+        raise ValueError("TrainingDraws needs gpu_hours, achieved_flop_per_s or mfu")
+    hours = flops.allocated_gpu_hours(gpu_seconds=seconds, goodput=d.goodput)
+    return ComputeTime(
+        model_flop, hardware, hours, *_utilizations(model_flop, hardware, seconds, d), d.goodput
+    )
+
+
+def _utilizations(
+    model_flop: FloatArray | None, hardware: FloatArray | None, gpu_seconds: FloatArray, d: TrainingDraws
+) -> tuple[FloatArray | None, FloatArray | None]:
+    """(MFU, HFU) of useful GPU-seconds; None without FLOP (only GPU-hours given)."""
+    if model_flop is None or hardware is None:
+        return None, None
+    mfu = flops.utilization(flop=model_flop, gpu_seconds=gpu_seconds, peak_flop_per_s=d.peak_flop_per_s)
+    hfu = flops.utilization(flop=hardware, gpu_seconds=gpu_seconds, peak_flop_per_s=d.peak_flop_per_s)
+    return mfu, hfu
 
 
 def estimate_training(d: TrainingDraws) -> TrainingBreakdown:
     """The whole training pipeline, straight through."""
     n_tokens = training_tokens(d)
-    train_flop = training_compute_flop(d, n_tokens)
-    gpu_seconds = flops.gpu_seconds(train_flop=train_flop, peak_flop_per_s=d.peak_flop_per_s, mfu=d.mfu)
-    gpu_hours = flops.allocated_gpu_hours(gpu_seconds=gpu_seconds, goodput=d.goodput)
+    dense_flop = training_compute_flop(d, n_tokens)
+    attention_flop = attention_compute_flop(d, n_tokens)
+    time = compute_time(d, dense_flop, attention_flop)
+    gpu_hours = time.gpu_hours
     if d.days is not None:
         n_gpus = flops.gpus_for_days(gpu_hours=gpu_hours, days=d.days)
     elif d.n_gpus is not None:
@@ -124,9 +220,13 @@ def estimate_training(d: TrainingDraws) -> TrainingBreakdown:
         amortized = None if amortized_hw is None else amortized_hw + electricity
     return TrainingBreakdown(
         n_tokens=n_tokens,
-        train_flop=train_flop,
-        mfu=d.mfu,
-        peak_flop_per_s=np.full_like(d.mfu, d.peak_flop_per_s),
+        train_flop=time.model_flop,
+        attention_flop=attention_flop,
+        hardware_flop=time.hardware_flop,
+        mfu=time.mfu,
+        hfu=time.hfu,
+        goodput=time.goodput,
+        peak_flop_per_s=np.full_like(gpu_hours, d.peak_flop_per_s),
         gpu_hours=gpu_hours,
         n_gpus=n_gpus,
         wall_clock_days=flops.wall_clock_days(gpu_hours=gpu_hours, n_gpus=n_gpus),

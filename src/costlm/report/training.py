@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from costlm.api import TrainingResult
+from costlm.api import Summary, TrainingResult
 from costlm.i18n import t
 from costlm.outputs import TRAINING_OUTPUTS
 from costlm.report.fmt import (
@@ -71,26 +71,35 @@ def _table(result: TrainingResult, lang: str) -> tuple[Table, list[str]]:
     return table, sources
 
 
+def _fraction(s: Summary, lang: str) -> str:
+    """A utilization as 'p50 (p05–p95)' in two decimals, one number when the range is a point."""
+    p50, low, high = (localized(f"{v:.2f}", lang) for v in (s.p50, s.p05, s.p95))
+    return p50 if low == high == p50 else f"{p50} ({low}–{high})"
+
+
+def _footer(result: TrainingResult, lang: str) -> str:
+    """GPUs, MFU, HFU (when recomputation makes it differ), goodput, samples: the inputs of time."""
+    bd = result.breakdown
+    n = bd.n_gpus
+    parts = [t("train.footer_gpus", lang, gpus=summary_range(n.p50, n.p05, n.p95, "", lang))]
+    if bd.mfu is not None:
+        key = "train.footer_mfu_implied" if bd.goodput is None else "train.footer_mfu"
+        parts.append(t(key, lang, mfu=_fraction(bd.mfu, lang)))
+    if bd.hfu is not None and result.recompute != "none":
+        parts.append(t("train.footer_hfu", lang, hfu=_fraction(bd.hfu, lang), recompute=result.recompute))
+    if bd.goodput is not None:
+        parts.append(t("train.footer_goodput", lang, goodput=_fraction(bd.goodput, lang)))
+    parts.append(t("train.footer_samples", lang, samples=result.samples, seed=result.seed))
+    return " · ".join(parts)
+
+
 def print_training(console: Console, result: TrainingResult, lang: str) -> None:
     """Outputs table, the sources of the reported figures, the top drivers and the warnings."""
     table, sources = _table(result, lang)
     console.print(table)
     if sources:
         console.print(Text(t("train.sources", lang, sources="; ".join(sources))))
-    n = result.breakdown.n_gpus
-    mfu = result.breakdown.mfu
-    if n is not None:
-        footer = t(
-            "train.footer",
-            lang,
-            gpus=summary_range(n.p50, n.p05, n.p95, "", lang),
-            mfu=localized(f"{mfu.p50:.2f}", lang),
-            low=localized(f"{mfu.p05:.2f}", lang),
-            high=localized(f"{mfu.p95:.2f}", lang),
-            samples=result.samples,
-            seed=result.seed,
-        )
-        console.print(Text(footer))
+    console.print(Text(_footer(result, lang)))
     for output in ("gpu_hours", "rental_cost_usd"):
         drivers = result.sensitivity.get(output, [])
         if drivers:

@@ -17,7 +17,7 @@ Cross-field rules (GPUs or days, FLOP or parameters, model or config) are model 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Self, TypedDict, TypeVar
+from typing import Annotated, Any, Literal, Self, TypedDict, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from pydantic import ValidationInfo as Info
@@ -49,6 +49,8 @@ from costlm.units import (
 
 Range = tuple[float, float]
 Number = float | int | str
+Recompute = Literal["none", "selective", "full"]
+"""Activation recomputation: which forward passes a training step re-runs (see formulas.flops)."""
 RangeInput = Range | float | int | str
 
 
@@ -223,7 +225,11 @@ class TrainingRequest(_Request):
     days: PositiveRange | None = None
     dtype: Dtype | None = None
     mfu: FractionRange | None = None
+    achieved_tflops_per_gpu: PositiveRange | None = None
+    gpu_hours: PositiveRange | None = None
     goodput: FractionRange | None = None
+    seq_len: Count | None = None
+    recompute: Recompute | None = None
     usd_per_gpu_hour: PositiveRange | None = None
     gpu_price_usd: PositiveRange | None = None
     pue: PueRange | None = None
@@ -233,10 +239,22 @@ class TrainingRequest(_Request):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.model is None and self.params is None and self.train_flop is None:
+        if self.model is None and self.params is None and self.train_flop is None and self.gpu_hours is None:
             raise InputError(
-                "give a catalog MODEL, or --params and --tokens (see `costlm train --help`)",
+                "give a catalog MODEL, or --params and --tokens, or --gpu-hours (see `costlm train --help`)",
                 key="train_needs_input",
+            )
+        starts = [f for f in ("gpu_hours", "achieved_tflops_per_gpu", "mfu") if getattr(self, f) is not None]
+        if len(starts) > 1:
+            raise InputError(
+                f"give one of --gpu-hours, --achieved-tflops-per-gpu, --mfu, not {' and '.join(starts)}",
+                key="one_time_start",
+                given=" and ".join(starts),
+            )
+        if self.gpu_hours is not None and self.goodput is not None:
+            raise InputError(
+                "--goodput does not apply to --gpu-hours (reported GPU-hours already include downtime)",
+                key="goodput_with_hours",
             )
         if self.n_gpus is not None and self.days is not None:
             raise InputError(
@@ -311,7 +329,11 @@ class TrainingFields(TypedDict, total=False):
     days: RangeInput | None
     dtype: str | None
     mfu: RangeInput | None
+    achieved_tflops_per_gpu: RangeInput | None
+    gpu_hours: RangeInput | None
     goodput: RangeInput | None
+    seq_len: Number | None
+    recompute: str | None
     usd_per_gpu_hour: RangeInput | None
     gpu_price_usd: RangeInput | None
     pue: RangeInput | None

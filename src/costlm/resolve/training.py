@@ -3,6 +3,14 @@
 Every input becomes a distribution with its provenance: the user's value, the catalog's sourced
 figure, or a sourced costlm default/prior. ``training_draws`` samples them (with the bounds rules
 of ``costlm.resolve.inputs``) into the ``TrainingDraws`` the pipeline reads.
+
+Time starts from exactly one of: ``--gpu-hours`` (no utilization assumed), an achieved hardware
+throughput per GPU (``--achieved-tflops-per-gpu``), the user's MFU, or the calibrated MFU prior.
+Goodput is always an input: the user's range, else 1 (``GOODPUT_DEFAULT``): the MFU prior is
+calibrated on reported GPU-hours, which include downtime, and a paper's own MFU or throughput
+arithmetic counts none; a caveat says so when the user gave the utilization. The attention FLOP
+term is counted when a sequence length is given and the model's architecture is known (or
+estimated from the parameter count, with a caveat).
 """
 
 from __future__ import annotations
@@ -16,12 +24,22 @@ from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, RunKind, S
 from costlm.errors import InputError
 from costlm.pipelines.training import TrainingDraws
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
-from costlm.resolve.requests import TrainingRequest
+from costlm.resolve.requests import Recompute, TrainingRequest
 from costlm.resolve.rules import half_precision, peak_flop_per_s
 from costlm.uncertainty import Fixed
-from costlm.units import format_si
+from costlm.units import TERA, format_si
 
 STALE_PRICE_YEARS = 1.5
+GOODPUT_DEFAULT = 1.0
+"""Share of allocated time doing useful steps unless the user gives --goodput (module docstring)."""
+PARAMS_PER_LAYER_WIDTH_SQUARED = 12.0
+"""A transformer layer holds ~12 d_model^2 parameters (Kaplan et al. 2020 sec. 2.1: N ~ 12 L d^2)."""
+WIDTH_PER_LAYER = 100.0
+"""d_model / n_layers of a typical model, to estimate the attention width of a model given only
+by its parameter count: the catalog's architectures range 80 (Qwen2.5-32B) to 130 (Llama 3.1
+405B); Kaplan et al. 2020 fig. 5 finds loss nearly flat over aspect ratios 20-200."""
+RECOMPUTED = {"none": (False, False), "selective": (False, True), "full": (True, True)}
+"""Recompute mode -> (re-runs the dense forward, re-runs the attention core): see formulas.flops."""
 
 
 @dataclass
@@ -39,6 +57,9 @@ class TrainingSpec:
     grid_region: str
     reported_run: str | None = None
     warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    recompute: Recompute = "none"
+    n_layers: float | None = None
+    d_attention: float | None = None
 
 
 def _mfu_prior(cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec) -> Sourced:
@@ -84,7 +105,18 @@ def _point(value: float | None) -> Range | None:
 def _add_compute(
     inputs: Inputs, req: TrainingRequest, model: Model | None, tr: Training | None, kind: str
 ) -> None:
-    """Add either train_flop, or n_active_params with n_tokens (or fine-tuning tokens)."""
+    """Add either train_flop, or n_active_params with n_tokens (or fine-tuning tokens); with
+    --gpu-hours compute is optional (it only gives the implied MFU)."""
+    try:
+        _add_required_compute(inputs, req, model, tr, kind)
+    except InputError:
+        if req.gpu_hours is None:
+            raise
+
+
+def _add_required_compute(
+    inputs: Inputs, req: TrainingRequest, model: Model | None, tr: Training | None, kind: str
+) -> None:
     if _add_sourced(inputs, "train_flop", "FLOP", _point(req.train_flop), None):
         return
     active = req.active_params or req.params
@@ -132,14 +164,67 @@ def _add_cluster(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> b
     raise InputError("give --n-gpus N (or --days D to solve for the GPU count)", key="needs_n_gpus")
 
 
+def _add_time(inputs: Inputs, cat: Catalog, req: TrainingRequest, spec: TrainingSpec) -> None:
+    """The start of GPU-hours (module docstring) and the goodput that turns useful into allocated hours."""
+    if req.gpu_hours is not None:
+        _add_sourced(inputs, "gpu_hours", "GPU-h", req.gpu_hours, None)
+        return
+    if req.achieved_tflops_per_gpu is not None:
+        low, high = req.achieved_tflops_per_gpu
+        _add_sourced(inputs, "achieved_flop_per_s", "FLOP/s", (low * TERA, high * TERA), None)
+    else:
+        prior = None if req.mfu else _mfu_prior(cat, spec.accelerator, spec.dtype, spec)
+        _add_sourced(inputs, "mfu", "fraction", req.mfu, prior)
+    if req.goodput is not None:
+        _add_sourced(inputs, "goodput", "fraction", req.goodput, None)
+        return
+    inputs.add("goodput", Fixed(GOODPUT_DEFAULT), "fraction", None)
+    if req.mfu is not None or req.achieved_tflops_per_gpu is not None:
+        low, high = cat.defaults.goodput.bounds
+        spec.warnings.append(
+            (
+                "goodput_one",
+                f"goodput 1 assumed (no restarts or failures); large jobs report {low:g}-{high:g}"
+                f" ({cat.defaults.goodput.source}): give --goodput to count downtime",
+                {"low": f"{low:g}", "high": f"{high:g}", "source": cat.defaults.goodput.source},
+            )
+        )
+
+
+def _add_attention(spec: TrainingSpec, req: TrainingRequest, model: Model | None) -> None:
+    """Set the attention shape when a sequence length is given: the catalog architecture's
+    layers x query width, or an estimate from the parameter count (with a caveat)."""
+    if req.seq_len is None:
+        return
+    arch = model.architecture if model else None
+    if arch is not None:
+        spec.n_layers, spec.d_attention = float(arch.n_layers), float(arch.n_heads * arch.head_dim)
+        return
+    record = (model.n_active_params or model.n_params) if model else None
+    params = req.active_params or req.params or (record.central if record else None)
+    if params is None:
+        spec.warnings.append(
+            ("attention_uncounted", "attention FLOP not counted: no architecture or parameter count", {})
+        )
+        return
+    layers = (params / (PARAMS_PER_LAYER_WIDTH_SQUARED * WIDTH_PER_LAYER**2)) ** (1.0 / 3.0)
+    spec.n_layers, spec.d_attention = layers, WIDTH_PER_LAYER * layers
+    spec.warnings.append(
+        (
+            "attention_estimated",
+            f"attention FLOP from an estimated shape ({layers:.0f} layers x {WIDTH_PER_LAYER * layers:.0f}"
+            f" wide, d_model/n_layers = {WIDTH_PER_LAYER:g}): the architecture is not in the catalog",
+            {
+                "layers": f"{layers:.0f}",
+                "width": f"{WIDTH_PER_LAYER * layers:.0f}",
+                "ratio": f"{WIDTH_PER_LAYER:g}",
+            },
+        )
+    )
+
+
 def _add_costs_and_energy(inputs: Inputs, cat: Catalog, req: TrainingRequest, acc: Accelerator) -> None:
     d = cat.defaults
-    # The MFU priors are calibrated on reported GPU-hours, which already include downtime:
-    # goodput applies on top only when the user gives an in-step MFU (or a goodput) of their own.
-    if req.goodput is not None or req.mfu is not None:
-        _add_sourced(inputs, "goodput", "fraction", req.goodput, d.goodput)
-    else:
-        inputs.add("goodput", Fixed(1.0), "fraction", None)
     _add_sourced(inputs, "usd_per_gpu_hour", "USD/GPU-h", req.usd_per_gpu_hour, acc.rental_usd_per_hour)
     _add_sourced(inputs, "gpu_price_usd", "USD", req.gpu_price_usd, acc.purchase_usd)
     _add_sourced(inputs, "capex_multiple", "x", None, d.cluster_capex_multiple)
@@ -184,17 +269,21 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
         solve_n_gpus=False,
         grid_region=(req.grid or cat.defaults.grid_region).lower(),
         reported_run=tr.reported_run if tr else None,
+        recompute=req.recompute or "none",
     )
     _add_compute(inputs, req, model, tr, kind)
     spec.solve_n_gpus = _add_cluster(inputs, req, tr)
-    _add_sourced(inputs, "mfu", "fraction", req.mfu, None if req.mfu else _mfu_prior(cat, acc, dtype, spec))
+    _add_time(inputs, cat, req, spec)
+    if req.seq_len is not None:
+        inputs.add("seq_len_tokens", Fixed(req.seq_len), "tokens", "user")
+        _add_attention(spec, req, model)
     _add_costs_and_energy(inputs, cat, req, acc)
     _collect_warnings(spec, req, acc, today or dt.date.today())
     return spec
 
 
 def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator, today: dt.date) -> None:
-    if req.mfu is None:
+    if "mfu" in spec.inputs.dists and req.mfu is None:
         spec.warnings.append(
             (
                 "mfu_assumed",
@@ -240,4 +329,13 @@ def training_draws(spec: TrainingSpec, *, samples: int, seed: int | None) -> tup
     """Sample the spec's inputs into the pipeline's ``TrainingDraws`` (and the raw draws, for
     sensitivity ranking and caveats)."""
     drawn = draw_inputs(spec.inputs, samples, seed)
-    return TrainingDraws(peak_flop_per_s=spec.peak_flop_per_s, **drawn.values), drawn
+    dense, attention = RECOMPUTED[spec.recompute]
+    draws = TrainingDraws(
+        peak_flop_per_s=spec.peak_flop_per_s,
+        n_layers=spec.n_layers,
+        d_attention=spec.d_attention,
+        recompute_dense=dense,
+        recompute_attention=attention,
+        **drawn.values,
+    )
+    return draws, drawn
