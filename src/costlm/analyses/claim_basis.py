@@ -36,7 +36,8 @@ def facet_bases(model: Model, r: TrainingResult) -> dict[str, str]:
     tr = model.training
     hardware = tr.hardware.basis if tr is not None and tr.hardware.id == r.accelerator else _GIVEN
     count = records.get("n_gpus", _GIVEN if "days" in records else "estimate")
-    compute = _weakest(records[name] for name in COMPUTE_INPUTS if name in records)
+    hours = records.get("gpu_hours")  # given GPU-hours replace the compute that predicts them
+    compute = hours or _weakest(records[name] for name in COMPUTE_INPUTS if name in records)
     return {"hardware": hardware, "n_gpus": count, "compute": compute}
 
 

@@ -10,6 +10,8 @@ Three rules live here, once:
 - **Arithmetic on reported figures** (``derived_days``): wall-clock days = GPU-hours / GPU count
   / 24 when the run reports both and no wall clock; it is ``derived`` [R*] when both inputs are
   the maker's, ``third-party`` otherwise.
+- **Start** (``start_hours``): a catalog model whose run reports the maker's GPU-hours is
+  estimated from those hours (the table and the claims alike).
 - **Applies** (``INVALIDATED_BY``, ``changed_facets``): a user who overrides a catalog model's
   hardware, GPU count, number format or compute asks about another run; the figures reported
   for the original run that depend on a changed facet are kept, marked ``applies = False``.
@@ -46,8 +48,25 @@ INVALIDATED_BY: dict[str, frozenset[str]] = {
 Hardware, GPU count and number format change hours, days, cost, energy (and the MFU they imply);
 parameters or tokens change every figure."""
 
-COMPUTE_INPUTS = ("train_flop", "n_active_params", "n_tokens", "n_examples", "tokens_per_example", "n_epochs")
+COMPUTE_INPUTS = (
+    "gpu_hours",
+    "train_flop",
+    "n_active_params",
+    "n_tokens",
+    "n_examples",
+    "tokens_per_example",
+    "n_epochs",
+)
 _USER = "user"
+
+
+def start_hours(run: Run | None, hardware: str | None) -> Sourced | None:
+    """The GPU-hours a catalog model's estimate starts from: its run's, when they are the maker's
+    own (reported, or arithmetic on the maker's figures) on the model's catalog accelerator. Energy,
+    cost and CO2 of such a run then rest on the reported hours, not on predicted ones."""
+    if run is None or run.gpu_hours is None or run.hardware is None or run.hardware != hardware:
+        return None
+    return run.gpu_hours if figure_basis(run.gpu_hours) in MAKER_BASES else None
 
 
 def figure_basis(record: Sourced) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costlm.analyses.reported import applies, changed_facets, derived_days, figure_basis
+from costlm.analyses.reported import applies, changed_facets, derived_days, figure_basis, start_hours
+from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Run, Sourced
 from costlm.caveats import Caveat
 from costlm.outputs import TRAINING_BREAKDOWN, TRAINING_OUTPUTS, Output
@@ -248,6 +249,18 @@ def estimate_training_spec(
 def catalog_training(cat: Catalog, model_id: str, *, samples: int, seed: int | None) -> TrainingResult:
     """costlm's estimate of a catalog model's own run from its catalog facts only: the one estimate
     the seed table shows and the claims about the model are judged against (no claim's own
-    figures, no user override), so a quantity is the same number in both."""
-    req = TrainingRequest(model=model_id, samples=samples, seed=seed)
-    return estimate_training_spec(training_spec(req, cat), cat, samples=samples, seed=seed)
+    figures, no user override), so a quantity is the same number in both. It starts from the
+    run's reported GPU-hours when the maker published them (``reported.start_hours``)."""
+    model = load.model(cat, model_id)
+    run = cat.runs.get(model.training.reported_run or "") if model.training else None
+    hours = start_hours(run, model.training.hardware.id if model.training else None)
+    req = TrainingRequest(
+        model=model.id, gpu_hours=hours.bounds if hours else None, samples=samples, seed=seed
+    )
+    spec = training_spec(req, cat)
+    if hours is not None:  # the hours are the run's record, not the user's
+        origin = {"basis": hours.basis, "source": hours.source, "note": hours.locator}
+        spec.inputs.records = [
+            r.model_copy(update=origin) if r.name == "gpu_hours" else r for r in spec.inputs.records
+        ]
+    return estimate_training_spec(spec, cat, samples=samples, seed=seed)

@@ -45,7 +45,8 @@ def _rows(data: ReportData, lang: str) -> list[dict[str, Any]]:
     for row in data.table.rows:
         gpus = f"{row.inference_gpus_per_replica} × {escape(row.accelerator)} ({escape(row.inference_dtype)})"
         cells = [_accelerator(row, lang)] + [
-            f"{gpus}: {_cell(row, f, lang)}" if f == REPLICA_FIELD else _cell(row, f, lang) for f in CELL_FIELDS
+            f"{gpus}: {_cell(row, f, lang)}" if f == REPLICA_FIELD else _cell(row, f, lang)
+            for f in CELL_FIELDS
         ]
         rows.append(
             {
