@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from conftest import CliRun
 from costlm import api
 from costlm.analyses.claim_evidence import Evidence, Finding, Phrase
 from costlm.analyses.claims import Claimed, Stated, approximate, compare, judge
@@ -21,8 +22,6 @@ from costlm.i18n import t
 from costlm.report.claims import evidence_text, verdict_text
 from costlm.report.page import render
 from costlm.report.seed import csv_text, text_rows
-
-from conftest import CliRun
 
 SAMPLES = 1000
 MODELS = ["deepseek-v3", "llama-3-70b", "gpt-3-175b", "claude-3-opus", "gpt-4"]
