@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 from costlm import __version__
 from costlm.api import SeedRow, SeedTable
@@ -74,6 +75,8 @@ def cell_values(row: SeedRow, name: str, lang: str) -> tuple[str | None, str | N
     """(estimate, reported value, reported basis) of one cell in one shared unit; each may be None."""
     cell = getattr(row, name)
     s, r = cell.estimate, cell.reported
+    if s is not None and r is not None and _restates(s.p05, s.p95, r.value, s.unit == r.unit):
+        s = None  # an estimate started from the reported figure only restates it
     if s is None:
         if r is None:
             return None, None, None
@@ -83,6 +86,11 @@ def cell_values(row: SeedRow, name: str, lang: str) -> tuple[str | None, str | N
     if r is None:
         return estimate, None, None
     return estimate, _reported_text(r, s.unit, scale, lang), r.basis
+
+
+def _restates(p05: float, p95: float, reported: float, same_unit: bool) -> bool:
+    """Whether an estimate is exactly the reported figure (no spread, same value)."""
+    return same_unit and math.isclose(p05, p95) and math.isclose(p05, reported, rel_tol=1e-9)
 
 
 def _figures(r: Figure) -> list[float]:
