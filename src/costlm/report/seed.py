@@ -75,8 +75,6 @@ def cell_values(row: SeedRow, name: str, lang: str) -> tuple[str | None, str | N
     """(estimate, reported value, reported basis) of one cell in one shared unit; each may be None."""
     cell = getattr(row, name)
     s, r = cell.estimate, cell.reported
-    if s is not None and r is not None and _restates(s.p05, s.p95, r.value, s.unit == r.unit):
-        s = None  # an estimate started from the reported figure only restates it
     if s is None:
         if r is None:
             return None, None, None
@@ -98,10 +96,14 @@ def _figures(r: Figure) -> list[float]:
 
 
 def cell_parts(row: SeedRow, name: str, lang: str) -> tuple[str | None, tuple[str, str] | None]:
-    """(estimate text, (reported text, reported basis)) of one cell, either may be None."""
+    """(estimate text, (reported text, reported basis)) of one cell, either may be None; an estimate
+    that only restates the reported figure (it started from it) is left out."""
     estimate, reported, basis = cell_values(row, name, lang)
     if reported is None or basis is None:
         return estimate, None
+    s, r = getattr(row, name).estimate, getattr(row, name).reported
+    if s is not None and r is not None and _restates(s.p05, s.p95, r.value, s.unit == r.unit):
+        return None, (f"{t('cell.reported', lang)} {reported}", basis)  # the estimate restates it
     return estimate, (f"{t('cell.reported', lang)} {reported}", basis)
 
 
