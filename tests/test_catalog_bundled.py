@@ -125,3 +125,20 @@ def test_architecture_traps(cat: Catalog) -> None:
     assert llama2_7b is not None and llama2_7b.n_kv_heads == 32 and llama2_7b.attention == "mha"
     v3 = cat.models["deepseek-v3"].architecture
     assert v3 is not None and v3.attention == "mla" and (v3.kv_lora_rank, v3.qk_rope_head_dim) == (512, 64)
+
+
+def test_every_model_with_an_architecture_has_a_parameter_count(cat: Catalog) -> None:
+    """`costlm serve MODEL` needs the total count (weights in memory): Mixtral 8x7B lacked it."""
+    missing = [m.id for m in cat.models.values() if m.architecture is not None and m.n_params is None]
+    assert missing == []
+
+
+def test_mixtral_catalog_count_is_the_config_count(cat: Catalog) -> None:
+    from pathlib import Path
+
+    from costlm.resolve.hfconfig import read_config
+
+    parsed = read_config(Path(__file__).parent / "data" / "mixtral-8x7b.json")
+    model = cat.models["mixtral-8x7b"]
+    assert model.n_params is not None and model.n_active_params is not None
+    assert (model.n_params.value, model.n_active_params.value) == (parsed.n_params, parsed.n_active_params)

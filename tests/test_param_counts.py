@@ -1,4 +1,4 @@
-"""Parameter-count goldens: GPT-2 small (nanoGPT 124M), and what costlm's counter lacks to count it.
+"""Parameter-count goldens: GPT-2 small (nanoGPT 124M), Pythia-160M, Llama 2 7B and Llama 3 8B, exact.
 
 Published counts of GPT-2 small (n_layer 12, n_head 12, n_embd 768, vocab 50,257, block 1,024,
 token embedding tied to the output head):
@@ -14,13 +14,14 @@ and the 19,200 LayerNorm biases.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from costlm.errors import InputError
 from costlm.formulas import params
-from costlm.resolve.hfconfig import read_config
+from costlm.resolve.hfconfig import parse_config, read_config
 
 DATA = Path(__file__).parent / "data"
 N_LAYER, N_HEAD, D, VOCAB, BLOCK = 12, 12, 768, 50_257, 1_024
@@ -53,16 +54,42 @@ def test_gpt2_small_golden_from_costlm_terms_plus_the_missing_ones() -> None:
     assert NANOGPT_124M_NO_BIAS + linear_biases + norm_biases == GPT2_124M_WITH_BIASES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InputError,
-    reason="costlm cannot count GPT-2 from its config: hfconfig.parse_config reads only Llama-style "
-    "keys (GPT-2's n_layer/n_embd/n_head/n_inner are refused as missing fields) and params.py has no "
-    "learned position embeddings, no 2-matrix GELU MLP (every MLP is counted as gated, 3 x d x d_ff), "
-    "no LayerNorm parameters and no biases",
-)
 def test_gpt2_config_json_gives_the_published_parameter_count() -> None:
     parsed = read_config(DATA / "gpt2.json")  # structural fields of openai-community/gpt2 config.json
     assert parsed.n_params == GPT2_124M_WITH_BIASES
     assert parsed.architecture.attention == "mha"
     assert parsed.architecture.context_tokens == BLOCK
+    assert parsed.warnings == []
+
+
+# Hugging Face parameter counts (sum of numel of the checkpoints): Pythia-160M (Biderman et al.
+# 2023, Table 1 lists 162,322,944 total), Llama 2 7B and Llama 3 8B (their model cards' "7B" and
+# "8B"; the safetensors index totals 6,738,415,616 and 8,030,261,248 parameters).
+@pytest.mark.parametrize(
+    ("config", "published"),
+    [
+        ("pythia-160m.json", 162_322_944),
+        ("llama-2-7b.json", 6_738_415_616),
+        ("llama-3-8b.json", 8_030_261_248),
+    ],
+)
+def test_config_counts_are_exact(config: str, published: int) -> None:
+    assert read_config(DATA / config).n_params == published
+
+
+def test_neox_mlp_is_not_counted_as_gated() -> None:
+    """The bug this replaced: every MLP counted as gated put Pythia-160M at +17%."""
+    raw = json.loads((DATA / "pythia-160m.json").read_text())
+    as_llama = parse_config({**raw, "model_type": "llama"}, "x.json").n_params
+    assert as_llama / 162_322_944 == pytest.approx(1.17, abs=0.01)  # what the old count said (+ norms)
+    assert parse_config(raw, "x.json").n_params == 162_322_944
+
+
+def test_unsupported_family_is_refused_and_unknown_is_flagged() -> None:
+    raw = json.loads((DATA / "llama-3-8b.json").read_text())
+    with pytest.raises(InputError, match="model_type 'opt' is not supported") as exc:
+        parse_config({**raw, "model_type": "opt"}, "x.json")
+    assert exc.value.key == "config_family"
+    unknown = parse_config({**raw, "model_type": "mystery"}, "x.json")
+    assert [w.code for w in unknown.warnings] == ["config_family_assumed"]
+    assert unknown.n_params == 8_030_261_248

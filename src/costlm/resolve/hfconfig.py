@@ -3,6 +3,12 @@
 Handles the traps of training_runs_notes.md section 4: MLA configs list 128 KV heads but
 cache a 512 + 64 latent per layer; ``head_dim`` may differ from d_model / heads; Qwen2.5
 sets ``use_sliding_window: false`` beside a ``sliding_window`` value; MoE fields differ by family.
+
+Families (``model_type``): GPT-2 and GPT-NeoX (Pythia) are counted exactly, with their two-matrix
+MLP, LayerNorm and biases (GPT-2 also with its own key names and learned positions); the
+Llama-style families in ``GATED_MLP_FAMILIES`` with a gated MLP and RMSNorm (biases, < 0.1%, left
+out); families known to use another MLP or layout (``UNSUPPORTED_FAMILIES``) are refused rather
+than miscounted; an unknown ``model_type`` is counted as Llama-style with a caveat.
 """
 
 from __future__ import annotations
@@ -21,6 +27,27 @@ from costlm.formulas import params
 from costlm.safeio import parse_guarded, read_user_text, shown_path
 
 REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "vocab_size", "intermediate_size")
+GPT2_KEYS = {
+    "n_layer": "num_hidden_layers",
+    "n_embd": "hidden_size",
+    "n_head": "num_attention_heads",
+    "n_inner": "intermediate_size",
+    "n_positions": "max_position_embeddings",
+}
+"""GPT-2's config names -> the Llama-style names the rest of this module reads."""
+GPT2_FF_PER_WIDTH = 4
+"""GPT-2's ``n_inner: null`` means an MLP 4 x n_embd wide (Hugging Face ``GPT2MLP``)."""
+PLAIN_MLP_FAMILIES = frozenset({"gpt2", "gpt_neox"})
+"""Two-matrix MLP, LayerNorm with bias, biased projections: counted exactly (module docstring)."""
+GATED_MLP_FAMILIES = frozenset(
+    {
+        "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe",
+        "deepseek_v2", "deepseek_v3", "gemma", "gemma2", "olmo", "olmo2", "granite", "cohere",
+    }
+)  # fmt: skip
+"""Families with a gated (SwiGLU/GeGLU) MLP and RMSNorm, as ``params.gated_mlp_params`` counts."""
+UNSUPPORTED_FAMILIES = frozenset({"opt", "bloom", "falcon", "gptj", "gpt_bigcode", "phi", "t5", "bert"})
+"""Known layouts this counter does not model (other key names, fused or parallel blocks, encoders)."""
 
 
 class ParsedConfig(BaseModel):
@@ -80,9 +107,12 @@ def _attention_params(cfg: dict[str, Any], d: int, heads: int, kv_heads: int, he
     return float(gqa)
 
 
-def _mlp_params(cfg: dict[str, Any], d: int, n_layers: int) -> tuple[float, float, int | None, int | None]:
+def _mlp_params(
+    cfg: dict[str, Any], d: int, n_layers: int, *, plain: bool
+) -> tuple[float, float, int | None, int | None]:
     """(total, active) MLP parameters over all layers, and (experts, active experts) if MoE."""
-    dense = float(params.gated_mlp_params(d_model=d, d_ff=_int(cfg, "intermediate_size")))
+    mlp = params.plain_mlp_params if plain else params.gated_mlp_params
+    dense = float(mlp(d_model=d, d_ff=_int(cfg, "intermediate_size")))
     key = next((k for k in ("n_routed_experts", "num_local_experts", "num_experts") if cfg.get(k)), None)
     if key is None:
         return dense * n_layers, dense * n_layers, None, None
@@ -129,8 +159,56 @@ def _tied(cfg: dict[str, Any]) -> bool:
     return value
 
 
-def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
+def _family(raw: dict[str, Any], warnings: list[Caveat]) -> tuple[dict[str, Any], str]:
+    """(the config with Llama-style key names, its model_type); refuses layouts it would miscount."""
+    family = str(raw.get("model_type", "")).lower()
+    if family in UNSUPPORTED_FAMILIES:
+        raise InputError(
+            f"config.json: model_type '{family}' is not supported (costlm counts Llama-style, GPT-2 and"
+            " GPT-NeoX configs); give --params instead",
+            key="config_family",
+            family=family,
+        )
+    if family == "gpt2":
+        renamed = {GPT2_KEYS.get(k, k): v for k, v in raw.items()}
+        renamed.setdefault("tie_word_embeddings", True)
+        if renamed.get("intermediate_size") is None and isinstance(renamed.get("hidden_size"), int):
+            renamed["intermediate_size"] = GPT2_FF_PER_WIDTH * renamed["hidden_size"]
+        return renamed, family
+    if family not in GATED_MLP_FAMILIES | PLAIN_MLP_FAMILIES:
+        shown = family or "?"
+        warnings.append(
+            Caveat(
+                code="config_family_assumed",
+                message=f"model_type '{shown}' is not a known family: counted as Llama-style (gated MLP)",
+                values={"family": shown},
+            )
+        )
+    return raw, family
+
+
+def _small_terms(
+    cfg: dict[str, Any], family: str, d: int, n_layers: int, attn_widths: tuple[int, int]
+) -> float:
+    """Norms (all families), and for GPT-2/NeoX the projection biases and learned positions."""
+    plain = family in PLAIN_MLP_FAMILIES
+    total = float(params.norm_params(n_layers=n_layers, d_model=d, with_bias=float(plain)))
+    if plain:
+        d_attention, d_kv = attn_widths
+        per_block = params.projection_bias_params(
+            d_model=d, d_attention=d_attention, d_kv=d_kv, d_ff=_int(cfg, "intermediate_size")
+        )
+        total += n_layers * float(per_block)
+    if family == "gpt2":
+        positions = _int(cfg, "max_position_embeddings")
+        total += float(params.position_embedding_params(n_positions=positions, d_model=d))
+    return total
+
+
+def parse_config(config: dict[str, Any], name: str) -> ParsedConfig:
     """Architecture and parameter counts of a decoder-only transformer config."""
+    warnings: list[Caveat] = []
+    raw, family = _family(config, warnings)
     missing = [k for k in REQUIRED if k not in raw]
     if missing:
         raise InputError(
@@ -138,7 +216,6 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
             key="config_missing",
             fields=", ".join(missing),
         )
-    warnings: list[Caveat] = []
     n_layers, d, heads = (
         _int(raw, "num_hidden_layers"),
         _int(raw, "hidden_size"),
@@ -148,8 +225,9 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
     head_dim = _int(raw, "head_dim", d // heads)
     mla = "kv_lora_rank" in raw
     attention = "mla" if mla else ("mha" if kv_heads == heads else "mqa" if kv_heads == 1 else "gqa")
-    mlp_total, mlp_active, n_experts, k = _mlp_params(raw, d, n_layers)
+    mlp_total, mlp_active, n_experts, k = _mlp_params(raw, d, n_layers, plain=family in PLAIN_MLP_FAMILIES)
     attn = n_layers * _attention_params(raw, d, heads, kv_heads, head_dim)
+    small = _small_terms(raw, family, d, n_layers, (heads * head_dim, kv_heads * head_dim))
     emb = float(
         params.embedding_params(vocab_size=_int(raw, "vocab_size"), d_model=d, tied=float(_tied(raw)))
     )
@@ -180,8 +258,8 @@ def parse_config(raw: dict[str, Any], name: str) -> ParsedConfig:
     return ParsedConfig(
         name=name,
         architecture=arch,
-        n_params=attn + mlp_total + emb,
-        n_active_params=attn + mlp_active + emb,
+        n_params=attn + small + mlp_total + emb,
+        n_active_params=attn + small + mlp_active + emb,
         warnings=warnings,
     )
 
