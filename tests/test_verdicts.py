@@ -286,3 +286,27 @@ def test_every_verdict_states_its_basis_in_json_text_and_html(cli: CliRun, data:
             assert "basis: " in shown or "rests on costlm's assumption" in shown
     code, out, _ = cli(["check", "s000-gpt4-hardware-cost", "--samples", "300"])
     assert code == 0 and "basis:" in out and "third-party" in out
+
+
+def test_a_third_party_runs_reported_figures_cite_the_maker(cat: Catalog) -> None:
+    """In a third-party reconstruction, [R] is kept for the maker's own figures only (one rule:
+    each record's basis); everything else in it is [3P]."""
+    seen = 0
+    for run in cat.runs.values():
+        if run.source_kind != "third-party-estimate":
+            continue
+        maker = run.organization.split()[0].lower()
+        for name in (
+            "n_gpus",
+            "n_params",
+            "n_tokens",
+            "gpu_hours",
+            "wall_clock_days",
+            "train_flop",
+            "energy_mwh",
+        ):
+            rec = getattr(run, name)
+            if rec is not None and rec.basis == "reported":
+                seen += 1
+                assert cat.sources[rec.source].publisher.lower().startswith(maker), (run.id, name)
+    assert seen >= 4  # Brown et al. in the GPT-3 reconstruction, OPT's own paper in LLaMA's Table 15
