@@ -85,6 +85,8 @@ def test_every_number_sourced_and_every_source_used(cat: Catalog) -> None:
     for prior in cat.mfu_priors:
         cited |= {src for src, _ in cited_sources(prior.model_dump())}
     cited |= {src for src, _ in cited_sources(cat.defaults.model_dump())}
+    assert cat.mfu_model is not None
+    cited |= {src for src, _ in cited_sources(cat.mfu_model.model_dump())}
     assert cited == set(cat.sources)
 
 

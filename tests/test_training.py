@@ -55,19 +55,20 @@ def test_llama2_catalog_runs_hold_the_published_figures(cat: Catalog, size: str)
 
 @pytest.mark.parametrize("size", ["7b", "13b", "70b"])
 def test_llama2_published_gpu_hours_fall_in_the_calibrated_90_percent_interval(size: str) -> None:
-    """costlm's GPU-hours from params x tokens on A100-80GB with the calibrated ampere/bf16 MFU prior
-    (no MFU given, no prior tuned) cover each published figure in their 90% interval.
+    """costlm's GPU-hours from params x tokens on A100-80GB with the fitted MFU model (no MFU given,
+    no prior tuned) cover each published figure in their 90% interval.
 
-    Tolerance: the interval itself (MFU prior 0.30-0.53, so p05-p95 spans ~1.8x), plus the median
-    within 15% (observed: 7B +2%, 13B -5%, 70B +9%). The prior's calibration set includes the 7B and
-    70B runs (priors.toml note), so for them this is a consistency check; the 13B row is not in it.
+    Tolerance: the interval itself (MFU 0.16-0.60, p05-p95 spans ~3.7x), and the median 1.0-1.5x the
+    published hours (observed: 7B +30%, 13B +30%, 70B +39%): the A100 runs sit above the pooled centre
+    MFU 0.31, but a per-generation centre predicts worse leave-one-model-out (calibrate_mfu.py). The fit
+    includes the 7B and 70B runs, so for them this is a consistency check; the 13B row is not in it.
     GPU-hours do not depend on the GPU count (a property test), which Meta did not publish.
     """
     params, hours, _, _ = LLAMA2_TABLE2[size]
     r = est(params=params, tokens=LLAMA2_TOKENS, gpu="a100-80gb", n_gpus=2048, samples=10_000, seed=0)
     assert r.dtype == "bf16"
     assert r.gpu_hours.p05 <= hours <= r.gpu_hours.p95
-    assert r.gpu_hours.p50 == pytest.approx(hours, rel=0.15)
+    assert 1.0 <= r.gpu_hours.p50 / hours <= 1.5
 
 
 def test_llama2_co2_is_gpu_hours_x_power_x_one_intensity() -> None:

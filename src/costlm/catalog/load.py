@@ -25,6 +25,7 @@ from costlm.catalog.schema import (
     Defaults,
     GridRegion,
     InferenceRun,
+    MfuModel,
     MfuPrior,
     Model,
     Run,
@@ -104,7 +105,7 @@ def _entries(doc: Mapping[str, Any], fname: str) -> Iterator[tuple[str, BaseMode
 def _merge_doc(acc: dict[str, Any], doc: Mapping[str, Any], fname: str, *, overlay: bool) -> None:
     """Add one file's entries to ``acc``. An overlay may override a bundled entry by id, but one
     file may not name the same id (or MFU prior) twice: that is a CatalogError, as for bundled files."""
-    known = set(_TABLES) | {"defaults", "mfu_prior"}
+    known = set(_TABLES) | {"defaults", "mfu_prior", "mfu_model"}
     unknown = set(doc) - known
     if unknown:
         raise CatalogError(f"{fname}: unknown table '{sorted(unknown)[0]}' (expected one of {sorted(known)})")
@@ -129,6 +130,11 @@ def _merge_doc(acc: dict[str, Any], doc: Mapping[str, Any], fname: str, *, overl
         ]
         acc["mfu_priors"].append(prior)
         acc["origins"][label] = fname
+    if "mfu_model" in doc:  # one table: an overlay's replaces the bundled fit whole
+        if not isinstance(doc["mfu_model"], dict):
+            raise CatalogError(f"{fname}: 'mfu_model' must be a table, written [mfu_model]")
+        acc["mfu_model"] = _validate(MfuModel, doc["mfu_model"], f"{fname}: [mfu_model]")
+        acc["origins"]["mfu_model"] = fname
     if "defaults" in doc:
         if not isinstance(doc["defaults"], dict):
             raise CatalogError(f"{fname}: 'defaults' must be a table, written [defaults]")
@@ -183,6 +189,7 @@ def _cross_check(cat: Catalog, *, require_all_used: bool, origins: Mapping[str, 
         *((f"api_price '{k}'", v) for k, v in cat.api_prices.items()),
         *((f"inference_run '{k}'", v) for k, v in cat.inference_runs.items()),
         ("defaults", cat.defaults),
+        *((("mfu_model", cat.mfu_model),) if cat.mfu_model is not None else ()),
     ]
     for where, entry in everything:
         for source_id, _ in cited_sources(entry.model_dump()):
@@ -276,7 +283,7 @@ def assemble(docs: Sequence[tuple[str, str]], grid_text: str, *, n_bundled: int)
     """A validated catalog from (file name, TOML text) documents, the first ``n_bundled`` of them
     bundled (every source must be cited) and the rest overlays, plus the grid CSV."""
     acc: dict[str, Any] = {table: {} for table, _ in _TABLES.values()}
-    acc |= {"mfu_priors": [], "defaults_raw": {}, "defaults_files": [], "origins": {}}
+    acc |= {"mfu_priors": [], "mfu_model": None, "defaults_raw": {}, "defaults_files": [], "origins": {}}
     for i, (fname, text) in enumerate(docs):
         _merge_doc(acc, _read_toml(fname, text), fname, overlay=i >= n_bundled)
     where = " + ".join(acc.pop("defaults_files")) or "priors.toml"

@@ -394,6 +394,46 @@ class MfuPrior(_Frozen):
     _check_fraction = field_validator("mfu")(_fraction)
 
 
+class MfuModel(_Frozen):
+    """The fitted MFU prior (priors.toml ``[mfu_model]``): log10 MFU linear in a few covariates.
+
+    MFU is against the dense bf16 peak ("bf16-equivalent"; fp8 runs are converted with the chip's
+    bf16/fp8 peak ratio). ``centre_mfu`` is the median MFU of a dense bf16 run at the reference
+    point: the ``value`` of ``active_params`` and ``n_gpus`` (the medians of the fit data, whose
+    ``low``..``high`` is the range a request is clamped to). Each optional factor multiplies the
+    MFU per decade of the covariate (or for an MoE / fp8 run, or a run on a generation of
+    ``factor_generation``); an absent factor is not in the model. ``interval_factor`` is
+    p95 / p50 = p50 / p05. Generations and dtypes without fit runs keep their ``[[mfu_prior]]``.
+    """
+
+    centre_mfu: Sourced
+    interval_factor: Sourced
+    active_params: Sourced
+    n_gpus: Sourced
+    factor_per_decade_active_params: Sourced | None = None
+    factor_per_decade_n_gpus: Sourced | None = None
+    factor_moe: Sourced | None = None
+    factor_fp8: Sourced | None = None
+    factor_generation: dict[str, Sourced] = Field(default_factory=dict)
+    generations: list[str] = Field(min_length=1)
+    dtypes: list[Dtype] = Field(min_length=1)
+    n_runs: int = Field(ge=1)
+
+    _check_fraction = field_validator("centre_mfu")(_fraction)
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> MfuModel:
+        for name in ("active_params", "n_gpus"):
+            record: Sourced = getattr(self, name)
+            if record.value is None or record.low is None or record.high is None:
+                raise ValueError(f"{name} needs value (the reference point), low and high (the fit range)")
+            if not record.low <= record.value <= record.high:
+                raise ValueError(f"{name}: value {record.value} is outside low..high")
+        if self.interval_factor.central < 1:
+            raise ValueError(f"interval_factor {self.interval_factor.central} is below 1")
+        return self
+
+
 class GridRegion(_Frozen):
     """Grid carbon intensity of a region (a row of grid.csv)."""
 
@@ -451,6 +491,7 @@ class Catalog(_Frozen):
     models: dict[str, Model]
     runs: dict[str, Run]
     mfu_priors: list[MfuPrior]
+    mfu_model: MfuModel | None = None
     grid: dict[str, GridRegion]
     api_prices: dict[str, ApiPrice]
     inference_runs: dict[str, InferenceRun]

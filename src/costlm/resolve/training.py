@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass, field
 
 from costlm.catalog import load
-from costlm.catalog.schema import Accelerator, Catalog, Dtype, Model, RunKind, Sourced, Training
+from costlm.catalog.schema import Accelerator, Catalog, Dtype, MfuModel, Model, RunKind, Sourced, Training
 from costlm.errors import InputError
 from costlm.pipelines.training import TrainingDraws
+from costlm.resolve import mfu
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import Recompute, TrainingRequest
 from costlm.resolve.rules import half_precision, peak_flop_per_s
@@ -62,7 +63,13 @@ class TrainingSpec:
     d_attention: float | None = None
 
 
-def _mfu_prior(cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec) -> Sourced:
+def _mfu_prior(
+    cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec, req: TrainingRequest
+) -> Sourced:
+    """The fitted ``[mfu_model]`` at the request's scale where its fit data cover the generation and
+    dtype; else the ``[[mfu_prior]]`` of (generation, dtype), bf16's for fp16/tf32/fp32 (a caveat)."""
+    if cat.mfu_model is not None and mfu.covers(cat.mfu_model, acc, dtype):
+        return _fitted_mfu_prior(cat.mfu_model, cat, acc, dtype, spec, req)
     wanted = [dtype] + (["bf16"] if dtype in ("fp16", "tf32", "fp32") else [])
     for want in wanted:
         for prior in cat.mfu_priors:
@@ -77,6 +84,42 @@ def _mfu_prior(cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec)
                     )
                 return prior.mfu
     raise InputError(f"no MFU prior for {acc.generation}/{dtype}; give one with --mfu LOW..HIGH")
+
+
+def _mfu_covariates(
+    cat: Catalog, spec: TrainingSpec, req: TrainingRequest, dtype: Dtype
+) -> mfu.MfuCovariates:
+    """Active params and GPU count as resolved (unknown: a FLOP-only request, or ``--days``
+    solving for the GPUs); MoE when the user's or the catalog model's active count is below its
+    total, or the architecture has experts."""
+    dists = spec.inputs.dists
+    model = cat.models.get(spec.model_id) if spec.model_id else None
+    total = req.params or (model.n_params.central if model and model.n_params else None)
+    active = req.active_params or (model.n_active_params.central if model and model.n_active_params else None)
+    experts = bool(model and model.architecture and model.architecture.n_experts)
+    return mfu.MfuCovariates(
+        active_params=dists["n_active_params"].point if "n_active_params" in dists else None,
+        n_gpus=None if spec.solve_n_gpus or "n_gpus" not in dists else dists["n_gpus"].point,
+        moe=experts or (total is not None and active is not None and active < total),
+        fp8=dtype == "fp8",
+    )
+
+
+def _fitted_mfu_prior(
+    model: MfuModel, cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec, req: TrainingRequest
+) -> Sourced:
+    cov = _mfu_covariates(cat, spec, req, dtype)
+    est = mfu.evaluate(model, acc, dtype, cov)
+    for code, names, message in (
+        ("mfu_extrapolated", est.clamped, "outside the MFU fit data's range, clamped to it: "),
+        ("mfu_covariate_assumed", est.assumed, "unknown, MFU prior at the fit data's median: "),
+    ):
+        if names:
+            listing = ", ".join(names)
+            spec.warnings.append((code, message + listing, {"names": listing}))
+    terms = ", ".join(mfu.model_terms(model)) or "none (pooled centre)"
+    note = f"fitted MFU model ({model.n_runs} runs; terms: {terms}) at this request's scale"
+    return est.record(model.centre_mfu.locator, note)
 
 
 def _stale(record: Sourced | None, today: dt.date) -> bool:
@@ -173,7 +216,7 @@ def _add_time(inputs: Inputs, cat: Catalog, req: TrainingRequest, spec: Training
         low, high = req.achieved_tflops_per_gpu
         _add_sourced(inputs, "achieved_flop_per_s", "FLOP/s", (low * TERA, high * TERA), None)
     else:
-        prior = None if req.mfu else _mfu_prior(cat, spec.accelerator, spec.dtype, spec)
+        prior = None if req.mfu else _mfu_prior(cat, spec.accelerator, spec.dtype, spec, req)
         _add_sourced(inputs, "mfu", "fraction", req.mfu, prior)
     if req.goodput is not None:
         _add_sourced(inputs, "goodput", "fraction", req.goodput, None)
