@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.claim_basis import arithmetic_basis, assumed, facet_bases
-from costlm.analyses.reported import derived_days, prices_basis
+from costlm.analyses.reported import derived_days, prices_basis, run_count
 from costlm.analyses.training import TrainingResult, catalog_training, estimate_training_spec
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Claim, FleetPart, Run
@@ -274,15 +274,16 @@ def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
 def gpu_count(cat: Catalog, ask: Ask) -> Finding:
     """Official count of the final run; else official GPU-hours / claimed days; a fleet is unverifiable."""
     run, ctx = _official(_run(cat, ask)), ask.claim.context
+    count = run_count(run, load.model(cat, ask.claim.subject))
     if ask.scope == "fleet":
         lines = [_say("no_fleet_figure")]
-        if run and run.n_gpus:
-            lines.append(_say("official_run_count", n=run.n_gpus.central))
+        if count:
+            lines.append(_say("official_run_count", n=count.central))
         return Finding(None, lines)
-    if run is not None and run.n_gpus is not None:
+    if count is not None:
         return Finding(
-            _point(run.n_gpus.central, "GPUs", "reported", run.n_gpus.source, _say("what_official_count")),
-            [_say("official_count", n=run.n_gpus.central)],
+            _point(count.central, "GPUs", "reported", count.source, _say("what_official_count")),
+            [_say("official_count", n=count.central)],
         )
     if ctx.days is not None and run is not None and run.gpu_hours is not None:
         n = run.gpu_hours.central / (ctx.days * HOURS_PER_DAY)
@@ -308,10 +309,11 @@ def training_days(cat: Catalog, ask: Ask) -> Finding:
             _point(d, "days", "reported", run.wall_clock_days.source, _say("what_official_days")),
             [_say("official_days", days=d)],
         )
-    derived = derived_days(run) if run is not None else None
-    if derived is not None and run is not None and run.gpu_hours is not None and run.n_gpus is not None:
+    count = run_count(run, load.model(cat, ask.claim.subject))
+    derived = derived_days(run, count) if run is not None else None
+    if derived is not None and run is not None and run.gpu_hours is not None and count is not None:
         days, label = derived
-        line = _say("days_from_hours", hours=run.gpu_hours.central, n=run.n_gpus.central, days=days)
+        line = _say("days_from_hours", hours=run.gpu_hours.central, n=count.central, days=days)
         what = _say("what_days_from_hours")
         return Finding(_point(days, "days", label, run.gpu_hours.source, what), [line])
     r = _training(cat, ask)

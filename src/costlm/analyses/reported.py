@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from costlm.catalog.schema import Run, Sourced
+from costlm.catalog.schema import Model, Run, Sourced
 from costlm.resolve.inputs import InputRecord
 from costlm.units import HOURS_PER_DAY
 
@@ -74,12 +74,23 @@ def figure_basis(record: Sourced) -> str:
     return record.basis
 
 
-def derived_days(run: Run) -> tuple[float, Literal["derived", "third-party"]] | None:
-    """(days, label) = reported GPU-hours / reported GPU count / 24, when the run has no wall clock."""
-    if run.wall_clock_days is not None or run.gpu_hours is None or run.n_gpus is None:
+def run_count(run: Run | None, model: Model | None) -> Sourced | None:
+    """The GPU count reported for ``run``: its own, else the maker's count in the model's training
+    record for that run (Llama 3 70B: the card has none, Meta's launch post says 16K at once)."""
+    if run is None or run.n_gpus is not None:
+        return run.n_gpus if run is not None else None
+    tr = model.training if model is not None else None
+    if tr is None or tr.reported_run != run.id or figure_basis(tr.n_gpus) not in MAKER_BASES:
         return None
-    days = run.gpu_hours.central / run.n_gpus.central / HOURS_PER_DAY
-    makers = {figure_basis(run.gpu_hours), figure_basis(run.n_gpus)} <= MAKER_BASES
+    return tr.n_gpus
+
+
+def derived_days(run: Run, count: Sourced | None) -> tuple[float, Literal["derived", "third-party"]] | None:
+    """(days, label) = reported GPU-hours / reported GPU ``count`` / 24, when the run has no wall clock."""
+    if run.wall_clock_days is not None or run.gpu_hours is None or count is None:
+        return None
+    days = run.gpu_hours.central / count.central / HOURS_PER_DAY
+    makers = {figure_basis(run.gpu_hours), figure_basis(count)} <= MAKER_BASES
     return days, "derived" if makers else "third-party"
 
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costlm.analyses.reported import applies, changed_facets, derived_days, figure_basis, start_hours
+from costlm.analyses.reported import (
+    applies,
+    changed_facets,
+    derived_days,
+    figure_basis,
+    run_count,
+    start_hours,
+)
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Run, Sourced
 from costlm.caveats import Caveat
@@ -131,13 +138,16 @@ def run_training(spec: TrainingSpec, *, samples: int, seed: int | None) -> tuple
     return breakdown, drawn
 
 
-def reported_figures(run: Run | None, changed: list[str] | None = None) -> list[ReportedFigure]:
+def reported_figures(
+    run: Run | None, changed: list[str] | None = None, count: Sourced | None = None
+) -> list[ReportedFigure]:
     """The run's reported figures, plus days derived from its GPU-hours and count (see
-    ``costlm.analyses.reported``); each marked whether it applies after the ``changed`` facets."""
+    ``costlm.analyses.reported``); each marked whether it applies after the ``changed`` facets.
+    ``count`` is the run's reported GPU count (``reported.run_count``: its own or the model's)."""
     if run is None:
         return []
     fields: list[tuple[str, Sourced | None, str]] = [
-        ("n_gpus", run.n_gpus, "GPUs"),
+        ("n_gpus", count or run.n_gpus, "GPUs"),
         ("train_flop", run.train_flop, "FLOP"),
         ("gpu_hours", run.gpu_hours, "GPU-h"),
         ("wall_clock_days", run.wall_clock_days, "days"),
@@ -161,10 +171,10 @@ def reported_figures(run: Run | None, changed: list[str] | None = None) -> list[
         for name, rec, unit in fields
         if rec is not None
     ]
-    days = derived_days(run)
-    if days is not None and run.gpu_hours is not None and run.n_gpus is not None:
+    days = derived_days(run, count)
+    if days is not None and run.gpu_hours is not None and count is not None:
         value, basis = days
-        hours, count = run.gpu_hours, run.n_gpus
+        hours = run.gpu_hours
         figures.append(
             ReportedFigure(
                 quantity="wall_clock_days",
@@ -213,6 +223,7 @@ def estimate_training_spec(
         for name, ranking in rank_sensitivity(drawn.raw, wanted).items()
     }
     run = cat.runs.get(spec.reported_run) if spec.reported_run else None
+    count = run_count(run, cat.models.get(spec.model_id or ""))
     changed = changed_facets(
         run, accelerator=spec.accelerator.id, dtype=spec.dtype, inputs=spec.inputs.records
     )
@@ -238,10 +249,10 @@ def estimate_training_spec(
         reported_run=run.id if run else None,
         reported_scope=run.scope if run else None,
         reported_scope_es=(run.scope_es or None) if run else None,
-        reported=reported_figures(run, changed),
+        reported=reported_figures(run, changed, count),
         changed_from_reported=changed,
         reported_hardware=run.hardware if run else None,
-        reported_n_gpus=run.n_gpus.central if run and run.n_gpus else None,
+        reported_n_gpus=count.central if count else None,
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
     )
 
