@@ -49,7 +49,7 @@ def test_inference_replica_from_weight_memory(table: api.SeedTable) -> None:
 def test_csv_and_json_carry_the_same_numbers(table: api.SeedTable, tmp_path: Path) -> None:
     doc = table.model_dump(mode="json")
     rows = list(csv.DictReader(io.StringIO(csv_text(table))))
-    assert len(rows) == 10 * len(table.rows)
+    assert len(rows) == 11 * len(table.rows)  # n_gpus + the ten cells
     by_model = {r["model"]: r for r in doc["rows"]}
     for line in rows:
         est = by_model[line["model"]][line["quantity"]]["estimate"]

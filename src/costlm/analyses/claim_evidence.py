@@ -19,7 +19,9 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costlm.analyses.training import TrainingResult, estimate_training_spec
+from costlm.analyses.claim_basis import arithmetic_basis, assumed, facet_bases
+from costlm.analyses.reported import derived_days, prices_basis, run_count
+from costlm.analyses.training import TrainingResult, catalog_training, estimate_training_spec
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Claim, FleetPart, Run
 from costlm.formulas import energy
@@ -50,6 +52,7 @@ _PriceSteps = Literal[
 ]
 _CountSteps = Literal["no_fleet_figure", "official_run_count", "official_count", "gpus_from_hours"]
 _TimeSteps = Literal["no_official_count", "days_from_hours", "official_days", "floor", "no_tdp"]
+_BasisSteps = Literal["rests_on_assumption"]
 _OtherSteps = Literal["no_api_price", "api_line", "replica_year", "no_baseline", "kv_line", "rental_list"]
 _WhatTraining = Literal[
     "what_official_cost", "what_rental", "what_hardware", "what_fleet", "what_official_count"
@@ -57,13 +60,14 @@ _WhatTraining = Literal[
 _WhatTime = Literal["what_gpus_from_hours", "what_days_from_hours", "what_official_days", "what_days"]
 _WhatEnergy = Literal["what_official_energy", "what_energy", "what_replica_year", "what_kv"]
 _WhatPrice = Literal["what_api_one", "what_api_all", "what_rental_list"]
-_Readings = Literal["reading_as_stated", "reading_label", "reading_kv_bits"]
+_Readings = Literal["reading_as_stated", "reading_label", "reading_kv_bits", "reading_own_context"]
 TrailCode = Literal[
     _CostSteps,
     _PriceSteps,
     _CountSteps,
     _TimeSteps,
     _OtherSteps,
+    _BasisSteps,
     "cannot_estimate",
     _WhatTraining,
     _WhatTime,
@@ -73,8 +77,9 @@ TrailCode = Literal[
 ]
 """Every code a ``Phrase`` of a judged claim can carry (a test checks each has en and es words)."""
 
-Basis = Literal["reported", "derived", "exact", "costlm-estimate"]
-"""Where evidence comes from: the maker's figure, arithmetic on it, exact, or costlm's estimate."""
+Basis = Literal["reported", "third-party", "derived", "exact", "costlm-estimate"]
+"""Where evidence comes from: the maker's figure, a third party's figure (or plain arithmetic on
+one), arithmetic on the maker's figures, exact, or costlm's estimate."""
 
 Value = str | int | float | list[FleetPart]
 """A phrase value: a number, an id or catalog text, or (``fleet``) the claimed fleet's parts."""
@@ -109,11 +114,14 @@ class Evidence(BaseModel):
 
 @dataclass
 class Finding:
-    """Evidence (or None), the reasoning steps, and an optional physical floor."""
+    """Evidence (or None), the reasoning steps, an optional physical floor, and the decisive
+    facets that rest only on costlm's assumptions (``costlm.analyses.claim_basis``): when there
+    are any, the evidence is shown but cannot decide the verdict."""
 
     evidence: Evidence | None
     reasoning: list[Phrase] = field(default_factory=list)
     floor: float | None = None
+    assumed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -144,10 +152,22 @@ def _point(value: float, unit: str, basis: Basis, source: str | None, what: Phra
     )
 
 
-def _from_summary(s: Summary, what: Phrase, source: str | None = "costlm") -> Evidence:
-    return Evidence(
-        p05=s.p05, p50=s.p50, p95=s.p95, unit=s.unit, basis="costlm-estimate", source=source, what=what
-    )
+def _from_summary(
+    s: Summary, what: Phrase, source: str | None = "costlm", basis: Basis = "costlm-estimate"
+) -> Evidence:
+    return Evidence(p05=s.p05, p50=s.p50, p95=s.p95, unit=s.unit, basis=basis, source=source, what=what)
+
+
+def _decided(
+    cat: Catalog, ask: Ask, r: TrainingResult, facets: tuple[str, ...]
+) -> tuple[dict[str, str], list[str]]:
+    """The bases of the estimate's facets and the decisive ones that rest on costlm's assumptions."""
+    bases = facet_bases(load.model(cat, ask.claim.subject), r)
+    return bases, assumed(bases, facets)
+
+
+def _assumption_line(missing: list[str]) -> list[Phrase]:
+    return [_say("rests_on_assumption", facets=", ".join(missing))] if missing else []
 
 
 def _run(cat: Catalog, ask: Ask) -> Run | None:
@@ -162,7 +182,13 @@ def _official(run: Run | None) -> Run | None:
 
 
 def _training(cat: Catalog, ask: Ask) -> TrainingResult:
+    """The catalog model's own estimate (the seed table's); the claim's context only when this
+    reading uses it (``costlm.analyses.claims``: the own-context reading)."""
     ctx = ask.claim.context
+    if ctx.gpu is None and ctx.n_gpus is None and ctx.usd_per_gpu_hour is None:
+        return catalog_training(
+            cat, load.model(cat, ask.claim.subject).id, samples=ask.samples, seed=ask.seed
+        )
     rate = (ctx.usd_per_gpu_hour,) * 2 if ctx.usd_per_gpu_hour else None
     req = TrainingRequest(
         model=ask.claim.subject,
@@ -209,8 +235,9 @@ def training_cost(cat: Catalog, ask: Ask) -> Finding:
         return Finding(_point(run.cost_usd.central, "USD", "reported", run.cost_usd.source, what), lines)
     if r.rental_cost_usd is None:
         return Finding(None, [*lines, _say("no_rental", gpu=r.accelerator)])
-    lines.append(_say("rental_formula"))
-    return Finding(_from_summary(r.rental_cost_usd, _say("what_rental")), lines)
+    _, missing = _decided(cat, ask, r, ("hardware", "compute"))
+    lines += [_say("rental_formula"), *_assumption_line(missing)]
+    return Finding(_from_summary(r.rental_cost_usd, _say("what_rental")), lines, assumed=missing)
 
 
 def hardware_cost(cat: Catalog, ask: Ask) -> Finding:
@@ -220,13 +247,15 @@ def hardware_cost(cat: Catalog, ask: Ask) -> Finding:
     if r.hardware_cost_usd is None:
         return Finding(None, [_say("no_price", gpu=r.accelerator)])
     n, hw = r.breakdown.n_gpus, r.hardware_cost_usd
-    lines = [_say("hardware_formula", low=n.p05, high=n.p95, gpu=r.accelerator)]
+    bases, missing = _decided(cat, ask, r, ("hardware", "n_gpus"))
+    lines = [_say("hardware_formula", low=n.p05, high=n.p95, gpu=r.accelerator), *_assumption_line(missing)]
     market = prices.market_purchase_range(load.accelerator(cat, r.accelerator))
     if market is not None:
         low, high = market
         lines.append(_say("hardware_market", low=low, high=high))
         hw = hw.model_copy(update={"p05": min(hw.p05, n.p05 * low), "p95": max(hw.p95, n.p95 * high)})
-    return Finding(_from_summary(hw, _say("what_hardware")), lines)
+    basis: Basis = "costlm-estimate" if missing else arithmetic_basis(bases, ("hardware", "n_gpus"))
+    return Finding(_from_summary(hw, _say("what_hardware"), basis=basis), lines, assumed=missing)
 
 
 def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
@@ -259,15 +288,16 @@ def fleet_capex(cat: Catalog, ask: Ask) -> Finding:
 def gpu_count(cat: Catalog, ask: Ask) -> Finding:
     """Official count of the final run; else official GPU-hours / claimed days; a fleet is unverifiable."""
     run, ctx = _official(_run(cat, ask)), ask.claim.context
+    count = run_count(run, load.model(cat, ask.claim.subject))
     if ask.scope == "fleet":
         lines = [_say("no_fleet_figure")]
-        if run and run.n_gpus:
-            lines.append(_say("official_run_count", n=run.n_gpus.central))
+        if count:
+            lines.append(_say("official_run_count", n=count.central))
         return Finding(None, lines)
-    if run is not None and run.n_gpus is not None:
+    if count is not None:
         return Finding(
-            _point(run.n_gpus.central, "GPUs", "reported", run.n_gpus.source, _say("what_official_count")),
-            [_say("official_count", n=run.n_gpus.central)],
+            _point(count.central, "GPUs", "reported", count.source, _say("what_official_count")),
+            [_say("official_count", n=count.central)],
         )
     if ctx.days is not None and run is not None and run.gpu_hours is not None:
         n = run.gpu_hours.central / (ctx.days * HOURS_PER_DAY)
@@ -293,8 +323,17 @@ def training_days(cat: Catalog, ask: Ask) -> Finding:
             _point(d, "days", "reported", run.wall_clock_days.source, _say("what_official_days")),
             [_say("official_days", days=d)],
         )
+    count = run_count(run, load.model(cat, ask.claim.subject))
+    derived = derived_days(run, count) if run is not None else None
+    if derived is not None and run is not None and run.gpu_hours is not None and count is not None:
+        days, label = derived
+        line = _say("days_from_hours", hours=run.gpu_hours.central, n=count.central, days=days)
+        what = _say("what_days_from_hours")
+        return Finding(_point(days, "days", label, run.gpu_hours.source, what), [line])
     r = _training(cat, ask)
-    return Finding(_from_summary(r.wall_clock_days, _say("what_days")), [_estimate_line(r)])
+    _, missing = _decided(cat, ask, r, ("hardware", "n_gpus", "compute"))
+    lines = [_estimate_line(r), *_assumption_line(missing)]
+    return Finding(_from_summary(r.wall_clock_days, _say("what_days")), lines, assumed=missing)
 
 
 def training_energy(cat: Catalog, ask: Ask) -> Finding:
@@ -316,7 +355,9 @@ def training_energy(cat: Catalog, ask: Ask) -> Finding:
         return Finding(_point(e, "MWh", "reported", run.energy_mwh.source, what), lines, floor)
     if r.energy_mwh is None:
         return Finding(None, [*lines, _say("no_tdp", gpu=acc.id)], floor)
-    return Finding(_from_summary(r.energy_mwh, _say("what_energy")), lines, floor)
+    _, missing = _decided(cat, ask, r, ("hardware", "compute"))
+    lines += _assumption_line(missing)
+    return Finding(_from_summary(r.energy_mwh, _say("what_energy")), lines, floor, assumed=missing)
 
 
 def api_price(cat: Catalog, ask: Ask) -> Finding:
@@ -337,14 +378,15 @@ def api_price(cat: Catalog, ask: Ask) -> Finding:
         for p, out in priced
     ]
     src = priced[0][1].source
+    label = prices_basis(out for _, out in priced)
     if len(outs) == 1:
-        return Finding(_point(outs[0], "USD/1M tokens", "reported", src, _say("what_api_one")), lines)
+        return Finding(_point(outs[0], "USD/1M tokens", label, src, _say("what_api_one")), lines)
     ev = Evidence(
         p05=outs[0],
         p50=outs[len(outs) // 2],
         p95=outs[-1],
         unit="USD/1M tokens",
-        basis="reported",
+        basis=label,
         source=src,
         what=_say("what_api_all"),
     )

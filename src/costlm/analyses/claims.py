@@ -4,26 +4,75 @@ No verdict is typed in by hand: it is always the output of ``compare`` on the cl
 evidence that the catalog and the estimators give today, so changing a catalog figure or a
 prior can change it. Ambiguous claims are evaluated under each reading.
 
-Verdicts: ``consistent`` (the claim overlaps the evidence's 90% interval), ``too_high``,
-``too_low``, ``inconsistent`` (below a physical floor, e.g. less energy than the GPUs draw),
-``unverifiable`` (no official figure and no estimate possible).
+Verdicts: ``consistent`` (the claim overlaps the evidence's 90% interval, widened by the
+tolerance rule below), ``too_high``, ``too_low``, ``inconsistent`` (below a physical floor, e.g.
+less energy than the GPUs draw), ``unverifiable`` (no evidence, or evidence whose decisive input
+rests only on costlm's own assumption: ``Finding.assumed``).
+
+Three rules keep a verdict no more certain than its evidence (docs/claims.md has the numbers):
+
+- **No circular evidence**: the claim's own ``context`` (the other figures its source states,
+  e.g. the student's GPU count beside the student's days) is never evidence for the main verdict;
+  only ``PREMISE_CONTEXT`` keys (what the question is about: a fleet, a baseline model) are. The
+  rest is judged in one explicitly labelled reading, which never becomes ``holds_as``.
+- **Tolerance**: the evidence interval spans at least ``EVIDENCE_TOLERANCE[basis]`` either side
+  of its p50; an approximate claim ("about", "unos", "~") spans ``APPROXIMATE_TOLERANCE``.
+- **Basis**: every verdict carries the basis of the evidence that decided it.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from costlm.analyses.claim_evidence import DEEPSEEK_V2_KV_BITS, EVALUATORS, Ask, Evidence, Finding, Phrase
+from costlm.analyses.claim_evidence import (
+    DEEPSEEK_V2_KV_BITS,
+    EVALUATORS,
+    POINT_TOLERANCE,
+    Ask,
+    Basis,
+    Evidence,
+    Finding,
+    Phrase,
+)
 from costlm.catalog.load import claims_from_file
-from costlm.catalog.schema import Catalog, Claim, ClaimOrigin
+from costlm.catalog.schema import Catalog, Claim, ClaimContext, ClaimOrigin
 from costlm.errors import CostlmError, UnknownIdError
 
 Verdict = Literal["consistent", "too_high", "too_low", "inconsistent", "unverifiable"]
 Bound = Literal["point", "range", "at_least", "at_most"]
 _TO_CANONICAL = {"minutes": 1 / 1440, "hours": 1 / 24}
+
+THIRD_PARTY_TOLERANCE = 1.25
+"""Third-party evidence (approximate counts such as SemiAnalysis's '~25,000 A100', reconstructions)
+spans at least p50 / 1.25 .. p50 x 1.25."""
+EVIDENCE_TOLERANCE: dict[str, float] = {
+    "reported": POINT_TOLERANCE,
+    "derived": POINT_TOLERANCE,
+    "exact": 1.0,
+    "third-party": THIRD_PARTY_TOLERANCE,
+    "costlm-estimate": POINT_TOLERANCE,
+}
+"""The least half-width (as a factor) of the evidence interval, by basis; a wider p05..p95 stays."""
+APPROXIMATE_TOLERANCE = 1.25
+"""An approximate claim ('about 200 million') covers value / 1.25 .. value x 1.25: a number rounded
+to one significant figure, like 2 for 1.5-2.5, is within 25% of what it rounds."""
+APPROXIMATE_WORDS = re.compile(
+    r"~|\b(about|roughly|around|approximately|aprox\.?|aproximadamente|unos|unas|alrededor de|cerca de"
+    r"|más o menos)(?=\W|$)",
+    re.IGNORECASE,
+)
+"""Words that make a quoted number approximate (English and Spanish), unless ``precision`` is set."""
+PREMISE_CONTEXT: dict[str, frozenset[str]] = {
+    "inference_usd_per_year": frozenset({"gpu"}),
+}
+"""Context keys that define the question rather than state a figure: always used. ``fleet``,
+``baseline_model`` and ``kv_bits`` are premises of every quantity; the rest (``gpu``, ``n_gpus``,
+``days``, ``usd_per_gpu_hour``) are the claim's own figures, used only in the own-context reading."""
+_ALWAYS_PREMISE = frozenset({"fleet", "baseline_model", "kv_bits"})
 
 
 class Stated(BaseModel):
@@ -50,7 +99,19 @@ class Claimed(BaseModel):
     high: float
     unit: str
     scale: float
+    approximate: bool
     stated: Stated
+
+
+class Window(BaseModel):
+    """The intervals actually compared: the evidence and the claim, each widened by its tolerance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    evidence_low: float
+    evidence_high: float
+    claim_low: float
+    claim_high: float
 
 
 class ReadingResult(BaseModel):
@@ -65,6 +126,10 @@ class ReadingResult(BaseModel):
     evidence: Evidence | None
     verdict: Verdict
     factor: float | None
+    basis: Basis | None
+    assumed: list[str]
+    window: Window | None
+    own_context: bool
     reasoning: list[Phrase]
 
 
@@ -87,10 +152,20 @@ class ClaimResult(BaseModel):
     evidence: Evidence | None
     verdict: Verdict
     factor: float | None
+    basis: Basis | None
+    assumed: list[str]
+    window: Window | None
     holds_as: Phrase | None
     reasoning: list[Phrase]
     readings: list[ReadingResult]
     source: ClaimOrigin
+
+
+def approximate(claim: Claim) -> bool:
+    """Whether the claim states its number approximately: its ``precision``, else its quote's words."""
+    if claim.precision is not None:
+        return claim.precision == "approximate"
+    return bool(claim.quote_es and APPROXIMATE_WORDS.search(claim.quote_es))
 
 
 def _claimed(claim: Claim, scale: float) -> Claimed:
@@ -99,32 +174,71 @@ def _claimed(claim: Claim, scale: float) -> Claimed:
     high = (claim.high if claim.high is not None else claim.value) or 0.0
     unit = "days" if claim.unit in _TO_CANONICAL else claim.unit
     stated = Stated(value=claim.value, low=claim.low, high=claim.high, unit=claim.unit)
-    return Claimed(bound=claim.bound, low=low * k, high=high * k, unit=unit, scale=scale, stated=stated)
+    return Claimed(
+        bound=claim.bound,
+        low=low * k,
+        high=high * k,
+        unit=unit,
+        scale=scale,
+        approximate=approximate(claim),
+        stated=stated,
+    )
+
+
+def window(c: Claimed, ev: Evidence) -> Window:
+    """The evidence's 90% interval widened to its basis's tolerance, and the claim widened to
+    ``APPROXIMATE_TOLERANCE`` when it is approximate."""
+    f = EVIDENCE_TOLERANCE[ev.basis]
+    g = APPROXIMATE_TOLERANCE if c.approximate else 1.0
+    return Window(
+        evidence_low=min(ev.p05, ev.p50 / f),
+        evidence_high=max(ev.p95, ev.p50 * f),
+        claim_low=c.low / g,
+        claim_high=c.high * g,
+    )
 
 
 def compare(c: Claimed, finding: Finding) -> tuple[Verdict, float | None]:  # noqa: PLR0911 (one return per verdict rule)
-    """The verdict of a claimed interval against the evidence's 90% interval (and physical floor)."""
+    """The verdict of a claimed interval against the evidence's widened interval (and physical floor)."""
     ev = finding.evidence
     factor = ((c.low * c.high) ** 0.5) / ev.p50 if ev is not None and ev.p50 > 0 else None
     if finding.floor is not None and c.high < finding.floor:
         return "inconsistent", factor
-    if ev is None:
+    if ev is None or finding.assumed:
         return "unverifiable", None
+    w = window(c, ev)
     if c.bound == "at_least":
-        return ("consistent" if ev.p95 >= c.low else "too_high"), factor
+        return ("consistent" if w.evidence_high >= w.claim_low else "too_high"), factor
     if c.bound == "at_most":
-        return ("consistent" if ev.p05 <= c.high else "too_low"), factor
-    if c.high < ev.p05:
+        return ("consistent" if w.evidence_low <= w.claim_high else "too_low"), factor
+    if w.claim_high < w.evidence_low:
         return "too_low", factor
-    if c.low > ev.p95:
+    if w.claim_low > w.evidence_high:
         return "too_high", factor
     return "consistent", factor
 
 
-def _evaluate(claim: Claim, reading: tuple[Phrase, str, str, float], ask: Ask, cat: Catalog) -> ReadingResult:
-    label, quantity, scope, scale = reading
+def premise(claim: Claim) -> Claim:
+    """The claim with only the context that defines its question (``PREMISE_CONTEXT``)."""
+    keep = _ALWAYS_PREMISE | PREMISE_CONTEXT.get(claim.quantity, frozenset())
+    ctx = ClaimContext(**{k: getattr(claim.context, k) for k in keep})
+    return claim.model_copy(update={"context": ctx})
+
+
+def own_figures(claim: Claim) -> dict[str, object]:
+    """The claim's own figures in its context: what only the own-context reading may use."""
+    keep = _ALWAYS_PREMISE | PREMISE_CONTEXT.get(claim.quantity, frozenset())
+    stated = claim.context.model_dump(exclude_defaults=True)
+    return {k: v for k, v in stated.items() if k not in keep}
+
+
+def _evaluate(
+    claim: Claim, reading: tuple[Phrase, str, str, float, bool], ask: Ask, cat: Catalog
+) -> ReadingResult:
+    label, quantity, scope, scale, own = reading
+    asked = claim.model_copy(update={"quantity": quantity})
     ask = Ask(
-        claim=claim.model_copy(update={"quantity": quantity}),
+        claim=asked if own else premise(asked),
         quantity=quantity,
         scope=scope,
         samples=ask.samples,
@@ -136,14 +250,19 @@ def _evaluate(claim: Claim, reading: tuple[Phrase, str, str, float], ask: Ask, c
         finding = Finding(None, [_cannot_estimate(exc)])
     claimed = _claimed(claim, scale)
     verdict, factor = compare(claimed, finding)
+    ev = finding.evidence
     return ReadingResult(
         label=label,
         quantity=quantity,
         scope=scope,
         claimed=claimed,
-        evidence=finding.evidence,
+        evidence=ev,
         verdict=verdict,
         factor=factor,
+        basis=ev.basis if ev is not None else None,
+        assumed=finding.assumed,
+        window=window(claimed, ev) if ev is not None else None,
+        own_context=own,
         reasoning=finding.reasoning,
     )
 
@@ -155,15 +274,19 @@ def _cannot_estimate(exc: CostlmError) -> Phrase:
     return Phrase(code="cannot_estimate", values={"reason": str(exc), **error, **values})
 
 
-def _readings(claim: Claim) -> list[tuple[Phrase, str, str, float, Claim]]:
-    """(label, quantity, scope, scale, claim) for each reading; the stated one first."""
-    stated = (Phrase(code="reading_as_stated"), claim.quantity, claim.scope, 1.0, claim)
-    others = [
+_Reading = tuple[Phrase, str, str, float, bool, Claim]
+
+
+def _readings(claim: Claim) -> list[_Reading]:
+    """(label, quantity, scope, scale, own-context, claim) for each reading; the stated one first."""
+    stated = (Phrase(code="reading_as_stated"), claim.quantity, claim.scope, 1.0, False, claim)
+    others: list[_Reading] = [
         (
             Phrase(code="reading_label", values={"label_en": r.label_en, "label_es": r.label_es}),
             r.quantity or claim.quantity,
             r.scope or claim.scope,
             r.scale,
+            False,
             claim,
         )
         for r in claim.readings
@@ -173,17 +296,22 @@ def _readings(claim: Claim) -> list[tuple[Phrase, str, str, float, Claim]]:
         quantized = claim.model_copy(
             update={"context": claim.context.model_copy(update={"kv_bits": DEEPSEEK_V2_KV_BITS})}
         )
-        others.append((label, claim.quantity, claim.scope, 1.0, quantized))
+        others.append((label, claim.quantity, claim.scope, 1.0, False, quantized))
+    figures = own_figures(claim)
+    if figures:
+        shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
+        label = Phrase(code="reading_own_context", values={"figures": shown})
+        others.append((label, claim.quantity, claim.scope, 1.0, True, claim))
     return [stated, *others]
 
 
 def judge(claim: Claim, cat: Catalog, *, samples: int, seed: int | None) -> ClaimResult:
     """Judge ``claim`` under every reading; the verdict is the stated reading's."""
     base = Ask(claim=claim, quantity=claim.quantity, scope=claim.scope, samples=samples, seed=seed)
-    results = [_evaluate(c, (label, q, s, k), base, cat) for label, q, s, k, c in _readings(claim)]
+    results = [_evaluate(c, (label, q, s, k, own), base, cat) for label, q, s, k, own, c in _readings(claim)]
     main = results[0]
     holds = (
-        next((r.label for r in results[1:] if r.verdict == "consistent"), None)
+        next((r.label for r in results[1:] if r.verdict == "consistent" and not r.own_context), None)
         if main.verdict != "consistent"
         else None
     )
@@ -198,6 +326,9 @@ def judge(claim: Claim, cat: Catalog, *, samples: int, seed: int | None) -> Clai
         evidence=main.evidence,
         verdict=main.verdict,
         factor=main.factor,
+        basis=main.basis,
+        assumed=main.assumed,
+        window=main.window,
         holds_as=holds,
         reasoning=main.reasoning,
         readings=results[1:],

@@ -12,16 +12,16 @@ from pydantic import BaseModel, ConfigDict
 from costlm.analyses.claims import ClaimResult, judge
 from costlm.analyses.focus import Focus, training_cost_focus
 from costlm.analyses.replica import estimate_replica
+from costlm.analyses.reported import prices_basis
 from costlm.analyses.serving import estimate_serving_spec
-from costlm.analyses.training import ReportedFigure, TrainingResult, estimate_training_spec
+from costlm.analyses.training import ReportedFigure, TrainingResult, catalog_training
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Model
 from costlm.caveats import Caveat
 from costlm.errors import InputError
-from costlm.resolve.requests import ServeRequest, TrainingRequest
+from costlm.resolve.requests import ServeRequest
 from costlm.resolve.rules import serving_dtype
 from costlm.resolve.serving import serve_spec
-from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
 
 DEFAULT_MODELS = (
@@ -64,6 +64,7 @@ class SeedRow(BaseModel):
     n_gpus: Cell
     n_gpus_basis: str
     training_flop: Cell
+    training_gpu_hours: Cell
     training_hardware_cost_usd: Cell
     training_rental_cost_usd: Cell
     training_days: Cell
@@ -120,9 +121,7 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
         raise InputError(
             f"model '{model.id}' has no training facts in the catalog; it cannot be a row of the table"
         )
-    train = estimate_training_spec(
-        training_spec(TrainingRequest(model=model.id), cat), cat, samples=samples, seed=seed
-    )
+    train = catalog_training(cat, model.id, samples=samples, seed=seed)
     acc = cat.accelerators[train.accelerator]
     inference = _inference(cat, model, acc, samples, seed)
     hw = model.training.hardware
@@ -147,6 +146,11 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
             estimate=train.train_flop,
             reported=_reported(train, "train_flop"),
             sources=_sources(train, "n_active_params", "n_tokens", "train_flop"),
+        ),
+        training_gpu_hours=Cell(
+            estimate=train.gpu_hours,
+            reported=_reported(train, "gpu_hours"),
+            sources=_sources(train, "mfu", "n_active_params", "n_tokens", "train_flop", "gpu_hours"),
         ),
         training_hardware_cost_usd=Cell(estimate=train.hardware_cost_usd, sources=price_src),
         training_rental_cost_usd=Cell(
@@ -193,7 +197,7 @@ def _api_price(cat: Catalog, model_id: str) -> ReportedFigure | None:
         low=values[0] if len(values) > 1 else None,
         high=values[-1] if len(values) > 1 else None,
         unit="USD",
-        basis="reported",
+        basis=prices_basis(p.output_usd_per_mtok for p in prices if p.output_usd_per_mtok),
         source=first.source,
         locator=f"{len(values)} API list price(s), as of {first.as_of}",
     )

@@ -10,14 +10,24 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.reported import (
+    applies,
+    changed_facets,
+    derived_days,
+    figure_basis,
+    run_count,
+    start_hours,
+)
 from costlm.analyses.training_memory import TrainingMemory, check_memory
+from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Run, Sourced
 from costlm.caveats import Caveat
 from costlm.outputs import TRAINING_BREAKDOWN, TRAINING_OUTPUTS, Output
 from costlm.pipelines.checks import named_values, require_finite
 from costlm.pipelines.training import TrainingBreakdown, estimate_training
 from costlm.resolve.inputs import Drawn, FloatArray, InputRecord
-from costlm.resolve.training import TrainingSpec, training_draws
+from costlm.resolve.requests import TrainingRequest
+from costlm.resolve.training import TrainingSpec, training_draws, training_spec
 from costlm.uncertainty import Summary, rank_sensitivity, summarize
 
 SENSITIVITY_OUTPUTS = (
@@ -47,7 +57,9 @@ class SensitivityItem(BaseModel):
 
 
 class ReportedFigure(BaseModel):
-    """A figure the makers (or a third party) reported, to show beside the estimate."""
+    """A figure the makers (or a third party) reported, or arithmetic on such figures, to show beside
+    the estimate. ``basis`` is its label (``costlm.analyses.reported.figure_basis``); ``applies`` is
+    False when the user changed an input the figure depends on (it describes the original run)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -59,6 +71,7 @@ class ReportedFigure(BaseModel):
     basis: str
     source: str
     locator: str
+    applies: bool = True
 
 
 class TrainingBreakdownSummary(BaseModel):
@@ -115,6 +128,9 @@ class TrainingResult(BaseModel):
     reported_scope: str | None
     reported_scope_es: str | None = None
     reported: list[ReportedFigure]
+    changed_from_reported: list[str] = []
+    reported_hardware: str | None = None
+    reported_n_gpus: float | None = None
     warnings: list[Caveat]
     memory: TrainingMemory | None = None
     """Memory per GPU at the median GPU count (None without a total parameter count)."""
@@ -129,11 +145,16 @@ def run_training(spec: TrainingSpec, *, samples: int, seed: int | None) -> tuple
     return breakdown, drawn
 
 
-def _reported(run: Run | None) -> list[ReportedFigure]:
+def reported_figures(
+    run: Run | None, changed: list[str] | None = None, count: Sourced | None = None
+) -> list[ReportedFigure]:
+    """The run's reported figures, plus days derived from its GPU-hours and count (see
+    ``costlm.analyses.reported``); each marked whether it applies after the ``changed`` facets.
+    ``count`` is the run's reported GPU count (``reported.run_count``: its own or the model's)."""
     if run is None:
         return []
     fields: list[tuple[str, Sourced | None, str]] = [
-        ("n_gpus", run.n_gpus, "GPUs"),
+        ("n_gpus", count or run.n_gpus, "GPUs"),
         ("train_flop", run.train_flop, "FLOP"),
         ("gpu_hours", run.gpu_hours, "GPU-h"),
         ("wall_clock_days", run.wall_clock_days, "days"),
@@ -142,21 +163,39 @@ def _reported(run: Run | None) -> list[ReportedFigure]:
         ("cost_usd", run.cost_usd, "USD"),
         ("mfu", run.reported_mfu, "fraction"),
     ]
-    default_basis = "reported" if run.source_kind == "official" else "third-party"
-    return [
+    figures = [
         ReportedFigure(
             quantity=name,
             value=rec.central,
             low=rec.low,
             high=rec.high,
             unit=unit,
-            basis=default_basis if rec.basis == "reported" else rec.basis,
+            basis=figure_basis(rec),
             source=rec.source,
             locator=rec.locator,
+            applies=applies(name, changed or []),
         )
         for name, rec, unit in fields
         if rec is not None
     ]
+    days = derived_days(run, count)
+    if days is not None and run.gpu_hours is not None and count is not None:
+        value, basis = days
+        hours = run.gpu_hours
+        figures.append(
+            ReportedFigure(
+                quantity="wall_clock_days",
+                value=value,
+                low=None,
+                high=None,
+                unit="days",
+                basis=basis,
+                source=hours.source,
+                locator=f"{hours.central:g} GPU-hours / {count.central:g} GPUs / 24 ({count.source})",
+                applies=applies("wall_clock_days", changed or []),
+            )
+        )
+    return figures
 
 
 def _whole(s: Summary) -> Summary:
@@ -195,6 +234,10 @@ def estimate_training_spec(
         for name, ranking in rank_sensitivity(drawn.raw, wanted).items()
     }
     run = cat.runs.get(spec.reported_run) if spec.reported_run else None
+    count = run_count(run, cat.models.get(spec.model_id or ""))
+    changed = changed_facets(
+        run, accelerator=spec.accelerator.id, dtype=spec.dtype, inputs=spec.inputs.records
+    )
     outputs = summaries_of(values, TRAINING_OUTPUTS)
     n_gpus = max(round(float(np.median(breakdown.n_gpus))), 1)
     memory = check_memory(spec.memory, n_gpus) if spec.memory is not None else None
@@ -221,7 +264,30 @@ def estimate_training_spec(
         reported_run=run.id if run else None,
         reported_scope=run.scope if run else None,
         reported_scope_es=(run.scope_es or None) if run else None,
-        reported=_reported(run),
+        reported=reported_figures(run, changed, count),
+        changed_from_reported=changed,
+        reported_hardware=run.hardware if run else None,
+        reported_n_gpus=count.central if count else None,
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
         memory=memory,
     )
+
+
+def catalog_training(cat: Catalog, model_id: str, *, samples: int, seed: int | None) -> TrainingResult:
+    """costlm's estimate of a catalog model's own run from its catalog facts only: the one estimate
+    the seed table shows and the claims about the model are judged against (no claim's own
+    figures, no user override), so a quantity is the same number in both. It starts from the
+    run's reported GPU-hours when the maker published them (``reported.start_hours``)."""
+    model = load.model(cat, model_id)
+    run = cat.runs.get(model.training.reported_run or "") if model.training else None
+    hours = start_hours(run, model.training.hardware.id if model.training else None)
+    req = TrainingRequest(
+        model=model.id, gpu_hours=hours.bounds if hours else None, samples=samples, seed=seed
+    )
+    spec = training_spec(req, cat)
+    if hours is not None:  # the hours are the run's record, not the user's
+        origin = {"basis": hours.basis, "source": hours.source, "note": hours.locator}
+        spec.inputs.records = [
+            r.model_copy(update=origin) if r.name == "gpu_hours" else r for r in spec.inputs.records
+        ]
+    return estimate_training_spec(spec, cat, samples=samples, seed=seed)

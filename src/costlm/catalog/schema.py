@@ -609,6 +609,8 @@ class Claim(_Frozen):
     paraphrase_en: str = Field(min_length=1)
     paraphrase_es: str = Field(min_length=1)
     quote_es: str | None = None
+    precision: Literal["exact", "approximate"] | None = None
+    """How precisely the source states the number; None: read from ``quote_es`` (costlm.analyses.claims)."""
 
     _sized = field_validator("value", "low", "high", mode="before")(_float_sized)
 

@@ -87,7 +87,15 @@ def phrase(p: _Phrase, lang: str) -> str:
         values["fleet"] = " + ".join(f"{part.n_gpus:,} x {part.gpu}" for part in fleet)
     if p.code == "cannot_estimate":
         values["reason"] = _error(values, lang)
+    facets = values.get("facets")
+    if isinstance(facets, str):
+        values["facets"] = facets_text(facets.split(", "), lang)
     return t("trail." + p.code, lang, **values)
+
+
+def facets_text(facets: Sequence[str], lang: str) -> str:
+    """Decisive facets ('hardware', 'n_gpus', 'compute') in words: 'GPU type, GPU count'."""
+    return ", ".join(t("facet." + f, lang) for f in facets)
 
 
 def _error(values: Mapping[str, object], lang: str) -> object:
@@ -156,16 +164,28 @@ def factor_text(r: ClaimResult, lang: str) -> str:
 
 
 def evidence_text(r: ClaimResult, lang: str) -> str:
+    """The evidence's 90% interval and basis, and the wider interval compared when its tolerance
+    widened it (``costlm.analyses.claims.window``)."""
     ev = r.evidence
     if ev is None:
         return t("cell.na", lang)
     unit = "" if ev.unit == "USD" else f" {unit_label(ev.unit, lang)}"
     basis = basis_text(ev.basis, lang)
-    return f"{number(ev.p05, ev.unit, lang)}–{number(ev.p95, ev.unit, lang)}{unit} [{basis}]"
+    text = f"{number(ev.p05, ev.unit, lang)}–{number(ev.p95, ev.unit, lang)}{unit} [{basis}]"
+    w = r.window
+    if w is not None and (w.evidence_low < ev.p05 or w.evidence_high > ev.p95):
+        low, high = number(w.evidence_low, ev.unit, lang), number(w.evidence_high, ev.unit, lang)
+        text += "; " + t("check.window", lang, low=low, high=high)
+    return text
 
 
 def verdict_text(r: ClaimResult, lang: str) -> str:
+    """The verdict, its basis (or the costlm assumption it rests on) and a reading that holds."""
     text = t("verdict." + r.verdict, lang)
+    if r.assumed:
+        text += " · " + t("verdict.assumed", lang, facets=facets_text(r.assumed, lang))
+    elif r.basis is not None:
+        text += " · " + t("verdict.basis", lang, basis=basis_text(r.basis, lang))
     if r.holds_as:
         text += " · " + t("verdict.holds_as", lang, reading=phrase(r.holds_as, lang))
     return text

@@ -11,7 +11,7 @@ from costlm.i18n import t
 from costlm.report import claims as claims_fmt
 from costlm.report.fmt import in_lang, number, summary_range
 from costlm.report.plots import all_plots, break_even_lines
-from costlm.report.seed import CELL_FIELDS, COLUMNS, cell_parts, row_sources
+from costlm.report.seed import CELL_FIELDS, COLUMNS, LEADING_BASES, REPLICA_FIELD, cell_parts, row_sources
 
 PLOT_ORDER = ("compute_vs_cost", "energy", "token_cost", "tornado", "distribution")
 
@@ -24,7 +24,8 @@ def _cell(row: SeedRow, name: str, lang: str) -> str:
     estimate, reported = cell_parts(row, name, lang)
     parts = [f"{escape(estimate)} {_mark('estimate', lang)}"] if estimate else []
     if reported:
-        parts.append(f'<span class="rep">{escape(reported[0])} {_mark(reported[1], lang)}</span>')
+        shown = f'<span class="rep">{escape(reported[0])} {_mark(reported[1], lang)}</span>'
+        parts.insert(0, shown) if reported[1] in LEADING_BASES else parts.append(shown)
     return "".join(parts) or escape(t("cell.na", lang))
 
 
@@ -42,11 +43,11 @@ def _rows(data: ReportData, lang: str) -> list[dict[str, Any]]:
     number_of = {src.id: i + 1 for i, src in enumerate(data.sources)}
     rows = []
     for row in data.table.rows:
-        cells = [_accelerator(row, lang)] + [_cell(row, f, lang) for f in CELL_FIELDS[:5]]
-        replica = _cell(row, "inference_hardware_cost_usd", lang)
         gpus = f"{row.inference_gpus_per_replica} × {escape(row.accelerator)} ({escape(row.inference_dtype)})"
-        cells.append(f"{gpus}: {replica}")
-        cells += [_cell(row, f, lang) for f in CELL_FIELDS[6:]]
+        cells = [_accelerator(row, lang)] + [
+            f"{gpus}: {_cell(row, f, lang)}" if f == REPLICA_FIELD else _cell(row, f, lang)
+            for f in CELL_FIELDS
+        ]
         rows.append(
             {
                 "name": row.name,

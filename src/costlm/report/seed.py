@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 from costlm import __version__
 from costlm.api import SeedRow, SeedTable
@@ -24,6 +25,7 @@ from costlm.report.fmt import (
 COLUMNS = (
     "col.model",
     "col.accelerator",
+    "col.training_gpu_hours",
     "col.train_hw_cost",
     "col.train_rental",
     "col.training_time",
@@ -36,6 +38,7 @@ COLUMNS = (
 )
 """Column headers carry no unit: each cell writes its own human unit (minutes or days, kWh or GWh)."""
 CELL_FIELDS = (
+    "training_gpu_hours",
     "training_hardware_cost_usd",
     "training_rental_cost_usd",
     "training_days",
@@ -85,23 +88,38 @@ def cell_values(row: SeedRow, name: str, lang: str) -> tuple[str | None, str | N
     return estimate, _reported_text(r, s.unit, scale, lang), r.basis
 
 
+def _restates(p05: float, p95: float, reported: float, same_unit: bool) -> bool:
+    """Whether an estimate is exactly the reported figure (no spread, same value)."""
+    return same_unit and math.isclose(p05, p95) and math.isclose(p05, reported, rel_tol=1e-9)
+
+
 def _figures(r: Figure) -> list[float]:
     return [v for v in (r.value, r.low, r.high) if v is not None]
 
 
 def cell_parts(row: SeedRow, name: str, lang: str) -> tuple[str | None, tuple[str, str] | None]:
-    """(estimate text, (reported text, reported basis)) of one cell, either may be None."""
+    """(estimate text, (reported text, reported basis)) of one cell, either may be None; an estimate
+    that only restates the reported figure (it started from it) is left out."""
     estimate, reported, basis = cell_values(row, name, lang)
     if reported is None or basis is None:
         return estimate, None
+    s, r = getattr(row, name).estimate, getattr(row, name).reported
+    if s is not None and r is not None and _restates(s.p05, s.p95, r.value, s.unit == r.unit):
+        return None, (f"{t('cell.reported', lang)} {reported}", basis)  # the estimate restates it
     return estimate, (f"{t('cell.reported', lang)} {reported}", basis)
+
+
+LEADING_BASES = frozenset({"reported", "derived"})
+"""A cell leads with its reported figure when the maker stated it ([R]) or it is arithmetic on the
+maker's figures ([R*]); costlm's estimate follows it. Third-party figures follow the estimate."""
 
 
 def _cell(row: SeedRow, name: str, lang: str) -> str:
     estimate, reported = cell_parts(row, name, lang)
     parts = [f"{estimate} {_mark('estimate', lang)}"] if estimate else []
     if reported:
-        parts.append(f"{reported[0]} {_mark(reported[1], lang)}")
+        shown = f"{reported[0]} {_mark(reported[1], lang)}"
+        parts.insert(0, shown) if reported[1] in LEADING_BASES else parts.append(shown)
     return "; ".join(parts) or t("cell.na", lang)
 
 

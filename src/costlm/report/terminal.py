@@ -100,14 +100,15 @@ def card_widths(
     """Column widths shared by every card: the reported column whole, the rest split fairly.
 
     When the widest cells do not fit, the reported figures keep their width and the quantity
-    and estimate columns share what is left (each at least half of it when both need it).
+    and estimate columns share what is left (each at least half of it when both need it; the
+    estimate column at least as wide as its header).
     """
     rows = [headers, *(row for card in cards for row in card)]
     label, estimate, reported = (max(cell_len(r[i]) for r in rows) for i in range(3))
     room = width - CARD_OVERHEAD - reported
     if label + estimate <= room:
         return [label, estimate, reported]
-    estimate = min(estimate, max(room - label, room // 2))
+    estimate = min(estimate, max(room - label, room // 2, cell_len(headers[1])))  # header whole
     return [room - estimate, estimate, reported]
 
 

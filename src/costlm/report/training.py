@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from costlm.api import Summary, TrainingMemory, TrainingResult
-from costlm.i18n import t
+from costlm.i18n import messages, t
 from costlm.outputs import TRAINING_OUTPUTS
 from costlm.report.fmt import (
     Figure,
@@ -30,8 +30,31 @@ _REPORTED_AS = {"rental_cost_usd": "cost_usd"}
 
 
 def _figure(result: TrainingResult, name: str) -> Figure | None:
+    """The reported figure of output ``name`` that still applies to this estimate (see below)."""
     quantity = _REPORTED_AS.get(name, name)
-    return next((f for f in result.reported if f.quantity == quantity), None)
+    return next((f for f in result.reported if f.quantity == quantity and f.applies), None)
+
+
+def _label(quantity: str, lang: str) -> str:
+    """A reported quantity's words: its output label, else its facet label, else its name."""
+    keys = [k for k in ("out." + quantity, "facet." + quantity) if k in messages(lang)]
+    return t(keys[0], lang) if keys else quantity
+
+
+def original_run_text(result: TrainingResult, lang: str) -> str | None:
+    """The figures reported for the catalog run that the user's overrides no longer describe, on
+    one line: 'Reported for the original run (h100-sxm × 16,384), not this one: ...'."""
+    stale = [f for f in result.reported if not f.applies]
+    if not stale:
+        return None
+    count = f" × {number(result.reported_n_gpus, '', lang)}" if result.reported_n_gpus else ""
+    setup = f"{result.reported_hardware or '?'}{count}"
+    figures = "; ".join(
+        f"{_label(f.quantity, lang)} {number(f.value, f.unit, lang)} {f.unit} [{t('mark.' + f.basis, lang)}]"
+        for f in stale
+    )
+    changed = ", ".join(t("facet." + c, lang) for c in result.changed_from_reported)
+    return t("train.reported_original", lang, setup=setup, changed=changed, figures=figures)
 
 
 def _reported(fig: Figure, unit: str, scale: Scale, lang: str) -> str:
@@ -144,6 +167,9 @@ def print_training(console: Console, result: TrainingResult, lang: str) -> None:
     console.print(table)
     if sources:
         console.print(Text(t("train.sources", lang, sources="; ".join(sources))))
+    original = original_run_text(result, lang)
+    if original:
+        console.print(Text(original))
     console.print(Text(_footer(result, lang)))
     if result.memory is not None:
         for line in memory_lines(result.memory, lang):
