@@ -147,3 +147,15 @@ def test_cli_shows_hfu_goodput_and_the_implied_mfu(cli: CliRun) -> None:
     assert "HFU 0.45 (recompute full)" in out and "goodput 1.00" in out and "MFU 0.34" in out
     code, out, _ = cli(["train", "deepseek-v3", "--gpu-hours", "2.788M", "--samples", "0"])
     assert code == 0 and "MFU implied by the GPU-hours" in out and "56.7" in out
+
+
+def test_retyping_the_reported_hours_keeps_the_reported_figures() -> None:
+    """--gpu-hours 2.788M is DeepSeek-V3's own figure: its reported hours, cost and days still
+    apply; other hours are another run, and the figures they change are flagged."""
+    same = est(model="deepseek-v3", gpu_hours="2.788M")
+    assert same.changed_from_reported == [] and all(f.applies for f in same.reported)
+    other = est(model="deepseek-v3", gpu_hours="2M")
+    assert other.changed_from_reported == ["hours"]
+    stale = {f.quantity for f in other.reported if not f.applies}
+    assert {"gpu_hours", "wall_clock_days", "cost_usd"} <= stale
+    assert "train_flop" not in stale and "n_gpus" not in stale

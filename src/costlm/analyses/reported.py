@@ -29,11 +29,14 @@ from costlm.units import HOURS_PER_DAY
 MAKER_BASES = frozenset({"reported", "derived"})
 """Labels of figures that rest on the maker's own statements only (reported, or arithmetic on them)."""
 
-FACETS = ("hardware", "n_gpus", "dtype", "compute")
+FACETS = ("hardware", "n_gpus", "dtype", "compute", "hours")
 """What a user can change about a catalog model's run: accelerator, GPU count, number format,
-compute (parameters, tokens, FLOP, fine-tuning examples)."""
+compute (parameters, tokens, FLOP, fine-tuning examples), GPU-hours (``--gpu-hours``)."""
+SAME_REL = 0.005
+"""A user's value within 0.5% of the run's reported figure (or inside its range) is the same
+figure retyped, not an override (``--gpu-hours 2.788M`` for DeepSeek-V3's 2,788K hours)."""
 
-_RUN_DEPENDENT = frozenset({"hardware", "n_gpus", "dtype", "compute"})
+_RUN_DEPENDENT = frozenset({"hardware", "n_gpus", "dtype", "compute", "hours"})
 INVALIDATED_BY: dict[str, frozenset[str]] = {
     "train_flop": frozenset({"compute"}),
     "n_gpus": frozenset({"hardware", "n_gpus", "compute"}),
@@ -45,11 +48,10 @@ INVALIDATED_BY: dict[str, frozenset[str]] = {
     "mfu": _RUN_DEPENDENT,
 }
 """The one rule table: a reported figure no longer applies when any of these facets changed.
-Hardware, GPU count and number format change hours, days, cost, energy (and the MFU they imply);
-parameters or tokens change every figure."""
+Hardware, GPU count, number format and other GPU-hours change hours, days, cost, energy (and the
+MFU they imply); parameters or tokens change every figure."""
 
 COMPUTE_INPUTS = (
-    "gpu_hours",
     "train_flop",
     "n_active_params",
     "n_tokens",
@@ -100,14 +102,23 @@ def changed_facets(
     """The facets of ``FACETS`` in which an estimate differs from the reported run (user overrides)."""
     if run is None:
         return []
-    given = {r.name for r in inputs if r.source == _USER}
+    given = {r.name: r for r in inputs if r.source == _USER}
     changed = {
         "hardware": run.hardware is not None and run.hardware != accelerator,
-        "n_gpus": "n_gpus" in given or "days" in given,
+        "n_gpus": "days" in given or ("n_gpus" in given and _differs(given["n_gpus"], run.n_gpus)),
         "dtype": run.dtype != dtype,
         "compute": any(name in given for name in COMPUTE_INPUTS),
+        "hours": "gpu_hours" in given and _differs(given["gpu_hours"], run.gpu_hours),
     }
     return [f for f in FACETS if changed[f]]
+
+
+def _differs(record: InputRecord, reported: Sourced | None) -> bool:
+    """Whether a user's input is another figure than the run's reported one (``SAME_REL``)."""
+    if reported is None:
+        return True
+    low, high = reported.bounds
+    return not low * (1 - SAME_REL) <= record.point <= high * (1 + SAME_REL)
 
 
 def applies(quantity: str, changed: Iterable[str]) -> bool:

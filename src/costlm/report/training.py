@@ -50,11 +50,17 @@ def original_run_text(result: TrainingResult, lang: str) -> str | None:
     count = f" × {number(result.reported_n_gpus, '', lang)}" if result.reported_n_gpus else ""
     setup = f"{result.reported_hardware or '?'}{count}"
     figures = "; ".join(
-        f"{_label(f.quantity, lang)} {number(f.value, f.unit, lang)} {f.unit} [{t('mark.' + f.basis, lang)}]"
+        f"{_label(f.quantity, lang)} {_with_unit(f.value, f.unit, lang)} [{t('mark.' + f.basis, lang)}]"
         for f in stale
     )
     changed = ", ".join(t("facet." + c, lang) for c in result.changed_from_reported)
     return t("train.reported_original", lang, setup=setup, changed=changed, figures=figures)
+
+
+def _with_unit(value: float, unit: str, lang: str) -> str:
+    """A number and its unit, once: a currency amount already carries its sign ('$5.58M')."""
+    shown = number(value, unit, lang)
+    return shown if unit == "USD" else f"{shown} {unit}"
 
 
 def _reported(fig: Figure, unit: str, scale: Scale, lang: str) -> str:
