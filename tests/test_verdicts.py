@@ -170,16 +170,17 @@ def test_llama_16k_gpus_is_judged_on_metas_count_not_the_students_days(
 
 
 def test_own_context_reading_never_becomes_holds_as(cat: Catalog) -> None:
-    # 33 days "on 8,000 GPUs": true of the claim's own figures (6.4M / 8,000 / 24 = 33.3 days), not
-    # of Meta's 16K GPUs (16.3 days): too high, and the own-context reading does not rescue it.
+    # 10 days "on 26,700 GPUs": true of the claim's own figures (6.4M / 26,700 / 24 = 10.0 days), not
+    # of Meta's 16K-GPU cluster (at least 16.3 days): too low, and the own-context reading does not
+    # rescue it.
     base = cat.claims["s000-llama-3-70b-training-days"]
     claim = base.model_copy(
-        update={"value": 33.0, "context": base.context.model_copy(update={"n_gpus": 8000})}
+        update={"value": 10.0, "context": base.context.model_copy(update={"n_gpus": 26_700})}
     )
     r = judge(claim, cat, samples=0, seed=0)
     own = r.readings[-1]
     assert own.own_context and own.verdict == "consistent"
-    assert r.verdict == "too_high" and r.holds_as is None
+    assert r.verdict == "too_low" and r.holds_as is None
 
 
 def _claimed(value: float, *, approx: bool = False) -> Claimed:
@@ -321,3 +322,14 @@ def test_a_widened_comparison_says_what_it_compared(claims: dict[str, api.ClaimR
     assert r.window is not None and r.evidence is not None
     assert r.window.evidence_low <= r.evidence.p50 / 1.1 * 1.0001
     assert "compared as $" in evidence_text(r, "en")
+
+
+def test_days_from_a_cluster_size_are_a_floor(cat: Catalog) -> None:
+    """Meta's 6.4M GPU-hours on a 16K-GPU cluster take at least 16.3 days: the student's 20 days
+    is consistent (fewer GPUs at times means more days); 10 days is too low; nothing is too high."""
+    base = cat.claims["s000-llama-3-70b-training-days"]
+    stated = judge(base, cat, samples=0, seed=0)
+    assert stated.verdict == "consistent" and stated.evidence is not None and stated.evidence.at_least
+    assert stated.evidence.p50 == pytest.approx(6.4e6 / 16_384 / 24, rel=1e-3)
+    assert judge(base.model_copy(update={"value": 10.0}), cat, samples=0, seed=0).verdict == "too_low"
+    assert judge(base.model_copy(update={"value": 90.0}), cat, samples=0, seed=0).verdict == "consistent"

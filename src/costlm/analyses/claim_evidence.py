@@ -51,7 +51,9 @@ _PriceSteps = Literal[
     "with_network",
 ]
 _CountSteps = Literal["no_fleet_figure", "official_run_count", "official_count", "gpus_from_hours"]
-_TimeSteps = Literal["no_official_count", "days_from_hours", "official_days", "floor", "no_tdp"]
+_TimeSteps = Literal[
+    "no_official_count", "days_from_hours", "days_at_least", "official_days", "floor", "no_tdp"
+]
 _BasisSteps = Literal["rests_on_assumption"]
 _OtherSteps = Literal["no_api_price", "api_line", "replica_year", "no_baseline", "kv_line", "rental_list"]
 _WhatTraining = Literal[
@@ -110,6 +112,9 @@ class Evidence(BaseModel):
     basis: Basis
     source: str | None
     what: Phrase
+    at_least: bool = False
+    """The evidence is a floor, not an interval: days from reported GPU-hours / the reported GPU
+    count (a cluster size: the most GPUs at once) are the fewest days the run can have taken."""
 
 
 @dataclass
@@ -329,7 +334,8 @@ def training_days(cat: Catalog, ask: Ask) -> Finding:
         days, label = derived
         line = _say("days_from_hours", hours=run.gpu_hours.central, n=count.central, days=days)
         what = _say("what_days_from_hours")
-        return Finding(_point(days, "days", label, run.gpu_hours.source, what), [line])
+        floor = _point(days, "days", label, run.gpu_hours.source, what).model_copy(update={"at_least": True})
+        return Finding(floor, [line, _say("days_at_least", n=count.central, days=days)])
     r = _training(cat, ask)
     _, missing = _decided(cat, ask, r, ("hardware", "n_gpus", "compute"))
     lines = [_estimate_line(r), *_assumption_line(missing)]

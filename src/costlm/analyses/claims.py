@@ -213,7 +213,7 @@ def compare(c: Claimed, finding: Finding) -> tuple[Verdict, float | None]:  # no
         return ("consistent" if w.evidence_low <= w.claim_high else "too_low"), factor
     if w.claim_high < w.evidence_low:
         return "too_low", factor
-    if w.claim_low > w.evidence_high:
+    if w.claim_low > w.evidence_high and not ev.at_least:  # above a floor is not too high
         return "too_high", factor
     return "consistent", factor
 

@@ -172,6 +172,8 @@ def evidence_text(r: ClaimResult, lang: str) -> str:
     unit = "" if ev.unit == "USD" else f" {unit_label(ev.unit, lang)}"
     basis = basis_text(ev.basis, lang)
     text = f"{number(ev.p05, ev.unit, lang)}–{number(ev.p95, ev.unit, lang)}{unit} [{basis}]"
+    if ev.at_least:
+        text = f"≥ {number(ev.p50, ev.unit, lang)}{unit} [{basis}]"
     w = r.window
     if w is not None and (w.evidence_low < ev.p05 or w.evidence_high > ev.p95):
         low, high = number(w.evidence_low, ev.unit, lang), number(w.evidence_high, ev.unit, lang)
