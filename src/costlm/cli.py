@@ -410,6 +410,14 @@ def serve(
     pue: PueOpt = None,
     grid: GridOpt = None,
     price_tier: TierOpt = "auto",
+    engine: Annotated[
+        str,
+        typer.Option(
+            help=_h(
+                "Serving engine: vllm, sglang, trt-llm, tgi, or generic (efficiencies spanning them all)."
+            )
+        ),
+    ] = "generic",
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -439,6 +447,7 @@ def serve(
         pue=pue,
         grid=grid,
         price_tier=price_tier,
+        engine=engine,
         samples=samples,
         seed=seed,
     )
@@ -659,6 +668,7 @@ FLAG_OF_FIELD = {
     "pue": "--pue",
     "grid": "--grid",
     "price_tier": "--price-tier",
+    "engine": "--engine",
     "samples": "--samples",
     "seed": "--seed",
     "config": "--config",

@@ -92,6 +92,10 @@ class ServeResult(BaseModel):
     """Rental tier of the rental-priced outputs: on-demand, reserved, spot, or user (the user's rate)."""
     purchase_includes_server: bool | None = None
     """True when the hardware cost is at a server-inclusive price (no server multiple on top)."""
+    engine: str = "generic"
+    """The serving engine whose calibrated efficiencies were drawn (``generic`` spans them all)."""
+    engine_runs: int = 0
+    """Measured runs that engine's efficiencies were fitted on (0: not calibrated on its own runs)."""
     weights_bytes: Summary
     kv_cache_bytes_per_token: Summary
     gpus_per_replica: Summary
@@ -177,6 +181,8 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         accelerator_name=spec.accelerator.name,
         dtype=spec.dtype,
         kv_dtype=spec.kv_dtype,
+        engine=spec.engine,
+        engine_runs=spec.engine_runs,
         batch=spec.batch,
         prompt_tokens=spec.prompt_tokens,
         output_tokens=spec.output_tokens,

@@ -29,6 +29,7 @@ from costlm.catalog.schema import (
     MfuPrior,
     Model,
     Run,
+    ServingEngine,
     Source,
 )
 from costlm.errors import CatalogError, UnknownIdError
@@ -43,6 +44,7 @@ _TABLES: dict[str, tuple[str, type[BaseModel]]] = {
     "run": ("runs", Run),
     "api_price": ("api_prices", ApiPrice),
     "inference_run": ("inference_runs", InferenceRun),
+    "serving_engine": ("serving_engines", ServingEngine),
     "claim": ("claims", Claim),
 }
 _BUNDLED_TOML = (
@@ -192,6 +194,7 @@ def _cross_check(cat: Catalog, *, require_all_used: bool, origins: Mapping[str, 
         *((f"grid '{k}'", v) for k, v in cat.grid.items()),
         *((f"api_price '{k}'", v) for k, v in cat.api_prices.items()),
         *((f"inference_run '{k}'", v) for k, v in cat.inference_runs.items()),
+        *((f"serving_engine '{k}'", v) for k, v in cat.serving_engines.items()),
         ("defaults", cat.defaults),
         *((("mfu_model", cat.mfu_model),) if cat.mfu_model is not None else ()),
     ]

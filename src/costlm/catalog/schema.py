@@ -374,6 +374,11 @@ class Run(_Frozen):
 
 
 ServeDtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
+Engine = Literal["vllm", "sglang", "trt-llm", "tgi", "other"]
+"""The serving stack of a measured run: the four engines costlm calibrates, or ``other``."""
+EngineChoice = Literal["vllm", "sglang", "trt-llm", "tgi", "generic"]
+"""The efficiency prior of a serving estimate: one engine's, or ``generic`` (spanning them all)."""
+ENGINE_CHOICES: tuple[EngineChoice, ...] = ("vllm", "sglang", "trt-llm", "tgi", "generic")
 
 
 class ApiPrice(_Frozen):
@@ -399,7 +404,11 @@ class InferenceRun(_Frozen):
     tensor_parallel: int = Field(gt=0, le=MAX_GPUS_PER_REPLICA)
     dtype: ServeDtype
     kv_dtype: ServeDtype | None = None
-    engine: str
+    engine: Engine
+    engine_name: str
+    """The stack as its source names it (harness, container), ``engine`` its code."""
+    engine_version: SourcedChoice | None = None
+    """The engine's version where the source states it (``id`` = the version)."""
     scenario: str
     batch: Sourced | None = None
     prompt_tokens: Sourced
@@ -412,6 +421,24 @@ class InferenceRun(_Frozen):
     gpu_power_watts: Sourced | None = None
     energy_scope: str = ""
     notes: str = ""
+
+
+class ServingEngine(_Frozen):
+    """Serving efficiencies of one engine (priors.toml ``[[serving_engine]]``), each a 90% range
+    fitted on that engine's measured runs (``generic``: on all runs, so it spans the stacks).
+    ``n_runs`` counts the runs of the fit; an engine without runs holds the generic ranges."""
+
+    id: EngineChoice
+    n_runs: int = Field(ge=0)
+    decode_bandwidth_efficiency: Sourced
+    decode_compute_efficiency: Sourced
+    prefill_compute_efficiency: Sourced
+    step_overhead_s: Sourced
+    note: str = ""
+
+    _check_fraction = field_validator(
+        "decode_bandwidth_efficiency", "decode_compute_efficiency", "prefill_compute_efficiency"
+    )(_fraction)
 
 
 class MfuPrior(_Frozen):
@@ -534,6 +561,7 @@ class Catalog(_Frozen):
     inference_runs: dict[str, InferenceRun]
     claims: dict[str, Claim]
     defaults: Defaults
+    serving_engines: dict[str, ServingEngine] = Field(default_factory=dict)
 
 
 ClaimQuantity = Literal[

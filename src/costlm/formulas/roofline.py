@@ -49,9 +49,13 @@ def tensor_parallel_s(
     return np.where(arr(n_gpus) > 1, 2.0 * arr(n_layers) * arr(allreduce_latency_s), 0.0)
 
 
-def decode_step_s(*, memory_s: ArrayLike, compute_s: ArrayLike, communication_s: ArrayLike) -> FloatArray:
-    """One decode step: the slower of streaming the bytes and doing the FLOP, plus communication."""
-    return np.maximum(arr(memory_s), arr(compute_s)) + arr(communication_s)
+def decode_step_s(
+    *, memory_s: ArrayLike, compute_s: ArrayLike, communication_s: ArrayLike, overhead_s: ArrayLike = 0.0
+) -> FloatArray:
+    """One decode step: the slower of streaming the bytes and doing the FLOP, plus communication,
+    plus the engine's fixed per-step overhead (scheduling, sampling, kernel launches; fitted on
+    measured runs by ``costlm.analyses.engine_fit``, 0 when not given)."""
+    return np.maximum(arr(memory_s), arr(compute_s)) + arr(communication_s) + arr(overhead_s)
 
 
 def tokens_per_s(*, batch: ArrayLike, step_s: ArrayLike) -> FloatArray:

@@ -54,6 +54,8 @@ class ServeDraws:
     usd_per_gpu_hour: FloatArray | None = None
     gpu_price_usd: FloatArray | None = None
     tdp_watts: FloatArray | None = None
+    step_overhead_s: FloatArray | None = None
+    """The engine's fixed time per decode step (None: no overhead)."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,12 @@ def step_times(d: ServeDraws) -> StepTimes:
     comm_s = roofline.tensor_parallel_s(
         n_layers=d.n_layers, n_gpus=d.n_gpus, allreduce_latency_s=d.allreduce_latency_s
     )
-    decode_s = roofline.decode_step_s(memory_s=mem_s, compute_s=comp_s, communication_s=comm_s)
+    decode_s = roofline.decode_step_s(
+        memory_s=mem_s,
+        compute_s=comp_s,
+        communication_s=comm_s,
+        overhead_s=0.0 if d.step_overhead_s is None else d.step_overhead_s,
+    )
     prefill_flop = roofline.forward_flop(
         n_active_params=d.n_active_params,
         n_tokens=d.prompt_tokens,

@@ -37,7 +37,7 @@ from costlm.bounds import (
     MIN_PEAK_FACTOR,
     MIN_PUE,
 )
-from costlm.catalog.schema import Dtype, RunKind, ServeDtype
+from costlm.catalog.schema import ENGINE_CHOICES, Dtype, EngineChoice, RunKind, ServeDtype
 from costlm.errors import InputError
 from costlm.resolve.prices import TIER_CHOICES, TierChoice
 from costlm.units import (
@@ -69,6 +69,22 @@ def _tier(value: object) -> object:
 
 
 PriceTierChoice = Annotated[TierChoice, BeforeValidator(_tier)]
+
+
+def _engine(value: object) -> object:
+    """A serving engine name, lower-cased; anything else is refused with the choices."""
+    shown = str(value).strip().lower() if isinstance(value, str) else value
+    if shown not in ENGINE_CHOICES:
+        raise InputError(
+            f"engine: '{value}' is not a calibrated engine; choose one of {', '.join(ENGINE_CHOICES)}",
+            key="bad_engine",
+            value=str(value),
+            choices=", ".join(ENGINE_CHOICES),
+        )
+    return shown
+
+
+EngineOption = Annotated[EngineChoice, BeforeValidator(_engine)]
 RangeInput = Range | float | int | str
 
 
@@ -358,6 +374,7 @@ class ServeRequest(_Request):
     pue: PueRange | None = None
     grid: str | None = None
     price_tier: PriceTierChoice = "auto"
+    engine: EngineOption = "generic"
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -437,6 +454,7 @@ class ServeFields(TypedDict, total=False):
     pue: RangeInput | None
     grid: str | None
     price_tier: str
+    engine: str
     samples: int
     seed: int | None
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from costlm.bounds import MAX_GPUS_PER_REPLICA
 from costlm.catalog import load
-from costlm.catalog.schema import Accelerator, Architecture, Catalog, Model, Sourced
+from costlm.catalog.schema import Accelerator, Architecture, Catalog, Model, ServingEngine, Sourced
 from costlm.errors import ConfigError, InputError
 from costlm.formulas import memory
 from costlm.pipelines.serving import ServeDraws
@@ -57,6 +57,10 @@ class ServeSpec:
     """The rental tier priced (on-demand, reserved, spot), ``user`` for the user's rate, or None."""
     purchase_includes_server: bool | None = None
     warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    engine: str = "generic"
+    """The serving engine whose calibrated efficiencies the estimate draws (``generic``: all)."""
+    engine_runs: int = 0
+    """How many measured runs that engine's efficiencies were fitted on (0: uncalibrated)."""
 
 
 def kv_bytes_per_token(arch: Architecture, bytes_per_element: float) -> float:
@@ -230,6 +234,7 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
         inputs=Inputs(),
         grid_region=load.grid_region(cat, req.grid or cat.defaults.grid_region).id,
         warnings=warnings,
+        engine=req.engine,
     )
     _add_inputs(spec, req, cat, today or dt.date.today())
     return spec
@@ -259,13 +264,32 @@ def _prices(
     return rental, bought.record, bought.server_multiple
 
 
+def engine_efficiencies(cat: Catalog, engine: str) -> ServingEngine | None:
+    """The calibrated efficiencies of ``engine`` (priors.toml ``[[serving_engine]]``), or None when
+    the catalog has none (the ``[defaults]`` reference ranges are used then)."""
+    return cat.serving_engines.get(engine)
+
+
+def _add_efficiencies(spec: ServeSpec, cat: Catalog) -> None:
+    """Decode bandwidth/compute and prefill efficiencies (and per-step overhead) of the engine."""
+    d, add = cat.defaults, spec.inputs.add
+    fitted = engine_efficiencies(cat, spec.engine)
+    spec.engine_runs = fitted.n_runs if fitted else 0
+    for name, record in (
+        ("bandwidth_efficiency", fitted.decode_bandwidth_efficiency if fitted else d.decode_bandwidth_efficiency),
+        ("decode_compute_efficiency", fitted.decode_compute_efficiency if fitted else d.decode_compute_efficiency),
+        ("prefill_compute_efficiency", fitted.prefill_compute_efficiency if fitted else d.prefill_compute_efficiency),
+    ):
+        add(name, dist_of(record), "fraction", record)
+    if fitted is not None and fitted.step_overhead_s is not None:
+        add("step_overhead_s", dist_of(fitted.step_overhead_s), "s", fitted.step_overhead_s)
+
+
 def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog, today: dt.date) -> None:
     d, acc, add = cat.defaults, spec.accelerator, spec.inputs.add
     rental, purchase, server_multiple = _prices(spec, req, cat, today)
+    _add_efficiencies(spec, cat)
     for name, record, unit in (
-        ("bandwidth_efficiency", d.decode_bandwidth_efficiency, "fraction"),
-        ("decode_compute_efficiency", d.decode_compute_efficiency, "fraction"),
-        ("prefill_compute_efficiency", d.prefill_compute_efficiency, "fraction"),
         ("power_low_fraction", d.serving_power_low_fraction, "fraction"),
         ("power_high_fraction", d.serving_power_high_fraction, "fraction"),
         ("allreduce_latency_s", d.allreduce_latency_s, "s"),
