@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.serving import ServeResult, estimate_serving_spec
 from costlm.analyses.training import estimate_training_spec
-from costlm.catalog.schema import Catalog, InferenceRun, Run
+from costlm.catalog.schema import ENGINE_CHOICES, Catalog, InferenceRun, Run
 from costlm.errors import CostlmError
 from costlm.formulas.flops import implied_mfu, training_flop
 from costlm.resolve.requests import Range, ServeRequest, TrainingRequest
@@ -42,6 +42,10 @@ class BacktestRow(BaseModel):
     p05: float
     p50: float
     p95: float
+    engine: str = ""
+    """The engine prior the prediction drew (serving rows; ``generic`` spans all engines)."""
+    bound: str = "point"
+    """``at_least`` when the reported value is a lower bound (inside when p95 reaches it)."""
 
     @property
     def log10_error(self) -> float:
@@ -49,6 +53,8 @@ class BacktestRow(BaseModel):
 
     @property
     def inside(self) -> bool:
+        if self.bound == "at_least":
+            return self.p95 >= self.reported
         return self.p05 <= self.reported <= self.p95
 
 
@@ -107,8 +113,15 @@ def training_backtest(cat: Catalog, *, samples: int, seed: int | None) -> list[B
     return [predict_training(cat, run, flop, None, samples, seed) for run, flop, _ in training_cases(cat)]
 
 
-def _serve(cat: Catalog, run: InferenceRun, samples: int, seed: int | None) -> ServeResult:
-    req = ServeRequest(
+def run_engine(run: InferenceRun) -> str:
+    """The engine prior a run is predicted with: its own engine, ``generic`` for other stacks."""
+    return run.engine if run.engine in ENGINE_CHOICES else "generic"
+
+
+def serve_request(run: InferenceRun, *, samples: int, seed: int | None, engine: str) -> ServeRequest:
+    """The serving request of a measured run: its configuration, never its measured values."""
+    return ServeRequest(
+        engine=engine,
         model=run.model,
         gpu=run.hardware,
         n_gpus=run.tensor_parallel,
@@ -119,24 +132,32 @@ def _serve(cat: Catalog, run: InferenceRun, samples: int, seed: int | None) -> S
         samples=samples,
         seed=seed,
     )
+
+
+def _serve(cat: Catalog, run: InferenceRun, samples: int, seed: int | None, engine: str) -> ServeResult:
+    req = serve_request(run, samples=samples, seed=seed, engine=engine)
     return estimate_serving_spec(serve_spec(req, cat), req, cat)
 
 
 def _serve_rows(run: InferenceRun, r: ServeResult) -> list[BacktestRow]:
-    replicas = run.n_gpus / run.tensor_parallel
+    """Throughput per GPU (the replica's / its GPUs; measured: the system's / all GPUs), latencies,
+    GPU J/token of one run."""
     rows = []
     for metric, (measured_field, predicted_field) in SERVE_METRICS.items():
         measured, s = getattr(run, measured_field), getattr(r, predicted_field)
         if measured is not None and s is not None:
-            k = replicas if metric == "throughput" else 1.0
+            per_gpu = metric == "throughput"
+            k = 1.0 / run.tensor_parallel if per_gpu else 1.0
             rows.append(
                 BacktestRow(
                     run=run.id,
                     metric=metric,
-                    reported=measured.central,
+                    reported=measured.central / (run.n_gpus if per_gpu else 1.0),
                     p05=s.p05 * k,
                     p50=s.p50 * k,
                     p95=s.p95 * k,
+                    engine=r.engine,
+                    bound=run.output_tokens_per_s_bound if per_gpu else "point",
                 )
             )
     if run.e2e_latency_s is not None:  # a fixed batch arriving together: its prefills, then the decode steps
@@ -152,20 +173,28 @@ def _serve_rows(run: InferenceRun, r: ServeResult) -> list[BacktestRow]:
                 p05=ends[0],
                 p50=ends[1],
                 p95=ends[2],
+                engine=r.engine,
             )
         )
     return rows
 
 
+def backtest_run(cat: Catalog, run: InferenceRun, *, samples: int, seed: int | None, engine: str) -> list[BacktestRow]:
+    """One measured run predicted with ``engine``'s efficiencies (raises CostlmError if refused)."""
+    return _serve_rows(run, _serve(cat, run, samples, seed, engine))
+
+
 def inference_backtest(
-    cat: Catalog, *, samples: int, seed: int | None
+    cat: Catalog, *, samples: int, seed: int | None, per_engine: bool = True
 ) -> tuple[list[BacktestRow], list[str]]:
-    """Every measured serving configuration predicted; also the runs skipped, with the reason."""
+    """Every measured serving configuration predicted with the catalog's engine priors (its own
+    engine's when ``per_engine``, else ``generic``); also the runs skipped, with the reason."""
     rows: list[BacktestRow] = []
     skipped: list[str] = []
     for run in cat.inference_runs.values():
+        engine = run_engine(run) if per_engine else "generic"
         try:
-            rows += _serve_rows(run, _serve(cat, run, samples, seed))
+            rows += backtest_run(cat, run, samples=samples, seed=seed, engine=engine)
         except CostlmError as exc:
             skipped.append(f"{run.id}: {exc}")
     return rows, skipped

@@ -414,6 +414,8 @@ class InferenceRun(_Frozen):
     prompt_tokens: Sourced
     output_tokens: Sourced
     output_tokens_per_s: Sourced | None = None
+    output_tokens_per_s_bound: Literal["point", "at_least"] = "point"
+    """``at_least`` when the source reports the throughput as a lower bound ('>50K tokens/s')."""
     tpot_s: Sourced | None = None
     ttft_s: Sourced | None = None
     e2e_latency_s: Sourced | None = None
@@ -433,7 +435,7 @@ class ServingEngine(_Frozen):
     decode_bandwidth_efficiency: Sourced
     decode_compute_efficiency: Sourced
     prefill_compute_efficiency: Sourced
-    step_overhead_s: Sourced
+    step_overhead_s: Sourced | None = None
     note: str = ""
 
     _check_fraction = field_validator(
