@@ -179,7 +179,9 @@ def _serve_rows(run: InferenceRun, r: ServeResult) -> list[BacktestRow]:
     return rows
 
 
-def backtest_run(cat: Catalog, run: InferenceRun, *, samples: int, seed: int | None, engine: str) -> list[BacktestRow]:
+def backtest_run(
+    cat: Catalog, run: InferenceRun, *, samples: int, seed: int | None, engine: str
+) -> list[BacktestRow]:
     """One measured run predicted with ``engine``'s efficiencies (raises CostlmError if refused)."""
     return _serve_rows(run, _serve(cat, run, samples, seed, engine))
 

@@ -10,21 +10,24 @@ efficiency scale*: the factor on all three efficiencies at which the roofline st
 measurements). The data cannot separate bandwidth from compute efficiency per engine (too few
 runs per regime), so one scale per engine multiplies all three; their ratios stay the reference's.
 
-Model: per engine, log10 scale = the mean of its runs' responses; ``generic`` = the mean of all
-runs (every engine, and the runs of other stacks), so its spread includes how differently the
-stacks perform. A run's own response never informs its prediction: the leave-one-out centre of a
-run is the mean of the other runs of its engine (the other runs of all engines for ``generic``,
-and for an engine with no other run). Spread: log10(p95/p50) = Student's t(0.95, n - 1) x the RMS
+Model: per engine, log10 scale = the centre (mean or median, ``CENTRES``) of its runs'
+responses; ``generic`` = the centre of all runs (every engine, and the runs of other stacks), so
+its spread includes how differently the stacks perform. A run's own response never informs its
+prediction: the leave-one-out centre of a run is that of the other runs of its engine (the other
+runs of all engines for ``generic``, and for an engine with no other run). Spread: log10(p95/p50) = Student's t(0.95, n - 1) x the RMS
 of the leave-one-out residuals of the engine's runs (engines with fewer than
 ``MIN_OWN_SPREAD_RUNS`` runs take the generic spread). A fixed per-step overhead (scheduling,
-sampling, launches) is chosen on ``OVERHEAD_GRID_S`` by the lowest RMS leave-one-out log10 error of
-the predicted measurements; 0 means the data do not support one and none is stored.
+sampling, launches) on ``OVERHEAD_GRID_S`` and the centre estimator are chosen together by the
+lowest RMS per-engine leave-one-out log10 error of the predicted measurements (``choose``); an
+overhead of 0 means the data do not support one and none is stored.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +50,8 @@ OVERHEAD_GRID_S = tuple(i * 2.5e-4 for i in range(13))
 """Per-step overheads compared: 0 to 3 ms in 0.25 ms steps."""
 ENGINES = tuple(e for e in ENGINE_CHOICES if e != GENERIC)
 """The engines with calibrated efficiencies of their own (every choice but ``generic``)."""
+CENTRES: dict[str, Callable[[list[float]], float]] = {"mean": statistics.fmean, "median": statistics.median}
+"""Estimators of an engine's centre compared by leave-one-out (the median resists one odd run)."""
 MIN_OWN_SPREAD_RUNS = 4
 """An engine needs this many runs (3 degrees of freedom) for a spread of its own."""
 MAX_EFFICIENCY = 1.0
@@ -159,6 +164,7 @@ class EngineFit:
     """Centre (mean log10 scale) and half-width (log10 p95/p50) per engine, and the overhead."""
 
     overhead_s: float
+    estimator: str
     centre: dict[str, float]
     half_width: dict[str, float]
     n_runs: dict[str, int]
@@ -169,24 +175,25 @@ class EngineFit:
         return self.centre[key], self.half_width[key]
 
 
-def _loo_centres(y: dict[str, float], runs: list[FitRun], per_engine: bool) -> dict[str, float]:
+def _loo_centres(y: dict[str, float], runs: list[FitRun], per_engine: bool, centre: str) -> dict[str, float]:
     """Each run's centre from the other runs (of its engine when ``per_engine`` and it has others)."""
     out = {}
     for r in runs:
         others = [q for q in runs if q.id != r.id]
         same = [q for q in others if per_engine and _group(r) != GENERIC and q.engine == r.engine]
         pool = same or others
-        out[r.id] = sum(y[q.id] for q in pool) / len(pool)
+        out[r.id] = CENTRES[centre]([y[q.id] for q in pool])
     return out
 
 
-def fit(runs: list[FitRun], overhead_s: float) -> EngineFit:
+def fit(runs: list[FitRun], overhead_s: float, centre: str) -> EngineFit:
     """Per-engine and generic centres and spreads of the log10 efficiency scale (n >= 4 runs)."""
     y = {r.id: implied_log10_scale(r, overhead_s) for r in runs}
-    generic_loo = _loo_centres(y, runs, per_engine=False)
-    engine_loo = _loo_centres(y, runs, per_engine=True)
+    generic_loo = _loo_centres(y, runs, per_engine=False, centre=centre)
+    engine_loo = _loo_centres(y, runs, per_engine=True, centre=centre)
+    mid = CENTRES[centre]
     n = len(runs)
-    centre = {GENERIC: sum(y.values()) / n}
+    centres = {GENERIC: mid(list(y.values()))}
     half = {GENERIC: t_quantile_95(n - 1) * rms(np.array([y[r.id] - generic_loo[r.id] for r in runs]))}
     counts = {GENERIC: n}
     for engine in ENGINES:
@@ -194,19 +201,19 @@ def fit(runs: list[FitRun], overhead_s: float) -> EngineFit:
         counts[engine] = len(own)
         if not own:
             continue
-        centre[engine] = sum(y[r.id] for r in own) / len(own)
+        centres[engine] = mid([y[r.id] for r in own])
         if len(own) >= MIN_OWN_SPREAD_RUNS:
             residuals = np.array([y[r.id] - engine_loo[r.id] for r in own])
             half[engine] = t_quantile_95(len(own) - 1) * rms(residuals)
         else:
             half[engine] = half[GENERIC]
-    return EngineFit(overhead_s, centre, half, counts)
+    return EngineFit(overhead_s, centre, centres, half, counts)
 
 
-def loo_log10_errors(runs: list[FitRun], overhead_s: float, per_engine: bool) -> list[float]:
+def loo_log10_errors(runs: list[FitRun], overhead_s: float, per_engine: bool, centre: str) -> list[float]:
     """log10(predicted / measured) of every measurement, each run predicted without itself."""
     y = {r.id: implied_log10_scale(r, overhead_s) for r in runs}
-    centres = _loo_centres(y, runs, per_engine)
+    centres = _loo_centres(y, runs, per_engine, centre)
     errors = []
     for r in runs:
         for metric, measured in r.targets:
@@ -215,15 +222,21 @@ def loo_log10_errors(runs: list[FitRun], overhead_s: float, per_engine: bool) ->
     return errors
 
 
-def choose_overhead(runs: list[FitRun]) -> float:
-    """The overhead of ``OVERHEAD_GRID_S`` with the lowest RMS per-engine leave-one-out error."""
-    scores = {o: rms(np.array(loo_log10_errors(runs, o, per_engine=True))) for o in OVERHEAD_GRID_S}
-    return min(scores, key=lambda o: (round(scores[o], 6), o))
+def loo_score(runs: list[FitRun], overhead_s: float, centre: str) -> float:
+    """RMS of the per-engine leave-one-out log10 errors of every measurement."""
+    return rms(np.array(loo_log10_errors(runs, overhead_s, per_engine=True, centre=centre)))
+
+
+def choose(runs: list[FitRun]) -> tuple[float, str]:
+    """(overhead, centre estimator) with the lowest ``loo_score`` (ties: smaller overhead, mean)."""
+    options = [(o, c) for c in CENTRES for o in OVERHEAD_GRID_S]
+    scores = {option: loo_score(runs, *option) for option in options}
+    return min(options, key=lambda option: (round(scores[option], 6), options.index(option)))
 
 
 def fit_all(runs: list[FitRun]) -> EngineFit:
-    """The overhead chosen by leave-one-out, then the fit at that overhead."""
-    return fit(runs, choose_overhead(runs))
+    """The overhead and centre estimator chosen by leave-one-out, then the fit with them."""
+    return fit(runs, *choose(runs))
 
 
 def as_engines(f: EngineFit, cat: Catalog, date: str) -> dict[str, ServingEngine]:
@@ -255,7 +268,7 @@ def as_engines(f: EngineFit, cat: Catalog, date: str) -> dict[str, ServingEngine
                 source=FIT_SOURCE,
                 locator=locator,
                 basis="estimate",
-                note="fixed time per decode step, one value for all engines (chosen by leave-one-out)",
+                note=f"fixed time per decode step, one value for all engines (chosen by leave-one-out; centres: {f.estimator})",
             )
         if engine == GENERIC:
             note = "all measured runs pooled: the spread includes the differences between stacks"
@@ -283,7 +296,9 @@ def loo_backtest(
     skipped: list[str] = []
     for run in cat.inference_runs.values():
         others = [r for r in runs if r.id != run.id]
-        loo_cat = cat.model_copy(update={"serving_engines": as_engines(fit_all(others), cat, "leave-one-out")})
+        loo_cat = cat.model_copy(
+            update={"serving_engines": as_engines(fit_all(others), cat, "leave-one-out")}
+        )
         engine = run_engine(run) if per_engine else GENERIC
         try:
             rows += backtest_run(loo_cat, run, samples=samples, seed=seed, engine=engine)

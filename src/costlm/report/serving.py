@@ -49,7 +49,9 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
         ),
         markup=False,
     )
-    engine_key = {"generic": "serve.engine_generic"}.get(r.engine, "serve.engine" if r.engine_runs else "serve.engine_none")
+    engine_key = {"generic": "serve.engine_generic"}.get(
+        r.engine, "serve.engine" if r.engine_runs else "serve.engine_none"
+    )
     console.print(t(engine_key, lang, engine=r.engine, n=r.engine_runs), markup=False)
     table = _new_table(t("serve.title", lang), lang)
     for out in SERVING_OUTPUTS:

@@ -276,9 +276,18 @@ def _add_efficiencies(spec: ServeSpec, cat: Catalog) -> None:
     fitted = engine_efficiencies(cat, spec.engine)
     spec.engine_runs = fitted.n_runs if fitted else 0
     for name, record in (
-        ("bandwidth_efficiency", fitted.decode_bandwidth_efficiency if fitted else d.decode_bandwidth_efficiency),
-        ("decode_compute_efficiency", fitted.decode_compute_efficiency if fitted else d.decode_compute_efficiency),
-        ("prefill_compute_efficiency", fitted.prefill_compute_efficiency if fitted else d.prefill_compute_efficiency),
+        (
+            "bandwidth_efficiency",
+            fitted.decode_bandwidth_efficiency if fitted else d.decode_bandwidth_efficiency,
+        ),
+        (
+            "decode_compute_efficiency",
+            fitted.decode_compute_efficiency if fitted else d.decode_compute_efficiency,
+        ),
+        (
+            "prefill_compute_efficiency",
+            fitted.prefill_compute_efficiency if fitted else d.prefill_compute_efficiency,
+        ),
     ):
         add(name, dist_of(record), "fraction", record)
     if fitted is not None and fitted.step_overhead_s is not None:
