@@ -70,9 +70,8 @@ def main() -> None:
     print(f"{'run':44} {'engine':8} {'measured':32} {'scale':>6}")
     for r in runs:
         measured = ", ".join(m for m, _ in r.targets)
-        print(
-            f"{r.id[:44]:44} {r.engine:8} {measured[:32]:32} {10 ** engine_fit.implied_log10_scale(r, overhead):6.3f}"
-        )
+        scale = 10 ** engine_fit.implied_log10_scale(r, overhead)
+        print(f"{r.id[:44]:44} {r.engine:8} {measured[:32]:32} {scale:6.3f}")
     for line in skipped:
         print(f"left out {line}")
     print("\nper-step overhead x centre: RMS leave-one-out log10 error of the predicted measurements")

@@ -14,12 +14,14 @@ Model: per engine, log10 scale = the centre (mean or median, ``CENTRES``) of its
 responses; ``generic`` = the centre of all runs (every engine, and the runs of other stacks), so
 its spread includes how differently the stacks perform. A run's own response never informs its
 prediction: the leave-one-out centre of a run is that of the other runs of its engine (the other
-runs of all engines for ``generic``, and for an engine with no other run). Spread: log10(p95/p50) = Student's t(0.95, n - 1) x the RMS
-of the leave-one-out residuals of the engine's runs (engines with fewer than
-``MIN_OWN_SPREAD_RUNS`` runs take the generic spread). A fixed per-step overhead (scheduling,
-sampling, launches) on ``OVERHEAD_GRID_S`` and the centre estimator are chosen together by the
-lowest RMS per-engine leave-one-out log10 error of the predicted measurements (``choose``); an
-overhead of 0 means the data do not support one and none is stored.
+runs of all engines for ``generic``, and for an engine with no other run). Spread:
+log10(p95/p50) = Student's t(0.95, n - 1) x the RMS of the leave-one-out residuals of the
+engine's runs (engines with fewer than ``MIN_OWN_SPREAD_RUNS`` runs take the generic spread).
+A fixed per-step overhead (scheduling, sampling, launches) on ``OVERHEAD_GRID_S`` and the centre
+estimator are chosen together by the lowest RMS per-engine leave-one-out log10 error of the
+predicted measurements (``choose``); an overhead of 0 means the data do not support one and none
+is stored. The efficiencies are calibrated on the physics of ``step_times`` as it stands: refit
+(``benchmarks/calibrate_engines.py --write``) whenever that physics changes.
 """
 
 from __future__ import annotations
@@ -242,7 +244,7 @@ def fit_all(runs: list[FitRun]) -> EngineFit:
 def as_engines(f: EngineFit, cat: Catalog, date: str) -> dict[str, ServingEngine]:
     """The fit as the catalog's ``[[serving_engine]]`` entries (one per engine choice)."""
     locator = LOCATOR.format(n=f.n_runs[GENERIC], date=date)
-    out = {}
+    out: dict[str, ServingEngine] = {}
     for engine in ENGINE_CHOICES:
         centre, half = f.range_of(engine)
         n = f.n_runs.get(engine, 0) if engine != GENERIC else f.n_runs[GENERIC]
@@ -268,7 +270,10 @@ def as_engines(f: EngineFit, cat: Catalog, date: str) -> dict[str, ServingEngine
                 source=FIT_SOURCE,
                 locator=locator,
                 basis="estimate",
-                note=f"fixed time per decode step, one value for all engines (chosen by leave-one-out; centres: {f.estimator})",
+                note=(
+                    "fixed time per decode step, one value for all engines "
+                    f"(chosen by leave-one-out; centres: {f.estimator})"
+                ),
             )
         if engine == GENERIC:
             note = "all measured runs pooled: the spread includes the differences between stacks"
