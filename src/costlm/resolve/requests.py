@@ -358,6 +358,8 @@ class ServeRequest(_Request):
     pue: PueRange | None = None
     grid: str | None = None
     price_tier: PriceTierChoice = "auto"
+    expert_parallel: bool = False
+    """MoE experts sharded across the replica's GPUs (all-to-all) instead of tensor-parallel MLPs."""
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -437,6 +439,7 @@ class ServeFields(TypedDict, total=False):
     pue: RangeInput | None
     grid: str | None
     price_tier: str
+    expert_parallel: bool
     samples: int
     seed: int | None
 
