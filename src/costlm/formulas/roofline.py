@@ -45,7 +45,9 @@ def memory_time_s(
 def ring_allreduce_s(
     *, message_bytes: ArrayLike, n_gpus: ArrayLike, link_bytes_per_s: ArrayLike, latency_s: ArrayLike
 ) -> FloatArray:
-    """One ring all-reduce of ``message_bytes`` over ``n_gpus``: 2 (n - 1)/n x bytes / link + latency; 0 on one GPU.
+    """One ring all-reduce of ``message_bytes`` over ``n_gpus``: 2 (n - 1)/n x bytes / link + latency.
+
+    0 on one GPU.
 
     Patarasuk & Yuan 2009 "Bandwidth optimal all-reduce algorithms for clusters of workstations"
     (each GPU sends and receives 2 (n - 1)/n of the message); NVIDIA nccl-tests doc/PERFORMANCE.md
@@ -59,9 +61,10 @@ def ring_allreduce_s(
 def all_to_all_s(
     *, message_bytes: ArrayLike, n_gpus: ArrayLike, link_bytes_per_s: ArrayLike, latency_s: ArrayLike
 ) -> FloatArray:
-    """One all-to-all where each GPU holds ``message_bytes`` and keeps 1/n: (n - 1)/n x bytes / link + latency.
+    """One all-to-all, each GPU holding ``message_bytes`` and keeping 1/n: (n - 1)/n x bytes / link + latency.
 
-    NVIDIA nccl-tests doc/PERFORMANCE.md (alltoall bus bandwidth = algorithm bandwidth x (n - 1)/n); 0 on one GPU.
+    NVIDIA nccl-tests doc/PERFORMANCE.md (alltoall bus bandwidth = algorithm bandwidth x (n - 1)/n).
+    0 on one GPU.
     """
     n = arr(n_gpus)
     frac = (n - 1.0) / np.maximum(n, 1.0)
