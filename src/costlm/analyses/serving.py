@@ -204,7 +204,7 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
             )
         fleet = FleetSummary(**summaries_of(named_values(breakdown), FLEET_OUTPUTS))
     rows = [_api_row(price, spec, draws, replica) for price in cat.api_prices.values()]
-    breakdown = ServingBreakdownSummary(**summaries_of(values, SERVING_BREAKDOWN))
+    step_bd = ServingBreakdownSummary(**summaries_of(values, SERVING_BREAKDOWN))
     moe = (spec.arch.n_experts or 1) > (spec.arch.n_experts_active or 1)
     return ServeResult(
         label=spec.label,
@@ -233,9 +233,9 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         tokens_per_day=req.tokens_per_day,
         fleet=fleet,
         api_comparison=[row for row in rows if row is not None],
-        breakdown=breakdown,
+        breakdown=step_bd,
         inputs=spec.inputs.records,
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings]
-        + _link_caveats(spec, breakdown.comm_share)
+        + _link_caveats(spec, step_bd.comm_share)
         + drawn.caveats,
     )
