@@ -110,7 +110,7 @@ def test_loo_prediction_ignores_the_runs_own_measurement(cat: Catalog) -> None:
 
 
 def test_backtest_throughput_meets_the_goal_leave_one_out(cat: Catalog) -> None:
-    """Per-engine priors, leave-one-out: throughput per GPU median |log10 error| <= 0.10 (0.079 now)."""
+    """Per-engine priors, leave-one-out: throughput per GPU median |log10 error| <= 0.10 (0.072 now)."""
     rows, _ = engine_fit.loo_backtest(cat, samples=2000, seed=0, per_engine=True)
     errors = [abs(r.log10_error) for r in rows if r.metric == "throughput"]
     assert len(errors) == 26

@@ -418,6 +418,10 @@ def serve(
             )
         ),
     ] = "generic",
+    expert_parallel: Annotated[
+        bool,
+        typer.Option(help=_h("MoE: shard the experts across the GPUs (all-to-all), not tensor-parallel.")),
+    ] = False,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -448,6 +452,7 @@ def serve(
         grid=grid,
         price_tier=price_tier,
         engine=engine,
+        expert_parallel=expert_parallel,
         samples=samples,
         seed=seed,
     )

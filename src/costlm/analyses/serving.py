@@ -68,6 +68,10 @@ class ServingBreakdownSummary(BaseModel):
     memory_s: Summary
     compute_s: Summary
     compute_share: Summary
+    weight_bytes_per_step: Summary
+    n_experts_read: Summary
+    comm_s: Summary
+    comm_share: Summary
 
 
 class ServeResult(BaseModel):
@@ -96,6 +100,14 @@ class ServeResult(BaseModel):
     """The serving engine whose calibrated efficiencies were drawn (``generic`` spans them all)."""
     engine_runs: int = 0
     """Measured runs that engine's efficiencies were fitted on (0: not calibrated on its own runs)."""
+    link: str | None = None
+    """The GPU-to-GPU link of the replica (nvlink, pcie, infinity-fabric, ici, ethernet), None if unknown."""
+    n_experts: int | None = None
+    """Routed experts per MoE layer (None for a dense model)."""
+    n_experts_active: int | None = None
+    """Routed experts per token (None for a dense model)."""
+    expert_parallel: bool = False
+    """Experts sharded across the GPUs (all-to-all) instead of tensor-parallel MLPs."""
     weights_bytes: Summary
     kv_cache_bytes_per_token: Summary
     gpus_per_replica: Summary
@@ -155,6 +167,28 @@ def _api_row(price: ApiPrice, s: ServeSpec, d: ServeDraws, r: ReplicaBreakdown) 
     )
 
 
+PCIE_LINKS = ("pcie",)
+"""Links with no GPU-to-GPU fabric: a multi-GPU replica over them gets a caveat with its cost."""
+
+
+def _link_caveats(spec: ServeSpec, comm_share: Summary) -> list[Caveat]:
+    """A multi-GPU replica on a PCIe-only card: the link, its bandwidth and the share of a step it costs."""
+    acc = spec.accelerator
+    if spec.n_gpus < 2 or acc.link not in PCIE_LINKS or acc.link_gb_per_s is None:
+        return []
+    values = {
+        "n": str(spec.n_gpus),
+        "gpu": acc.id,
+        "gb": f"{acc.link_gb_per_s.central:g}",
+        "share": f"{comm_share.p50:.0%}",
+    }
+    message = (
+        f"{values['n']} x {values['gpu']} all-reduce over PCIe ({values['gb']} GB/s each way, no NVLink): "
+        f"communication is {values['share']} of a step"
+    )
+    return [Caveat(code="pcie_replica", message=message, values=values)]
+
+
 def _fixed(value: float, unit: str) -> Summary:
     return Summary(p05=value, p50=value, p95=value, mean=value, unit=unit)
 
@@ -174,6 +208,8 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
             )
         fleet = FleetSummary(**summaries_of(named_values(breakdown), FLEET_OUTPUTS))
     rows = [_api_row(price, spec, draws, replica) for price in cat.api_prices.values()]
+    step_bd = ServingBreakdownSummary(**summaries_of(values, SERVING_BREAKDOWN))
+    moe = (spec.arch.n_experts or 1) > (spec.arch.n_experts_active or 1)
     return ServeResult(
         label=spec.label,
         model=spec.model_id,
@@ -191,6 +227,10 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         grid_region=spec.grid_region,
         price_tier=spec.price_tier,
         purchase_includes_server=spec.purchase_includes_server,
+        link=spec.accelerator.link,
+        n_experts=spec.arch.n_experts if moe else None,
+        n_experts_active=spec.arch.n_experts_active if moe else None,
+        expert_parallel=spec.expert_parallel,
         weights_bytes=_fixed(spec.weights_bytes, "bytes"),
         kv_cache_bytes_per_token=_fixed(spec.kv_bytes_per_token, "bytes"),
         gpus_per_replica=_fixed(spec.n_gpus, "GPUs"),
@@ -199,7 +239,9 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         tokens_per_day=req.tokens_per_day,
         fleet=fleet,
         api_comparison=[row for row in rows if row is not None],
-        breakdown=ServingBreakdownSummary(**summaries_of(values, SERVING_BREAKDOWN)),
+        breakdown=step_bd,
         inputs=spec.inputs.records,
-        warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
+        warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings]
+        + _link_caveats(spec, step_bd.comm_share)
+        + drawn.caveats,
     )

@@ -398,6 +398,8 @@ class ServeRequest(_Request):
     grid: str | None = None
     price_tier: PriceTierChoice = "auto"
     engine: EngineOption = "generic"
+    expert_parallel: bool = False
+    """MoE experts sharded across the replica's GPUs (all-to-all) instead of tensor-parallel MLPs."""
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -478,6 +480,7 @@ class ServeFields(TypedDict, total=False):
     grid: str | None
     price_tier: str
     engine: str
+    expert_parallel: bool
     samples: int
     seed: int | None
 
