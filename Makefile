@@ -31,6 +31,7 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/calibrate_mfu.py
+	$(BIN)/python benchmarks/calibrate_engines.py
 	$(BIN)/python benchmarks/backtest_training.py
 	$(BIN)/python benchmarks/backtest_inference.py
 	$(BIN)/python benchmarks/prices.py

@@ -184,7 +184,8 @@ def test_the_users_rate_is_tier_user(cat: Catalog) -> None:
     assert spec.price_tier == "user" and "price_tier_auto" not in _codes(spec)
 
 
-def test_tier_in_json_and_beside_the_rental_row(cli: CliRun) -> None:
+def test_tier_in_json_and_beside_the_rental_row(cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")  # wide enough that no row label wraps (cells vary in width)
     args = ["train", "llama-3-70b", "--price-tier", "reserved", "--samples", "200"]
     code, out, err = cli([*args, "--json"])
     assert code == 0, err
