@@ -388,7 +388,13 @@ def serve(
         float | None, typer.Option(help=_h("KV cache bits per element, e.g. 6 (overrides --kv-dtype)."))
     ] = None,
     batch: Annotated[
-        int | None, typer.Option(help=_h("Requested concurrent sequences; more than the KV cache holds queue (default: the largest that fits)."))
+        int | None,
+        typer.Option(
+            help=_h(
+                "Requested concurrent sequences; more than the KV cache holds queue "
+                "(default: the largest that fits)."
+            )
+        ),
     ] = None,
     target_batch: Annotated[
         int,

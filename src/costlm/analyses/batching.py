@@ -52,7 +52,9 @@ def choose_batch(spec: ServeSpec, draws: ServeDraws, req: ServeRequest) -> Batch
     the largest batch up to it whose p95 TPOT/TTFT meet them; ConfigError when even batch 1 misses."""
     requested = req.batch or spec.batch
     if req.max_tpot_ms is None and req.max_ttft_ms is None:
-        return BatchPlan(mode="requested" if req.batch else "throughput", requested=requested, running=spec.batch)
+        return BatchPlan(
+            mode="requested" if req.batch else "throughput", requested=requested, running=spec.batch
+        )
     tpot_1, ttft_1 = p95_latency_ms(draws, 1)
     if not _meets(req, tpot_1, ttft_1):
         targets = target_text(req.max_tpot_ms, req.max_ttft_ms)
@@ -65,7 +67,9 @@ def choose_batch(spec: ServeSpec, draws: ServeDraws, req: ServeRequest) -> Batch
         }
         raise ConfigError(
             "no batch meets {targets} on {n} x {gpu}: the best achievable (batch 1, p95) is "
-            "TPOT {tpot} ms, TTFT {ttft} ms; relax the target, use faster GPUs or more of them".format(**values),
+            "TPOT {tpot} ms, TTFT {ttft} ms; relax the target, use faster GPUs or more of them".format(
+                **values
+            ),
             key="latency_target_unmet",
             **values,
         )
@@ -81,5 +85,7 @@ def choose_batch(spec: ServeSpec, draws: ServeDraws, req: ServeRequest) -> Batch
 
 def target_text(max_tpot_ms: float | None, max_ttft_ms: float | None) -> str:
     """'TPOT <= 50 ms, TTFT <= 2000 ms': the targets as the CLI took them (symbols, no words)."""
-    parts = [f"{name} <= {value:g} ms" for name, value in (("TPOT", max_tpot_ms), ("TTFT", max_ttft_ms)) if value]
+    parts = [
+        f"{name} <= {value:g} ms" for name, value in (("TPOT", max_tpot_ms), ("TTFT", max_ttft_ms)) if value
+    ]
     return ", ".join(parts)

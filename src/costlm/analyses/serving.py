@@ -192,7 +192,8 @@ def _queue(spec: ServeSpec, plan: BatchPlan, r: ReplicaBreakdown) -> tuple[Summa
     limit = "the latency target allows" if why == "latency" else "the KV cache holds"
     message = (
         f"requested batch {plan.requested} is more than {limit}: {plan.running} sequences run, "
-        f"{values['share']} of requests queue (mean wait ~{values['wait']} s); the figures are for the running batch"
+        f"{values['share']} of requests queue (mean wait ~{values['wait']} s); "
+        "the figures are for the running batch"
     )
     return wait, [Caveat(code=f"batch_capped_{why}", message=message, values=values)]
 

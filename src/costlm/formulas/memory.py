@@ -66,8 +66,10 @@ def engine_kv_cache_bytes(
     rest of the memory reserved for KV Cache is ..."). Negative when the weights do not fit.
     """
     n = arr(n_gpus)
-    return n * arr(memory_bytes_per_gpu) * arr(gpu_memory_utilization) - arr(weights_bytes) - n * arr(
-        reserve_bytes_per_gpu
+    return (
+        n * arr(memory_bytes_per_gpu) * arr(gpu_memory_utilization)
+        - arr(weights_bytes)
+        - n * arr(reserve_bytes_per_gpu)
     )
 
 
@@ -87,7 +89,9 @@ def paged_kv_bytes_per_sequence(
     return np.ceil(cached / arr(block_tokens)) * arr(block_tokens) * arr(kv_bytes_per_token)
 
 
-def kv_cache_tokens(*, kv_cache_bytes: ArrayLike, kv_bytes_per_token: ArrayLike, block_tokens: ArrayLike) -> FloatArray:
+def kv_cache_tokens(
+    *, kv_cache_bytes: ArrayLike, kv_bytes_per_token: ArrayLike, block_tokens: ArrayLike
+) -> FloatArray:
     """Tokens the KV cache holds in whole blocks (vLLM logs it as "GPU KV cache size: N tokens")."""
     blocks = np.floor(np.maximum(arr(kv_cache_bytes), 0.0) / (arr(kv_bytes_per_token) * arr(block_tokens)))
     return blocks * arr(block_tokens)

@@ -55,7 +55,9 @@ def _print_batch(console: Console, r: ServeResult, lang: str) -> None:
     )
     if r.queue_wait_s is not None:
         share = f"{r.queue_share:.0%}"
-        console.print(t("serve.queue", lang, share=share, wait=number(r.queue_wait_s.p50, "", lang)), markup=False)
+        console.print(
+            t("serve.queue", lang, share=share, wait=number(r.queue_wait_s.p50, "", lang)), markup=False
+        )
 
 
 def print_serving(console: Console, r: ServeResult, lang: str) -> None:

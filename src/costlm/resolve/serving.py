@@ -207,9 +207,12 @@ def _plan_memory(
             "kv": f"{kv_per_seq / GB:.2f}",
         }
         raise ConfigError(
-            "the model cannot be served on {n} GPUs: the engine may use {usable} GB (--gpu-memory-utilization "
-            "{util}); weights take {gb} GB and the activation reserve {reserve} GB, leaving less than one "
-            "sequence's KV cache ({kv} GB); use more GPUs or a smaller dtype".format(**values),
+            (
+                "the model cannot be served on {n} GPUs: the engine may use {usable} GB "
+                "(--gpu-memory-utilization {util}); weights take {gb} GB and the activation reserve "
+                "{reserve} GB, leaving less than one sequence's KV cache ({kv} GB); "
+                "use more GPUs or a smaller dtype"
+            ).format(**values),
             key="does_not_fit",
             **values,
         )
