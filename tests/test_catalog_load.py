@@ -40,7 +40,9 @@ hardware_lifetime_years = { value = 4, source = "s1", locator = "p" }
 cluster_capex_multiple = { value = 2.0, source = "s1", locator = "p" }
 goodput = { low = 0.85, high = 0.97, source = "s1", locator = "p" }
 power_fraction_inference = { value = 0.75, source = "s1", locator = "p" }
-inference_memory_overhead = { value = 1.2, source = "s1", locator = "p" }
+gpu_memory_utilization = { value = 0.9, source = "s1", locator = "p" }
+engine_reserve_gib_per_gpu = { value = 4.89, source = "s1", locator = "p" }
+kv_block_tokens = { value = 16, source = "s1", locator = "p" }
 decode_bandwidth_efficiency = { value = 0.7, source = "s1", locator = "p" }
 decode_compute_efficiency = { value = 0.4, source = "s1", locator = "p" }
 prefill_compute_efficiency = { value = 0.5, source = "s1", locator = "p" }

@@ -65,7 +65,8 @@ def test_spanish_caveats_and_catalog_prose(cli: CliRun) -> None:
 @pytest.mark.parametrize(
     ("argv", "spanish"),
     [
-        (["serve", "llama-3-70b", "--batch", "99999", "--n-gpus", "4"], "el máximo que cabe es"),
+        (["serve", "llama-3.1-405b", "--n-gpus", "4"], "no se puede servir en 4 GPUs"),
+        (["serve", "llama-3.1-8b", "--max-tpot-ms", "1"], "ningún lote cumple TPOT <= 1 ms"),
         (["report", "--format", "pdf"], "formato desconocido 'pdf'"),
         (["serve", "gpt-4"], "no tiene arquitectura publicada"),
         (

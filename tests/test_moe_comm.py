@@ -118,7 +118,7 @@ def test_every_accelerator_has_a_link(cat: Catalog) -> None:
 
 
 def test_consumer_gpu_replica_gets_a_pcie_caveat_with_its_cost() -> None:
-    r = serve(model="llama-3-70b", gpu="rtx-4090", n_gpus=8, batch=8, samples=200)
+    r = serve(model="llama-3-70b", gpu="rtx-4090", n_gpus=8, batch=8, dtype="fp8", samples=200)
     caveat = next(w for w in r.warnings if w.code == "pcie_replica")
     assert caveat.values["gpu"] == "rtx-4090" and caveat.values["gb"] == "32"
     assert caveat.values["share"] == f"{r.breakdown.comm_share.p50:.0%}"

@@ -92,7 +92,7 @@ def test_qwen_moe_experts_are_counted() -> None:
         ["train", "--n-gpus", "abc"],
         ["train", "--bogus"],
         ["catalog", "show"],
-        ["serve", "llama-3-8b", "--batch", "100000"],
+        ["serve", "llama-3.1-405b", "--n-gpus", "4"],
         ["serve", "llama-3-8b", "--peak-factor", "0.5"],
     ],
 )

@@ -119,14 +119,9 @@ def test_fleet_and_api_break_even() -> None:
 @pytest.mark.parametrize(
     ("fields", "error", "message"),
     [
-        (
-            dict(model="llama-3-70b", gpu="h100", n_gpus=4, batch=100_000),
-            ConfigError,
-            "the largest that fits is",
-        ),
         (dict(model="gpt-3-175b", prompt_tokens=3000), InputError, "exceeds the model's context of 2,048"),
         (dict(model="llama-3.1-405b", gpu="t4", target_batch=500), ConfigError, "more than 64 GPUs"),
-        (dict(model="llama-3.1-405b", gpu="h100", n_gpus=4), ConfigError, "does not fit on 4 GPUs"),
+        (dict(model="llama-3.1-405b", gpu="h100", n_gpus=4), ConfigError, "cannot be served on 4 GPUs"),
         (dict(model="llama-2-7b", batch=0), InputError, "batch: must be at least 1"),
         (dict(model="llama-2-7b", prompt_tokens=-5), InputError, "must be greater than 0"),
         (dict(model="gpt-4"), InputError, "no published architecture"),
@@ -167,7 +162,9 @@ def test_cli_serve_json_equals_api_and_config_path(cli: CliRun) -> None:
     ("argv", "message"),
     [
         (["serve"], "give a catalog MODEL or --config"),
-        (["serve", "llama-3-70b", "--batch", "99999", "--n-gpus", "4"], "the largest that fits is"),
+        (["serve", "llama-3.1-405b", "--n-gpus", "4"], "cannot be served on 4 GPUs"),
+        (["serve", "llama-3.1-8b", "--max-tpot-ms", "1"], "no batch meets TPOT <= 1 ms on 1 x h100-sxm"),
+        (["serve", "llama-3.1-8b", "--gpu-memory-utilization", "1.5"], "--gpu-memory-utilization"),
         (["serve", "--config", "/nonexistent/config.json"], "cannot read"),
         (["serve", "llama-3-70b", "--gpu", "h10"], "unknown accelerator 'h10'"),
     ],

@@ -388,7 +388,13 @@ def serve(
         float | None, typer.Option(help=_h("KV cache bits per element, e.g. 6 (overrides --kv-dtype)."))
     ] = None,
     batch: Annotated[
-        int | None, typer.Option(help=_h("Concurrent sequences (default: the largest that fits)."))
+        int | None,
+        typer.Option(
+            help=_h(
+                "Requested concurrent sequences; more than the KV cache holds queue "
+                "(default: the largest that fits)."
+            )
+        ),
     ] = None,
     target_batch: Annotated[
         int,
@@ -396,6 +402,18 @@ def serve(
             help=_h("Without --n-gpus/--batch: size the replica to hold at least this many sequences.")
         ),
     ] = 64,
+    gpu_memory_utilization: Annotated[
+        float | None,
+        typer.Option(help=_h("Share of device memory the engine may use (vLLM's default 0.9).")),
+    ] = None,
+    max_tpot_ms: Annotated[
+        float | None,
+        typer.Option(help=_h("Latency target: the largest batch whose p95 time per output token meets it.")),
+    ] = None,
+    max_ttft_ms: Annotated[
+        float | None,
+        typer.Option(help=_h("Latency target: the largest batch whose p95 time to first token meets it.")),
+    ] = None,
     prompt_tokens: Annotated[str, typer.Option(help=_h("Mean prompt tokens per request."))] = "1000",
     output_tokens: Annotated[str, typer.Option(help=_h("Mean output tokens per request."))] = "300",
     tokens_per_day: Annotated[
@@ -441,6 +459,9 @@ def serve(
         kv_bits=kv_bits,
         batch=batch,
         target_batch=target_batch,
+        gpu_memory_utilization=gpu_memory_utilization,
+        max_tpot_ms=max_tpot_ms,
+        max_ttft_ms=max_ttft_ms,
         prompt_tokens=prompt_tokens,
         output_tokens=output_tokens,
         tokens_per_day=tokens_per_day,
@@ -681,6 +702,9 @@ FLAG_OF_FIELD = {
     "kv_bits": "--kv-bits",
     "batch": "--batch",
     "target_batch": "--target-batch",
+    "gpu_memory_utilization": "--gpu-memory-utilization",
+    "max_tpot_ms": "--max-tpot-ms",
+    "max_ttft_ms": "--max-ttft-ms",
     "prompt_tokens": "--prompt-tokens",
     "output_tokens": "--output-tokens",
     "tokens_per_day": "--tokens-per-day",

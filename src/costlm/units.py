@@ -28,6 +28,8 @@ KWH_PER_MWH = 1000.0
 TOKENS_PER_MILLION = 1e6
 """Prices and costs per token are quoted per 1M tokens."""
 GB = 1e9
+GIB = 2.0**30
+"""Binary gigabyte: the unit serving engines (vLLM, PyTorch) log memory in."""
 TB = 1e12
 
 MAX_MAGNITUDE = 1e30

@@ -17,6 +17,7 @@ from costlm.pipelines.serving import SizedReplicaDraws, estimate_sized_replica
 from costlm.resolve import prices
 from costlm.resolve.inputs import Inputs, dist_of, draw_inputs
 from costlm.resolve.rules import serving_dtype
+from costlm.resolve.serving import engine_budget
 from costlm.uncertainty import Summary, summarize
 
 
@@ -64,10 +65,7 @@ def estimate_replica(
     dtype = serving_dtype(model, acc)
     weights = float(memory.weights_bytes(n_params=n_params, bytes_per_param=memory.BYTES_PER_PARAM[dtype]))
     d = cat.defaults
-    overhead = d.inference_memory_overhead.central
-    n_gpus = int(
-        memory.gpus_for_memory(needed_bytes=weights, memory_bytes_per_gpu=acc.memory_bytes, overhead=overhead)
-    )
+    n_gpus = engine_budget(acc, d, None).gpus_for(weights)  # the serving engine's memory rule
     inputs = Inputs()
     bought = prices.purchase_price(acc, d)  # card price, else the server-inclusive one
     records: list[tuple[str, Sourced | None, str]] = [

@@ -6,13 +6,16 @@ Each declared output (``costlm.outputs``) is summarized under its declared unit.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.batching import BatchPlan, choose_batch
 from costlm.analyses.training import summaries_of
 from costlm.catalog.schema import ApiPrice, Catalog
 from costlm.caveats import Caveat
-from costlm.formulas import money
+from costlm.formulas import money, roofline
 from costlm.outputs import FLEET_OUTPUTS, SERVING_BREAKDOWN, SERVING_OUTPUTS
 from costlm.pipelines.checks import named_values, require_finite
 from costlm.pipelines.serving import (
@@ -86,6 +89,21 @@ class ServeResult(BaseModel):
     dtype: str
     kv_dtype: str
     batch: int
+    """The running batch (concurrent sequences simulated): ``running_batch``."""
+    requested_batch: int
+    """The requested concurrency (--batch, else the running batch)."""
+    running_batch: int
+    queue_share: float
+    """Share of the requested concurrency that waits: (requested - running) / requested."""
+    batch_mode: str
+    """``throughput`` (largest batch that fits), ``requested`` (--batch) or ``latency_target``."""
+    max_tpot_ms: float | None = None
+    max_ttft_ms: float | None = None
+    gpu_memory_utilization: float
+    kv_block_tokens: float
+    """Tokens per KV cache block (paged attention)."""
+    kv_cache_tokens: float
+    """Tokens the replica's KV cache holds (whole 16-token blocks), as vLLM logs it."""
     prompt_tokens: float
     output_tokens: float
     samples: int
@@ -119,6 +137,8 @@ class ServeResult(BaseModel):
     j_per_output_token: Summary | None = None
     gpu_j_per_output_token: Summary | None = None
     wh_per_response: Summary | None = None
+    queue_wait_s: Summary | None = None
+    """Mean wait of a request for a slot when the requested batch exceeds the running one (Little's law)."""
     replica_power_watts: Summary | None = None
     replica_hardware_cost_usd: Summary | None = None
     usd_per_million_output_tokens: Summary | None = None
@@ -189,6 +209,33 @@ def _link_caveats(spec: ServeSpec, comm_share: Summary) -> list[Caveat]:
     return [Caveat(code="pcie_replica", message=message, values=values)]
 
 
+def _queue(spec: ServeSpec, plan: BatchPlan, r: ReplicaBreakdown) -> tuple[Summary | None, list[Caveat]]:
+    """The wait of a queued request and the ``batch_capped`` caveat, when fewer run than requested."""
+    if plan.requested <= plan.running:
+        return None, []
+    service_s = r.ttft_s + spec.output_tokens * r.tpot_s  # one request's time in a slot
+    wait = summarize(
+        roofline.queue_wait_s(service_s=service_s, n_requested=plan.requested, n_running=plan.running), "s"
+    )
+    share = (plan.requested - plan.running) / plan.requested
+    why = "latency" if plan.mode == "latency_target" else "memory"
+    values = {
+        "requested": str(plan.requested),
+        "running": str(plan.running),
+        "max": str(spec.max_batch),
+        "share": f"{share:.0%}",
+        "wait": f"{wait.p50:.3g}",
+        "why": why,
+    }
+    limit = "the latency target allows" if why == "latency" else "the KV cache holds"
+    message = (
+        f"requested batch {plan.requested} is more than {limit}: {plan.running} sequences run, "
+        f"{values['share']} of requests queue (mean wait ~{values['wait']} s); "
+        "the figures are for the running batch"
+    )
+    return wait, [Caveat(code=f"batch_capped_{why}", message=message, values=values)]
+
+
 def _fixed(value: float, unit: str) -> Summary:
     return Summary(p05=value, p50=value, p95=value, mean=value, unit=unit)
 
@@ -196,10 +243,15 @@ def _fixed(value: float, unit: str) -> Summary:
 def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> ServeResult:
     """Run the serving pipeline at the point values (samples=0) or as Monte Carlo, and summarize."""
     draws, drawn = serve_draws(spec, samples=req.samples, seed=req.seed)
+    plan = choose_batch(spec, draws, req)
+    if plan.running != spec.batch:
+        spec.batch = plan.running
+        draws = dataclasses.replace(draws, batch=float(plan.running))
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         replica = estimate_replica(draws)
     values = named_values(replica)
     require_finite(values)
+    wait, capped = _queue(spec, plan, replica)
     fleet = None
     if req.tokens_per_day:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -220,6 +272,16 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         engine=spec.engine,
         engine_runs=spec.engine_runs,
         batch=spec.batch,
+        requested_batch=plan.requested,
+        running_batch=plan.running,
+        queue_share=round((plan.requested - plan.running) / plan.requested, 4),
+        batch_mode=plan.mode,
+        max_tpot_ms=req.max_tpot_ms,
+        max_ttft_ms=req.max_ttft_ms,
+        gpu_memory_utilization=spec.gpu_memory_utilization,
+        kv_block_tokens=spec.kv_block_tokens,
+        kv_cache_tokens=spec.kv_cache_tokens,
+        queue_wait_s=wait,
         prompt_tokens=spec.prompt_tokens,
         output_tokens=spec.output_tokens,
         samples=req.samples,
@@ -243,5 +305,6 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         inputs=spec.inputs.records,
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings]
         + _link_caveats(spec, step_bd.comm_share)
+        + capped
         + drawn.caveats,
     )

@@ -524,7 +524,9 @@ class Defaults(_Frozen):
     cluster_capex_multiple: Sourced
     goodput: Sourced
     power_fraction_inference: Sourced
-    inference_memory_overhead: Sourced
+    gpu_memory_utilization: Sourced
+    engine_reserve_gib_per_gpu: Sourced
+    kv_block_tokens: Sourced
     decode_bandwidth_efficiency: Sourced
     decode_compute_efficiency: Sourced
     prefill_compute_efficiency: Sourced
@@ -548,11 +550,11 @@ class Defaults(_Frozen):
         "serving_power_low_fraction",
         "serving_power_high_fraction",
         "serving_utilization",
+        "gpu_memory_utilization",
     )(_fraction)
     _check_multiple = field_validator(
         "server_overhead",
         "cluster_capex_multiple",
-        "inference_memory_overhead",
         "server_capex_multiple",
         "network_capex_multiple",
     )(_multiple)

@@ -1,8 +1,11 @@
-"""Memory of a served model (weights only at this stage; KV cache comes with the Serve work).
+"""Memory of a served model: weights, KV cache per token and per sequence, and the engine's budget.
 
 Sources: bytes per parameter by dtype (IEEE/OCP formats: bf16/fp16 2 bytes, fp8/int8 1, int4 0.5);
-EcoLogits methodology (genai-impact/ecologits docs/methodology/llm_inference.md): memory
-overhead x1.2 on weights, GPU count rounded up to a power of two (tensor-parallel degrees).
+EcoLogits methodology (genai-impact/ecologits docs/methodology/llm_inference.md): GPU count rounded
+up to a power of two (tensor-parallel degrees); vLLM (vllm-project/vllm vllm/engine/arg_utils.py and
+its memory profile): usable memory = device memory x gpu_memory_utilization, minus weights, minus the
+profiled activation/workspace reserve, the rest is the KV cache in blocks of 16 tokens (Kwon et al.
+2023, "Efficient Memory Management for LLM Serving with PagedAttention").
 """
 
 from __future__ import annotations
@@ -32,6 +35,66 @@ def gpus_for_memory(
     """Smallest power-of-two GPU count whose memory holds ``needed_bytes`` x overhead."""
     n = np.ceil(arr(needed_bytes) * arr(overhead) / arr(memory_bytes_per_gpu))
     return np.exp2(np.ceil(np.log2(np.maximum(n, 1.0))))
+
+
+def engine_gpus_for_memory(
+    *,
+    needed_bytes: ArrayLike,
+    memory_bytes_per_gpu: ArrayLike,
+    gpu_memory_utilization: ArrayLike,
+    reserve_bytes_per_gpu: ArrayLike,
+) -> FloatArray:
+    """Smallest power-of-two GPU count whose engine budget (memory x utilization - reserve, per GPU)
+    holds ``needed_bytes`` (weights plus the KV cache wanted). vLLM: Kwon et al. 2023; vLLM EngineArgs."""
+    per_gpu = arr(memory_bytes_per_gpu) * arr(gpu_memory_utilization) - arr(reserve_bytes_per_gpu)
+    n = np.ceil(arr(needed_bytes) / np.maximum(per_gpu, 1.0))
+    return np.exp2(np.ceil(np.log2(np.maximum(n, 1.0))))
+
+
+def engine_kv_cache_bytes(
+    *,
+    memory_bytes_per_gpu: ArrayLike,
+    n_gpus: ArrayLike,
+    gpu_memory_utilization: ArrayLike,
+    weights_bytes: ArrayLike,
+    reserve_bytes_per_gpu: ArrayLike,
+) -> FloatArray:
+    """KV cache memory of a replica as vLLM sizes it: n x memory x utilization - weights - n x reserve.
+
+    vLLM worker memory profile ("the current vLLM instance can use total_gpu_memory x
+    gpu_memory_utilization; model weights take ...; PyTorch activation peak memory takes ...; the
+    rest of the memory reserved for KV Cache is ..."). Negative when the weights do not fit.
+    """
+    n = arr(n_gpus)
+    return (
+        n * arr(memory_bytes_per_gpu) * arr(gpu_memory_utilization)
+        - arr(weights_bytes)
+        - n * arr(reserve_bytes_per_gpu)
+    )
+
+
+def paged_kv_bytes_per_sequence(
+    *,
+    kv_bytes_per_token: ArrayLike,
+    context_tokens: ArrayLike,
+    block_tokens: ArrayLike,
+    window_tokens: ArrayLike = np.inf,
+) -> FloatArray:
+    """KV cache of one sequence in whole pages: ceil(cached tokens / block) x block x bytes per token.
+
+    Kwon et al. 2023 (PagedAttention: the cache is allocated in fixed-size blocks); a sliding window
+    caps the cached tokens.
+    """
+    cached = np.minimum(arr(context_tokens), arr(window_tokens))
+    return np.ceil(cached / arr(block_tokens)) * arr(block_tokens) * arr(kv_bytes_per_token)
+
+
+def kv_cache_tokens(
+    *, kv_cache_bytes: ArrayLike, kv_bytes_per_token: ArrayLike, block_tokens: ArrayLike
+) -> FloatArray:
+    """Tokens the KV cache holds in whole blocks (vLLM logs it as "GPU KV cache size: N tokens")."""
+    blocks = np.floor(np.maximum(arr(kv_cache_bytes), 0.0) / (arr(kv_bytes_per_token) * arr(block_tokens)))
+    return blocks * arr(block_tokens)
 
 
 def chinchilla_params(*, train_flop: ArrayLike, tokens_per_param: ArrayLike = 20.0) -> FloatArray:

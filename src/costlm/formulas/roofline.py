@@ -134,3 +134,14 @@ def decode_step_s(
 def tokens_per_s(*, batch: ArrayLike, step_s: ArrayLike) -> FloatArray:
     """Output tokens per second of a replica producing one token per sequence per step."""
     return arr(batch) / arr(step_s)
+
+
+def queue_wait_s(*, service_s: ArrayLike, n_requested: ArrayLike, n_running: ArrayLike) -> FloatArray:
+    """Mean time a request waits for a slot when ``n_requested`` are outstanding and ``n_running`` run.
+
+    Little's law (Little 1961, L = lambda W) for a closed system: throughput = running / service
+    time, so a request spends requested x service / running in the system, of which it waits
+    service x (requested - running) / running (0 when every request runs).
+    """
+    waiting = np.maximum(arr(n_requested) - arr(n_running), 0.0)
+    return arr(service_s) * waiting / arr(n_running)

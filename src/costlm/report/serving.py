@@ -52,6 +52,37 @@ def _step_line(r: ServeResult, lang: str) -> str:
     return experts + "; " + comm
 
 
+def _print_batch(console: Console, r: ServeResult, lang: str) -> None:
+    """The batch mode line (throughput / requested / latency target), engine memory and the queue."""
+    if r.batch_mode == "latency_target":
+        targets = ", ".join(
+            f"{name} <= {value:g} ms"
+            for name, value in (("TPOT", r.max_tpot_ms), ("TTFT", r.max_ttft_ms))
+            if value is not None
+        )
+        mode = t("serve.mode_latency", lang, targets=targets, running=r.running_batch)
+    elif r.batch_mode == "requested":
+        mode = t("serve.mode_requested", lang, requested=r.requested_batch, running=r.running_batch)
+    else:
+        mode = t("serve.mode_throughput", lang, running=r.running_batch)
+    console.print(mode, markup=False)
+    console.print(
+        t(
+            "serve.memory",
+            lang,
+            util=number(r.gpu_memory_utilization, "", lang),
+            kv_tokens=number(r.kv_cache_tokens, "", lang),
+            block=number(r.kv_block_tokens, "", lang),
+        ),
+        markup=False,
+    )
+    if r.queue_wait_s is not None:
+        share = f"{r.queue_share:.0%}"
+        console.print(
+            t("serve.queue", lang, share=share, wait=number(r.queue_wait_s.p50, "", lang)), markup=False
+        )
+
+
 def print_serving(console: Console, r: ServeResult, lang: str) -> None:
     """Memory plan line, the outputs table, the fleet table and the API comparison."""
     console.print(
@@ -76,6 +107,7 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
         r.engine, "serve.engine" if r.engine_runs else "serve.engine_none"
     )
     console.print(t(engine_key, lang, engine=r.engine, n=r.engine_runs), markup=False)
+    _print_batch(console, r, lang)
     table = _new_table(t("serve.title", lang), lang)
     for out in SERVING_OUTPUTS:
         s = getattr(r, out.name)

@@ -283,6 +283,19 @@ MicroBatch = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_BATCH)]
 LoraRank = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_LORA_RANK)]
 Method = Literal["full", "lora", "qlora"]
 KvBits = Annotated[float, BeforeValidator(_number), _between(MIN_KV_BITS, MAX_KV_BITS, "bits per element")]
+MIN_MEMORY_UTILIZATION = 0.05
+"""An engine allowed less than 5% of device memory cannot hold a model: a typo (0.9 meant)."""
+MIN_LATENCY_TARGET_MS = 0.01
+MAX_LATENCY_TARGET_MS = 600_000.0
+"""Latency targets between 10 microseconds and 10 minutes; outside, a unit slip (s vs ms)."""
+MemoryUtilization = Annotated[
+    float, BeforeValidator(_number), _between(MIN_MEMORY_UTILIZATION, 1.0, "the share of device memory")
+]
+LatencyTargetMs = Annotated[
+    float,
+    BeforeValidator(_number),
+    _between(MIN_LATENCY_TARGET_MS, MAX_LATENCY_TARGET_MS, "a latency target in milliseconds"),
+]
 
 
 class _Request(BaseModel):
@@ -387,6 +400,9 @@ class ServeRequest(_Request):
     kv_bits: KvBits | None = None
     batch: Batch | None = None
     target_batch: Batch = 64
+    gpu_memory_utilization: MemoryUtilization | None = None
+    max_tpot_ms: LatencyTargetMs | None = None
+    max_ttft_ms: LatencyTargetMs | None = None
     prompt_tokens: MeanCount = 1000.0
     output_tokens: MeanCount = 300.0
     tokens_per_day: Count | None = None
@@ -469,6 +485,9 @@ class ServeFields(TypedDict, total=False):
     kv_bits: Number | None
     batch: int | None
     target_batch: int
+    gpu_memory_utilization: Number | None
+    max_tpot_ms: Number | None
+    max_ttft_ms: Number | None
     prompt_tokens: Number
     output_tokens: Number
     tokens_per_day: Number | None

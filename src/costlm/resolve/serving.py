@@ -2,9 +2,12 @@
 then into the ``ServeDraws`` the serving pipeline reads.
 
 Memory decisions are exact given the architecture (weights and KV bytes are counts, not
-guesses): the tensor-parallel degree is the smallest power of two whose memory holds the
-weights x runtime overhead plus the KV cache of the batch, and the default batch is the
-largest that fits. Throughput, power and prices are the uncertain part.
+guesses) and follow the engine's accounting (vLLM): usable memory = device memory x
+gpu_memory_utilization, minus the weights, minus a per-GPU activation reserve; the rest is the KV
+cache, in blocks of 16 tokens. The tensor-parallel degree is the smallest power of two whose budget
+holds the weights plus the KV cache of the requested batch; a batch larger than the KV cache holds
+is scheduled (capped at what fits, the rest queues), and the default batch is the largest that fits.
+Throughput, power and prices are the uncertain part.
 """
 
 from __future__ import annotations
@@ -15,17 +18,17 @@ from dataclasses import dataclass, field
 
 from costlm.bounds import MAX_GPUS_PER_REPLICA
 from costlm.catalog import load
-from costlm.catalog.schema import Accelerator, Architecture, Catalog, Model, ServingEngine, Sourced
+from costlm.catalog.schema import Accelerator, Architecture, Catalog, Defaults, Model, ServingEngine, Sourced
 from costlm.errors import ConfigError, InputError
 from costlm.formulas import memory
-from costlm.pipelines.serving import ServeDraws
+from costlm.pipelines.serving import PAGED_HOLDING_OF_OUTPUT, ServeDraws
 from costlm.resolve import prices
 from costlm.resolve.hfconfig import read_config
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import ServeRequest
 from costlm.resolve.rules import serving_dtype, serving_peak_flop_per_s
 from costlm.uncertainty import Fixed
-from costlm.units import GB
+from costlm.units import GB, GIB
 
 _KV_DEFAULT = {"fp8": "fp8", "int8": "bf16", "int4": "bf16"}
 
@@ -53,6 +56,12 @@ class ServeSpec:
     hbm_bytes_per_s: float
     inputs: Inputs
     grid_region: str
+    requested_batch: int | None = None
+    """The user's --batch (requested concurrency); ``batch`` is what runs: at most ``max_batch``."""
+    kv_cache_bytes: float = 0.0
+    kv_cache_tokens: float = 0.0
+    gpu_memory_utilization: float = 0.0
+    kv_block_tokens: float = 0.0
     price_tier: str | None = None
     """The rental tier priced (on-demand, reserved, spot), ``user`` for the user's rate, or None."""
     purchase_includes_server: bool | None = None
@@ -128,54 +137,92 @@ def _model_facts(
     return model.name, model.id, model.architecture, model.n_params.central, active.central, warnings
 
 
+@dataclass(frozen=True)
+class EngineBudget:
+    """What a serving engine may use per GPU: device memory x utilization, less its activation reserve."""
+
+    memory_bytes_per_gpu: float
+    gpu_memory_utilization: float
+    reserve_bytes_per_gpu: float
+    block_tokens: float
+
+    def gpus_for(self, needed_bytes: float) -> int:
+        """Smallest power-of-two GPU count whose budget holds ``needed_bytes``."""
+        return int(
+            memory.engine_gpus_for_memory(
+                needed_bytes=needed_bytes,
+                memory_bytes_per_gpu=self.memory_bytes_per_gpu,
+                gpu_memory_utilization=self.gpu_memory_utilization,
+                reserve_bytes_per_gpu=self.reserve_bytes_per_gpu,
+            )
+        )
+
+    def kv_cache_bytes(self, n_gpus: int, weights_bytes: float) -> float:
+        """KV cache memory of ``n_gpus`` holding ``weights_bytes`` (negative when they do not fit)."""
+        return float(
+            memory.engine_kv_cache_bytes(
+                memory_bytes_per_gpu=self.memory_bytes_per_gpu,
+                n_gpus=n_gpus,
+                gpu_memory_utilization=self.gpu_memory_utilization,
+                weights_bytes=weights_bytes,
+                reserve_bytes_per_gpu=self.reserve_bytes_per_gpu,
+            )
+        )
+
+
+def engine_budget(acc: Accelerator, defaults: Defaults, gpu_memory_utilization: float | None) -> EngineBudget:
+    """The engine memory rule of ``costlm serve`` and of the seed table's replica (one rule)."""
+    return EngineBudget(
+        memory_bytes_per_gpu=acc.memory_bytes,
+        gpu_memory_utilization=gpu_memory_utilization or defaults.gpu_memory_utilization.central,
+        reserve_bytes_per_gpu=defaults.engine_reserve_gib_per_gpu.central * GIB,
+        block_tokens=defaults.kv_block_tokens.central,
+    )
+
+
 def _plan_memory(
-    spec_weights: float, kv_per_seq: float, mem_bytes: float, overhead: float, req: ServeRequest
-) -> tuple[int, int]:
-    """(GPUs per replica, max batch): the smallest power-of-two count holding the weights x overhead
-    plus the KV cache of ``batch`` sequences (or ``target_batch`` when no batch is given)."""
-    needed = spec_weights * overhead
+    weights: float, kv_per_seq: float, budget: EngineBudget, req: ServeRequest
+) -> tuple[int, int, float]:
+    """(GPUs per replica, max running batch, KV cache bytes): the smallest power-of-two count whose
+    engine budget holds the weights plus the KV cache of ``batch`` (or ``target_batch``) sequences,
+    at most MAX_GPUS_PER_REPLICA; a larger batch is scheduled (capped), never refused. Raises only
+    when the weights, the reserve and one sequence cannot be held at all."""
     if req.n_gpus is not None:
         n = req.n_gpus
     else:
-        sequences = req.batch or req.target_batch
-        n = int(
-            memory.gpus_for_memory(
-                needed_bytes=needed + kv_per_seq * sequences, memory_bytes_per_gpu=mem_bytes, overhead=1.0
-            )
-        )
-        if n > MAX_GPUS_PER_REPLICA and needed <= MAX_GPUS_PER_REPLICA * mem_bytes:
-            kv_gb = f"{kv_per_seq * sequences / GB:,.0f}"
-            raise ConfigError(
-                f"weights ({needed / GB:,.0f} GB with overhead) fit, but the KV cache of {sequences:,} "
-                f"sequences ({kv_gb} GB) needs more than {MAX_GPUS_PER_REPLICA} GPUs; "
-                "lower --batch, --target-batch or the prompt/output lengths",
-                key="kv_too_large",
-                gb=f"{needed / GB:,.0f}",
-                n=f"{sequences:,}",
-                kv=kv_gb,
-                max=MAX_GPUS_PER_REPLICA,
-            )
+        n = budget.gpus_for(weights + kv_per_seq * (req.batch or req.target_batch))
         if n > MAX_GPUS_PER_REPLICA:
-            raise ConfigError(
-                f"weights need {needed / GB:,.0f} GB: more than {MAX_GPUS_PER_REPLICA} GPUs per replica",
-                key="too_many_gpus",
-                gb=f"{needed / GB:,.0f}",
-                max=MAX_GPUS_PER_REPLICA,
-            )
-    max_batch = int(
-        memory.max_concurrency(free_bytes=n * mem_bytes - needed, kv_bytes_per_sequence=kv_per_seq)
-    )
+            if budget.gpus_for(weights + kv_per_seq) > MAX_GPUS_PER_REPLICA:
+                raise ConfigError(
+                    f"weights need {weights / GB:,.0f} GB: more than {MAX_GPUS_PER_REPLICA} GPUs per replica",
+                    key="too_many_gpus",
+                    gb=f"{weights / GB:,.0f}",
+                    max=MAX_GPUS_PER_REPLICA,
+                )
+            n = MAX_GPUS_PER_REPLICA
+    kv_bytes = budget.kv_cache_bytes(n, weights)
+    max_batch = int(memory.max_concurrency(free_bytes=kv_bytes, kv_bytes_per_sequence=kv_per_seq))
     if max_batch < 1:
+        usable = n * budget.memory_bytes_per_gpu * budget.gpu_memory_utilization
+        values = {
+            "n": n,
+            "usable": f"{usable / GB:,.0f}",
+            "util": f"{budget.gpu_memory_utilization:g}",
+            "gb": f"{weights / GB:,.0f}",
+            "reserve": f"{n * budget.reserve_bytes_per_gpu / GB:,.0f}",
+            "kv": f"{kv_per_seq / GB:.2f}",
+        }
         raise ConfigError(
-            f"the model does not fit on {n} GPUs: weights x overhead need {needed / GB:,.0f} GB "
-            f"+ {kv_per_seq / GB:.2f} GB of KV per sequence, {n * mem_bytes / GB:,.0f} GB available",
+            (
+                "the model cannot be served on {n} GPUs: the engine may use {usable} GB "
+                "(--gpu-memory-utilization {util}); weights take {gb} GB and the activation reserve "
+                "{reserve} GB, leaving less than one sequence's KV cache ({kv} GB); "
+                "use more GPUs or a smaller dtype"
+            ).format(**values),
             key="does_not_fit",
-            n=n,
-            gb=f"{needed / GB:,.0f}",
-            kv=f"{kv_per_seq / GB:.2f}",
-            available=f"{n * mem_bytes / GB:,.0f}",
+            **values,
         )
-    return n, max_batch
+    return n, max_batch, kv_bytes
 
 
 def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) -> ServeSpec:
@@ -202,25 +249,16 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
         )
     weights = float(memory.weights_bytes(n_params=n_params, bytes_per_param=memory.BYTES_PER_PARAM[dtype]))
     per_token = kv_bytes_per_token(arch, kv_elem)
+    budget = engine_budget(acc, cat.defaults, req.gpu_memory_utilization)
     per_seq = float(
-        memory.kv_bytes_per_sequence(
+        memory.paged_kv_bytes_per_sequence(
             kv_bytes_per_token=per_token,
-            context_tokens=req.prompt_tokens + req.output_tokens / 2.0,  # paged attention: mean holding
+            context_tokens=req.prompt_tokens + req.output_tokens * PAGED_HOLDING_OF_OUTPUT,
+            block_tokens=budget.block_tokens,
             window_tokens=arch.sliding_window_tokens or math.inf,
         )
     )
-    n, max_batch = _plan_memory(
-        weights, per_seq, acc.memory_bytes, cat.defaults.inference_memory_overhead.central, req
-    )
-    if req.batch is not None and req.batch > max_batch:
-        raise ConfigError(
-            f"batch {req.batch} does not fit on {n} x {acc.id}: the largest that fits is {max_batch}",
-            key="batch_too_large",
-            batch=req.batch,
-            n=n,
-            gpu=acc.id,
-            max=max_batch,
-        )
+    n, max_batch, kv_bytes = _plan_memory(weights, per_seq, budget, req)
     spec = ServeSpec(
         label=name,
         model_id=model_id,
@@ -234,7 +272,16 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
         kv_bytes_per_token=per_token,
         n_gpus=n,
         max_batch=max_batch,
-        batch=req.batch or max_batch,
+        batch=min(req.batch or max_batch, max_batch),
+        requested_batch=req.batch,
+        kv_cache_bytes=kv_bytes,
+        kv_cache_tokens=float(
+            memory.kv_cache_tokens(
+                kv_cache_bytes=kv_bytes, kv_bytes_per_token=per_token, block_tokens=budget.block_tokens
+            )
+        ),
+        gpu_memory_utilization=budget.gpu_memory_utilization,
+        kv_block_tokens=budget.block_tokens,
         prompt_tokens=req.prompt_tokens,
         output_tokens=req.output_tokens,
         peak_flop_per_s=serving_peak_flop_per_s(acc, dtype),
