@@ -492,6 +492,7 @@ class Defaults(_Frozen):
     prefill_compute_efficiency: Sourced
     serving_power_low_fraction: Sourced
     serving_power_high_fraction: Sourced
+    serving_idle_power_fraction: Sourced
     allreduce_latency_s: Sourced
     serving_utilization: Sourced
     server_capex_multiple: Sourced
@@ -509,6 +510,7 @@ class Defaults(_Frozen):
         "prefill_compute_efficiency",
         "serving_power_low_fraction",
         "serving_power_high_fraction",
+        "serving_idle_power_fraction",
         "serving_utilization",
     )(_fraction)
     _check_multiple = field_validator(

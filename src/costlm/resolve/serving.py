@@ -268,6 +268,7 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog, today: dt.date
         ("prefill_compute_efficiency", d.prefill_compute_efficiency, "fraction"),
         ("power_low_fraction", d.serving_power_low_fraction, "fraction"),
         ("power_high_fraction", d.serving_power_high_fraction, "fraction"),
+        ("idle_power_fraction", d.serving_idle_power_fraction, "fraction"),
         ("allreduce_latency_s", d.allreduce_latency_s, "s"),
         ("server_overhead", d.server_overhead, "x"),
         ("lifetime_years", d.hardware_lifetime_years, "years"),
