@@ -206,9 +206,24 @@ def _api_price(cat: Catalog, model_id: str) -> ReportedFigure | None:
 def _serving_model(cat: Catalog, model: Model) -> Model | None:
     """The model itself if its architecture is published, else its base model's (fine-tunes)."""
     for candidate in (model, cat.models.get(model.training.base_model or "") if model.training else None):
-        if candidate is not None and candidate.architecture is not None and candidate.n_params is not None:
+        if candidate is None:
+            continue
+        if candidate.architecture is not None and candidate.n_params is not None:
+            return candidate
+        if candidate.architecture_proxy is not None:  # estimated: resolve.serving.proxy_model
             return candidate
     return None
+
+
+def _serving_sources(served: Model) -> list[str]:
+    """The architecture's source, or an architecture proxy's (its assumption and size estimate)."""
+    if served.architecture is not None:
+        return [served.architecture.source]
+    proxy = served.architecture_proxy
+    if proxy is None:
+        return []
+    size = proxy.n_params or served.n_params
+    return sorted({proxy.source, *([size.source] if size else [])})
 
 
 def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed: int | None) -> _Inference:
@@ -225,7 +240,7 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
             key=lambda c: c.api_usd_per_million_output_tokens,
         )
         even = evens[len(evens) // 2] if evens else None
-        srcs = [served.architecture.source] if served.architecture else []
+        srcs = _serving_sources(served)
         return _Inference(
             cells={
                 "inference_gpus_per_replica": int(r.gpus_per_replica.p50),

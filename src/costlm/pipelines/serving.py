@@ -56,6 +56,9 @@ class ServeDraws:
     tdp_watts: FloatArray | None = None
     idle_power_fraction: FloatArray | None = None
     """GPU power of a replica with its model loaded and no request in flight, as a fraction of TDP."""
+    params_scale: FloatArray | None = None
+    """Multiplier (median 1) on the parameter counts of a model whose size is estimated: the spread
+    of the estimate, read by the weights traffic and the FLOP (the memory plan keeps the central size)."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,10 @@ class ReplicaBreakdown(StepTimes):
 def step_times(d: ServeDraws) -> StepTimes:
     """Roofline decode step (bandwidth vs compute, plus tensor-parallel latency) and interleaved prefill."""
     cached = min(d.prompt_tokens + d.output_tokens * PAGED_HOLDING_OF_OUTPUT, d.window_tokens)
+    scale = 1.0 if d.params_scale is None else d.params_scale
     weights_read = memory.moe_weights_read_bytes(
-        n_params=d.n_params,
-        n_active_params=d.n_active_params,
+        n_params=d.n_params * scale,
+        n_active_params=d.n_active_params * scale,
         n_experts=d.n_experts,
         n_experts_active=d.n_experts_active,
         batch=d.batch,
@@ -107,7 +111,7 @@ def step_times(d: ServeDraws) -> StepTimes:
         n_gpus=d.n_gpus,
     )
     flop = roofline.forward_flop(
-        n_active_params=d.n_active_params,
+        n_active_params=d.n_active_params * scale,
         n_tokens=d.batch,
         n_layers=d.n_layers,
         d_attention=d.d_attention,
@@ -121,7 +125,7 @@ def step_times(d: ServeDraws) -> StepTimes:
     )
     decode_s = roofline.decode_step_s(memory_s=mem_s, compute_s=comp_s, communication_s=comm_s)
     prefill_flop = roofline.forward_flop(
-        n_active_params=d.n_active_params,
+        n_active_params=d.n_active_params * scale,
         n_tokens=d.prompt_tokens,
         n_layers=d.n_layers,
         d_attention=d.d_attention,
