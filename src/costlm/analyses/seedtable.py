@@ -79,6 +79,8 @@ class SeedRow(BaseModel):
     inference_usd_per_million_output_tokens: Cell
     inference_break_even_tokens_per_day: Summary | None = None
     inference_break_even_api: str | None = None
+    inference_break_even_never_share: float | None = None
+    """Share of the draws in which self-hosting never beats that API (the peak factor counted)."""
     disclosure: str
     disclosure_es: str | None = None
     reported_scope: str | None
@@ -250,6 +252,7 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
                 "inference_power_watts": Cell(estimate=r.replica_power_watts, sources=srcs),
                 "inference_j_per_output_token": Cell(estimate=r.j_per_output_token, sources=srcs),
                 "inference_break_even_tokens_per_day": even.break_even_tokens_per_day if even else None,
+                "inference_break_even_never_share": even.share_never_cheaper if even else None,
                 "inference_break_even_api": f"{even.provider} ${even.api_usd_per_million_output_tokens:g}/1M"
                 if even
                 else None,
