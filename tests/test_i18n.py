@@ -67,7 +67,7 @@ def test_spanish_caveats_and_catalog_prose(cli: CliRun) -> None:
     [
         (["serve", "llama-3-70b", "--batch", "99999", "--n-gpus", "4"], "el máximo que cabe es"),
         (["report", "--format", "pdf"], "formato desconocido 'pdf'"),
-        (["serve", "gpt-4"], "no tiene arquitectura publicada"),
+        (["serve", "gpt-2-1.5b"], "no tiene arquitectura publicada"),
         (
             ["train", "--params", "7B", "--tokens", "2T", "--gpu", "a100", "--n-gpus", "8", "--dtype", "fp8"],
             "no tiene pico denso fp8",

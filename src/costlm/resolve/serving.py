@@ -307,7 +307,6 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog, today: dt.date
         ("prefill_compute_efficiency", d.prefill_compute_efficiency, "fraction"),
         ("power_low_fraction", d.serving_power_low_fraction, "fraction"),
         ("power_high_fraction", d.serving_power_high_fraction, "fraction"),
-        ("idle_power_fraction", d.serving_idle_power_fraction, "fraction"),
         ("allreduce_latency_s", d.allreduce_latency_s, "s"),
         ("server_overhead", d.server_overhead, "x"),
         ("lifetime_years", d.hardware_lifetime_years, "years"),
@@ -315,13 +314,6 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog, today: dt.date
         ("gco2e_per_kwh", cat.grid[spec.grid_region].gco2e_per_kwh, "gCO2e/kWh"),
     ):
         add(name, dist_of(record), unit, record)
-    ranged = params_range(cat.models.get(spec.model_id or ""))
-    if ranged is not None:  # an estimated size: its spread as a multiplier of the central counts
-        c = ranged.central
-        scale = ranged.model_copy(
-            update={"value": 1.0, "low": ranged.bounds[0] / c, "high": ranged.bounds[1] / c}
-        )
-        add("params_scale", dist_of(scale), "x", ranged)
     if server_multiple is None:  # the price already includes the server
         add("server_capex_multiple", Fixed(1.0), "x", None)
     else:
@@ -346,6 +338,16 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog, today: dt.date
                     {"gpu": acc.id, "name": name},
                 )
             )
+    # drawn last, so the draws of the inputs above stay those of the calibrated back-test
+    idle = d.serving_idle_power_fraction
+    add("idle_power_fraction", dist_of(idle), "fraction", idle)
+    ranged = params_range(cat.models.get(spec.model_id or ""))
+    if ranged is not None:  # an estimated size: its spread as a multiplier of the central counts
+        c = ranged.central
+        scale = ranged.model_copy(
+            update={"value": 1.0, "low": ranged.bounds[0] / c, "high": ranged.bounds[1] / c}
+        )
+        add("params_scale", dist_of(scale), "x", ranged)
 
 
 def serve_draws(spec: ServeSpec, *, samples: int, seed: int | None) -> tuple[ServeDraws, Drawn]:
