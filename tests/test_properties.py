@@ -328,7 +328,16 @@ def test_formula_arrays_equal_elementwise_scalars(
     cases = [
         both(flops.gpu_seconds, train_flop=a * b, peak_flop_per_s=c, mfu=frac),
         both(roofline.decode_step_s, memory_s=a, compute_s=b, communication_s=c),  # np.maximum
-        both(roofline.tensor_parallel_s, n_layers=a, n_gpus=np.floor(b), allreduce_latency_s=c),  # np.where
+        both(
+            roofline.tensor_parallel_s,
+            n_layers=a,
+            n_tokens=b,
+            d_model=c,
+            bytes_per_element=d,
+            n_gpus=np.floor(b),
+            link_bytes_per_s=a * c,
+            allreduce_latency_s=c,
+        ),  # np.where
         both(memory.gpus_for_memory, needed_bytes=a, memory_bytes_per_gpu=b, overhead=1 + frac),  # ceil, log2
         both(memory.max_concurrency, free_bytes=a - b, kv_bytes_per_sequence=c),  # floor of max(., 0)
         both(

@@ -410,6 +410,10 @@ def serve(
     pue: PueOpt = None,
     grid: GridOpt = None,
     price_tier: TierOpt = "auto",
+    expert_parallel: Annotated[
+        bool,
+        typer.Option(help=_h("MoE: shard the experts across the GPUs (all-to-all), not tensor-parallel.")),
+    ] = False,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -439,6 +443,7 @@ def serve(
         pue=pue,
         grid=grid,
         price_tier=price_tier,
+        expert_parallel=expert_parallel,
         samples=samples,
         seed=seed,
     )

@@ -75,6 +75,10 @@ SERVING_BREAKDOWN = (
     _out("memory_s", "s", "bd"),
     _out("compute_s", "s", "bd"),
     _out("compute_share", "fraction", "bd"),
+    _out("weight_bytes_per_step", "bytes", "bd"),
+    _out("n_experts_read", "experts", "bd"),
+    _out("comm_s", "s", "bd"),
+    _out("comm_share", "fraction", "bd"),
 )
 FLEET_OUTPUTS = (
     _out("replicas", "replicas", "fleet"),

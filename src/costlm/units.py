@@ -75,7 +75,12 @@ def parse_number(text: str | float, *, name: str = "value") -> float:
     digits = match.group(1).replace("_", "")
     value = float(digits) * _SUFFIXES.get(match.group(2), 1.0)
     if math.isinf(value):  # digits beyond float range (e.g. 1 followed by 400 zeros, or 1e400)
-        raise InputError(f"{name}: '{text}' is absurdly large (max {MAX_MAGNITUDE:g})")
+        raise InputError(
+            f"{name}: '{text}' is absurdly large (max {MAX_MAGNITUDE:g})",
+            key="too_large",
+            name=name,
+            value=text,
+        )
     return check_positive(value, name=name)
 
 
@@ -106,7 +111,9 @@ def parse_range(text: str, *, name: str = "value") -> tuple[float, float]:
 def check_positive(value: float, *, name: str = "value") -> float:
     """Return ``value`` if it is finite, > 0 and below ``MAX_MAGNITUDE``; else raise InputError."""
     if not isinstance(value, int | float) or isinstance(value, bool):
-        raise InputError(f"{name}: expected a number, got {value!r}")
+        raise InputError(
+            f"{name}: expected a number, got {value!r}", key="expected_number", name=name, value=repr(value)
+        )
     if math.isnan(value) or math.isinf(value):
         raise InputError(f"{name}: {value} is not a finite number", key="not_finite", name=name, value=value)
     if value <= 0:

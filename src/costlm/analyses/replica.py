@@ -42,7 +42,11 @@ def _params(model: Model) -> tuple[float, str, str, list[Caveat]]:
         return model.n_params.central, model.n_params.basis, model.n_params.source, []
     flop = model.training.train_flop if model.training else None
     if flop is None:
-        raise InputError(f"model '{model.id}' has neither a parameter count nor a training FLOP figure")
+        raise InputError(
+            f"model '{model.id}' has neither a parameter count nor a training FLOP figure",
+            key="model_no_size",
+            model=model.id,
+        )
     n = float(memory.chinchilla_params(train_flop=flop.central))
     note = Caveat(
         code="params_estimated",

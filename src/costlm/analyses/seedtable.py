@@ -121,7 +121,9 @@ def _row(cat: Catalog, model_id: str, samples: int, seed: int | None) -> SeedRow
     model = load.model(cat, model_id)
     if model.training is None:
         raise InputError(
-            f"model '{model.id}' has no training facts in the catalog; it cannot be a row of the table"
+            f"model '{model.id}' has no training facts in the catalog; it cannot be a row of the table",
+            key="model_no_training",
+            model=model.id,
         )
     train = catalog_training(cat, model.id, samples=samples, seed=seed)
     acc = cat.accelerators[train.accelerator]

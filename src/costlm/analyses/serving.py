@@ -93,6 +93,10 @@ class ServingBreakdownSummary(BaseModel):
     memory_s: Summary
     compute_s: Summary
     compute_share: Summary
+    weight_bytes_per_step: Summary
+    n_experts_read: Summary
+    comm_s: Summary
+    comm_share: Summary
 
 
 class ServeResult(BaseModel):
@@ -117,6 +121,14 @@ class ServeResult(BaseModel):
     """Rental tier of the rental-priced outputs: on-demand, reserved, spot, or user (the user's rate)."""
     purchase_includes_server: bool | None = None
     """True when the hardware cost is at a server-inclusive price (no server multiple on top)."""
+    link: str | None = None
+    """The GPU-to-GPU link of the replica (nvlink, pcie, infinity-fabric, ici, ethernet), None if unknown."""
+    n_experts: int | None = None
+    """Routed experts per MoE layer (None for a dense model)."""
+    n_experts_active: int | None = None
+    """Routed experts per token (None for a dense model)."""
+    expert_parallel: bool = False
+    """Experts sharded across the GPUs (all-to-all) instead of tensor-parallel MLPs."""
     weights_bytes: Summary
     kv_cache_bytes_per_token: Summary
     gpus_per_replica: Summary
@@ -199,6 +211,28 @@ def _yearly(per_token: float, req: ServeRequest, fleet: FleetBreakdown | None) -
     return out
 
 
+PCIE_LINKS = ("pcie",)
+"""Links with no GPU-to-GPU fabric: a multi-GPU replica over them gets a caveat with its cost."""
+
+
+def _link_caveats(spec: ServeSpec, comm_share: Summary) -> list[Caveat]:
+    """A multi-GPU replica on a PCIe-only card: the link, its bandwidth and the share of a step it costs."""
+    acc = spec.accelerator
+    if spec.n_gpus < 2 or acc.link not in PCIE_LINKS or acc.link_gb_per_s is None:
+        return []
+    values = {
+        "n": str(spec.n_gpus),
+        "gpu": acc.id,
+        "gb": f"{acc.link_gb_per_s.central:g}",
+        "share": f"{comm_share.p50:.0%}",
+    }
+    message = (
+        f"{values['n']} x {values['gpu']} all-reduce over PCIe ({values['gb']} GB/s each way, no NVLink): "
+        f"communication is {values['share']} of a step"
+    )
+    return [Caveat(code="pcie_replica", message=message, values=values)]
+
+
 def _fixed(value: float, unit: str) -> Summary:
     return Summary(p05=value, p50=value, p95=value, mean=value, unit=unit)
 
@@ -218,6 +252,8 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
             )
         fleet = FleetSummary(**summaries_of(named_values(breakdown), FLEET_OUTPUTS))
     rows = [_api_row(price, spec, draws, replica, req, breakdown) for price in cat.api_prices.values()]
+    step_bd = ServingBreakdownSummary(**summaries_of(values, SERVING_BREAKDOWN))
+    moe = (spec.arch.n_experts or 1) > (spec.arch.n_experts_active or 1)
     return ServeResult(
         label=spec.label,
         model=spec.model_id,
@@ -233,6 +269,10 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         grid_region=spec.grid_region,
         price_tier=spec.price_tier,
         purchase_includes_server=spec.purchase_includes_server,
+        link=spec.accelerator.link,
+        n_experts=spec.arch.n_experts if moe else None,
+        n_experts_active=spec.arch.n_experts_active if moe else None,
+        expert_parallel=spec.expert_parallel,
         weights_bytes=_fixed(spec.weights_bytes, "bytes"),
         kv_cache_bytes_per_token=_fixed(spec.kv_bytes_per_token, "bytes"),
         gpus_per_replica=_fixed(spec.n_gpus, "GPUs"),
@@ -242,7 +282,9 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         peak_factor=req.peak_factor,
         fleet=fleet,
         api_comparison=[row for row in rows if row is not None],
-        breakdown=ServingBreakdownSummary(**summaries_of(values, SERVING_BREAKDOWN)),
+        breakdown=step_bd,
         inputs=spec.inputs.records,
-        warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
+        warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings]
+        + _link_caveats(spec, step_bd.comm_share)
+        + drawn.caveats,
     )

@@ -227,6 +227,10 @@ class Accelerator(_Frozen):
     rental_spot_usd_per_hour: Sourced | None = None
     """Spot, preemptible or marketplace rental, per chip-hour."""
     interconnect: str = ""
+    link: Literal["nvlink", "pcie", "infinity-fabric", "ici", "ethernet"] | None = None
+    """The GPU-to-GPU link a multi-GPU replica communicates over (2-card bridges do not count)."""
+    link_gb_per_s: Sourced | None = None
+    """Per-GPU link bandwidth, GB/s each direction: what bounds a ring all-reduce's bus bandwidth."""
     notes: str = ""
 
     def rental(self, tier: PriceTier) -> Sourced | None:
@@ -246,6 +250,11 @@ class Accelerator(_Frozen):
     def hbm_bytes_per_s(self) -> float:
         """Memory bandwidth in bytes/s (the datasheet's TB/s are decimal)."""
         return self.hbm_tb_per_s.central * TB
+
+    @property
+    def link_bytes_per_s(self) -> float | None:
+        """Per-GPU link bandwidth in bytes/s each direction (decimal GB), None if not in the catalog."""
+        return None if self.link_gb_per_s is None else self.link_gb_per_s.central * GB
 
     def dense_peak_flop_per_s(self, dtype: Dtype) -> float | None:
         """Dense peak FLOP/s in ``dtype`` (fp16 runs on the bf16/fp16 tensor units); None if unpublished."""

@@ -75,25 +75,59 @@ def max_concurrency(*, free_bytes: ArrayLike, kv_bytes_per_sequence: ArrayLike) 
     return np.floor(np.maximum(arr(free_bytes), 0.0) / arr(kv_bytes_per_sequence))
 
 
+def expected_distinct_experts(
+    *, n_experts: ArrayLike, n_experts_active: ArrayLike, n_tokens: ArrayLike
+) -> FloatArray:
+    """Expected distinct routed experts one MoE layer reads for ``n_tokens`` tokens: E (1 - (1 - k/E)^T).
+
+    Each token picks k of E experts; under uniform, independent routing an expert is missed by
+    one token with probability 1 - k/E, so by all T tokens with (1 - k/E)^T, and the expected
+    count of experts hit is E times one minus that (expected occupied bins, linearity of
+    expectation). Real routers are not uniform (load-balancing losses push them towards it), so
+    this is the balanced case. T = 1 gives k; T -> inf gives E. Dense (E = k) gives E.
+    """
+    e = arr(n_experts)
+    return e * (1.0 - (1.0 - arr(n_experts_active) / e) ** arr(n_tokens))
+
+
+def params_per_expert(
+    *, n_params: ArrayLike, n_active_params: ArrayLike, n_experts: ArrayLike, n_experts_active: ArrayLike
+) -> FloatArray:
+    """Parameters of one routed expert summed over the MoE layers: (N_total - N_active) / (E - k).
+
+    Derivation: N_total = S + E p and N_active = S + k p, with S the parameters every token uses
+    (attention, embeddings, router, shared experts, dense layers) and p one routed expert's
+    parameters over all MoE layers; subtracting, p = (N_total - N_active) / (E - k). Exact when
+    every MoE layer has the same E and k (Mixtral, DeepSeek-V2/V3). 0 for a dense model (E = k).
+    """
+    e, k = arr(n_experts), arr(n_experts_active)
+    return np.where(e > k, (arr(n_params) - arr(n_active_params)) / np.maximum(e - k, 1e-12), 0.0)
+
+
 def moe_weights_read_bytes(
     *,
     n_params: ArrayLike,
     n_active_params: ArrayLike,
     n_experts: ArrayLike,
     n_experts_active: ArrayLike,
-    batch: ArrayLike,
+    n_tokens: ArrayLike,
     bytes_per_param: ArrayLike,
 ) -> FloatArray:
-    """Weight bytes read per decode step of a mixture of experts at batch B.
+    """Weight bytes read in one forward pass over ``n_tokens`` tokens (a decode step of batch B has
+    B tokens, a prefill of P tokens per sequence B P): the non-expert weights plus the expected
+    distinct routed experts (``expected_distinct_experts``) x bytes per expert (``params_per_expert``).
 
-    Split N_total = S + X (shared, expert) with N_active = S + X k/E; the expected share of
-    experts routed to by B tokens under uniform routing is 1 - (1 - k/E)^B. Dense models
-    (E = k = 1) read all weights.
+    Dense models (E = k = 1) read all weights. Pope et al. 2022 Sec. 2 (decode reads the weights
+    once per step); the expert split is the derivation of ``params_per_expert``.
     """
-    k_over_e = arr(n_experts_active) / arr(n_experts)
-    expert = np.where(
-        k_over_e < 1, (arr(n_params) - arr(n_active_params)) / np.maximum(1 - k_over_e, 1e-12), 0.0
+    expert = params_per_expert(
+        n_params=n_params,
+        n_active_params=n_active_params,
+        n_experts=n_experts,
+        n_experts_active=n_experts_active,
     )
-    shared = arr(n_params) - expert
-    touched = 1.0 - (1.0 - k_over_e) ** arr(batch)
-    return (shared + expert * touched) * arr(bytes_per_param)
+    shared = arr(n_params) - arr(n_experts) * expert
+    read = expected_distinct_experts(
+        n_experts=n_experts, n_experts_active=n_experts_active, n_tokens=n_tokens
+    )
+    return (shared + read * expert) * arr(bytes_per_param)

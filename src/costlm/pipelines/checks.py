@@ -23,7 +23,11 @@ def require_finite(outputs: Mapping[str, npt.NDArray[np.float64] | object]) -> N
         if isinstance(values, np.ndarray) and not np.all(np.isfinite(values))
     )
     if bad:
-        raise InputError(f"these inputs give a non-finite {bad[0]}; check their magnitudes")
+        raise InputError(
+            f"these inputs give a non-finite {bad[0]}; check their magnitudes",
+            key="non_finite_output",
+            name=bad[0],
+        )
 
 
 def named_values(breakdown: Any) -> dict[str, Any]:

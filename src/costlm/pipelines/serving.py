@@ -4,12 +4,16 @@ fleet for a traffic profile, over arrays.
 Continuous batching (vLLM, Kwon et al. 2023): each decode step produces one token for each of
 ``batch`` sequences, and new requests' prefills are interleaved, ``batch x prompt / output`` prompt
 tokens per step on average, so throughput and J/token include the prefill work. Roofline: Williams
-et al. 2009; MoE weights read at batch B: ``formulas.memory.moe_weights_read_bytes``.
+et al. 2009; MoE weights read for the tokens of a pass (B at decode, the prompt at prefill):
+``formulas.memory.moe_weights_read_bytes``; communication over the accelerator's link:
+``communication_s`` (the one rule for tensor and expert parallel).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 from costlm.formulas import FloatArray, carbon, energy, memory, money, roofline
 
@@ -17,6 +21,9 @@ PAGED_HOLDING_OF_OUTPUT = 0.5
 """Paged attention holds a sequence's prompt and, on average, half of its output."""
 MEAN_PREFILL_CONTEXT = 0.5
 """A prompt's tokens attend on average to half of the prompt (causal attention)."""
+ACTIVATION_BYTES = 2.0
+"""Bytes per activation element exchanged between GPUs: bf16/fp16 (engines keep activations in 16 bits
+even with fp8 weights; Micikevicius et al. 2022 "FP8 Formats for Deep Learning" Sec. 5)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,9 @@ class ServeDraws:
     output_tokens: float
     peak_flop_per_s: float
     hbm_bytes_per_s: float
+    d_model: float
+    link_bytes_per_s: float
+    """Per-GPU link bandwidth each direction (inf when the catalog has none: latency only)."""
     bandwidth_efficiency: FloatArray
     decode_compute_efficiency: FloatArray
     prefill_compute_efficiency: FloatArray
@@ -59,6 +69,8 @@ class ServeDraws:
     params_scale: FloatArray | None = None
     """Multiplier (median 1) on the parameter counts of a model whose size is estimated: the spread
     of the estimate, read by the weights traffic and the FLOP (the memory plan keeps the central size)."""
+    expert_parallel: bool = False
+    """Experts sharded across the GPUs (all-to-all dispatch/combine) instead of tensor-parallel MLPs."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,14 @@ class StepTimes:
     ttft_s: FloatArray
     compute_share: FloatArray
     output_tokens_per_s: FloatArray
+    weight_bytes_per_step: FloatArray
+    """Weight bytes one decode step reads (MoE: non-expert weights + the distinct experts routed to)."""
+    n_experts_read: FloatArray
+    """Expected distinct routed experts read per MoE layer per decode step (1 for a dense model)."""
+    comm_s: FloatArray
+    """GPU-to-GPU communication per decode step (tensor- and expert-parallel)."""
+    comm_share: FloatArray
+    """Communication share of a step (decode + its interleaved prefill)."""
 
 
 @dataclass(frozen=True)
@@ -91,18 +111,58 @@ class ReplicaBreakdown(StepTimes):
     usd_per_million_output_tokens_owned: FloatArray | None
 
 
-def step_times(d: ServeDraws) -> StepTimes:
-    """Roofline decode step (bandwidth vs compute, plus tensor-parallel latency) and interleaved prefill."""
-    cached = min(d.prompt_tokens + d.output_tokens * PAGED_HOLDING_OF_OUTPUT, d.window_tokens)
+def weights_read_bytes(d: ServeDraws, n_tokens: FloatArray | float) -> FloatArray:
+    """Weight bytes a forward pass over ``n_tokens`` tokens reads (all of them for a dense model)."""
     scale = 1.0 if d.params_scale is None else d.params_scale
-    weights_read = memory.moe_weights_read_bytes(
+    return memory.moe_weights_read_bytes(
         n_params=d.n_params * scale,
         n_active_params=d.n_active_params * scale,
         n_experts=d.n_experts,
         n_experts_active=d.n_experts_active,
-        batch=d.batch,
+        n_tokens=n_tokens,
         bytes_per_param=d.weights_bytes / d.n_params,
     )
+
+
+def communication_s(d: ServeDraws, n_tokens: FloatArray | float) -> FloatArray:
+    """GPU-to-GPU time of a forward pass over ``n_tokens`` tokens on the replica's link.
+
+    Tensor parallel (default): two ring all-reduces per layer. Expert parallel (MoE only): one
+    all-reduce per layer after attention, plus dispatch and combine all-to-alls of the routed
+    tokens per layer (every layer counted as an MoE layer). 0 on one GPU.
+    """
+    moe = d.expert_parallel and d.n_experts > d.n_experts_active
+    tp = roofline.tensor_parallel_s(
+        n_layers=d.n_layers,
+        n_tokens=n_tokens,
+        d_model=d.d_model,
+        bytes_per_element=ACTIVATION_BYTES,
+        n_gpus=d.n_gpus,
+        link_bytes_per_s=d.link_bytes_per_s,
+        allreduce_latency_s=d.allreduce_latency_s,
+        allreduces_per_layer=1.0 if moe else 2.0,
+    )
+    if not moe:
+        return tp
+    return tp + roofline.expert_parallel_s(
+        n_moe_layers=d.n_layers,
+        n_tokens=n_tokens,
+        n_experts_active=d.n_experts_active,
+        d_model=d.d_model,
+        bytes_per_element=ACTIVATION_BYTES,
+        n_gpus=d.n_gpus,
+        link_bytes_per_s=d.link_bytes_per_s,
+        latency_s=d.allreduce_latency_s,
+    )
+
+
+def step_times(d: ServeDraws) -> StepTimes:
+    """Roofline decode step (bandwidth vs compute, plus communication) and prefill: a lone prompt
+    (TTFT) is compute vs the weights its tokens route to, plus communication; prefills interleaved
+    into decode steps add their compute and communication (the step already reads the weights)."""
+    cached = min(d.prompt_tokens + d.output_tokens * PAGED_HOLDING_OF_OUTPUT, d.window_tokens)
+    scale = 1.0 if d.params_scale is None else d.params_scale
+    weights_read = weights_read_bytes(d, d.batch)
     bytes_read = weights_read + d.batch * d.kv_bytes_per_token * cached
     mem_s = roofline.memory_time_s(
         bytes_read=bytes_read,
@@ -120,9 +180,7 @@ def step_times(d: ServeDraws) -> StepTimes:
     comp_s = roofline.compute_time_s(
         flop=flop, peak_flop_per_s=d.peak_flop_per_s, efficiency=d.decode_compute_efficiency, n_gpus=d.n_gpus
     )
-    comm_s = roofline.tensor_parallel_s(
-        n_layers=d.n_layers, n_gpus=d.n_gpus, allreduce_latency_s=d.allreduce_latency_s
-    )
+    comm_s = communication_s(d, d.batch)
     decode_s = roofline.decode_step_s(memory_s=mem_s, compute_s=comp_s, communication_s=comm_s)
     prefill_flop = roofline.forward_flop(
         n_active_params=d.n_active_params * scale,
@@ -131,14 +189,30 @@ def step_times(d: ServeDraws) -> StepTimes:
         d_attention=d.d_attention,
         context_tokens=d.prompt_tokens * MEAN_PREFILL_CONTEXT,
     )
-    prefill_s = roofline.compute_time_s(
+    prefill_compute_s = roofline.compute_time_s(
         flop=prefill_flop,
         peak_flop_per_s=d.peak_flop_per_s,
         efficiency=d.prefill_compute_efficiency,
         n_gpus=d.n_gpus,
     )
-    prefill_per_step = d.batch / d.output_tokens * prefill_s
+    prefill_memory_s = roofline.memory_time_s(
+        bytes_read=weights_read_bytes(d, d.prompt_tokens),
+        bytes_per_s=d.hbm_bytes_per_s,
+        efficiency=d.bandwidth_efficiency,
+        n_gpus=d.n_gpus,
+    )
+    prefill_comm_s = communication_s(d, d.prompt_tokens)
+    prefill_s = roofline.decode_step_s(
+        memory_s=prefill_memory_s, compute_s=prefill_compute_s, communication_s=prefill_comm_s
+    )
+    prefills_per_step = d.batch / d.output_tokens
+    # interleaved prefills run in the decode step's forward pass, whose weights are already read
+    prefill_per_step = prefills_per_step * (prefill_compute_s + prefill_comm_s)
     step = decode_s + prefill_per_step
+    ones = np.ones_like(step)
+    n_read = memory.expected_distinct_experts(
+        n_experts=d.n_experts, n_experts_active=d.n_experts_active, n_tokens=d.batch
+    )
     return StepTimes(
         memory_s=mem_s,
         compute_s=comp_s,
@@ -146,8 +220,12 @@ def step_times(d: ServeDraws) -> StepTimes:
         prefill_s=prefill_s,
         tpot_s=step,
         ttft_s=prefill_s + decode_s,
-        compute_share=(comp_s + prefill_per_step) / step,
+        compute_share=(comp_s + prefills_per_step * prefill_compute_s) / step,
         output_tokens_per_s=roofline.tokens_per_s(batch=d.batch, step_s=step),
+        weight_bytes_per_step=weights_read * ones,
+        n_experts_read=np.where(d.n_experts > d.n_experts_active, n_read, 1.0) * ones,
+        comm_s=comm_s * ones,
+        comm_share=(comm_s + prefills_per_step * prefill_comm_s) / step,
     )
 
 

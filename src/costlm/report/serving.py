@@ -32,6 +32,29 @@ def _new_table(title: str, lang: str) -> Table:
     return table
 
 
+def _step_line(r: ServeResult, lang: str) -> str:
+    """Weights read per decode step (MoE: experts read per layer) and the communication share."""
+    bd = r.breakdown
+    weights = number(bd.weight_bytes_per_step.p50 / GB, "", lang)
+    comm = t(
+        "serve.step_comm",
+        lang,
+        share=f"{bd.comm_share.p05:.0%}-{bd.comm_share.p95:.0%}",
+        link=r.link or t("serve.link_unknown", lang),
+    )
+    if r.n_experts is None:
+        return t("serve.step_dense", lang, weights=weights) + "; " + comm
+    experts = t(
+        "serve.step_moe",
+        lang,
+        weights=weights,
+        read=f"{bd.n_experts_read.p50:.1f}",
+        n=r.n_experts,
+        k=r.n_experts_active,
+    )
+    return experts + "; " + comm
+
+
 def print_serving(console: Console, r: ServeResult, lang: str) -> None:
     """Memory plan line, the outputs table, the fleet table and the API comparison."""
     console.print(
@@ -58,6 +81,7 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
         if s is not None:
             _row(table, output_label(out.label, out.at_rental, r.price_tier, lang), s, lang)
     console.print(table)
+    console.print(_step_line(r, lang), markup=False)
     if r.fleet:
         fleet = _new_table(t("serve.fleet_title", lang, tokens=number(r.tokens_per_day or 0, "", lang)), lang)
         for out in FLEET_OUTPUTS:

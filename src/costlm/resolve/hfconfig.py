@@ -64,14 +64,23 @@ class ParsedConfig(BaseModel):
 
 def _too_large(key: str) -> InputError:
     return InputError(
-        f"config.json: '{key}' is absurdly large (max {MAX_ARCHITECTURE_SIZE:,}); is it the right config?"
+        f"config.json: '{key}' is absurdly large (max {MAX_ARCHITECTURE_SIZE:,}); is it the right config?",
+        key="config_too_large",
+        field=key,
+        max=f"{MAX_ARCHITECTURE_SIZE:,}",
     )
 
 
 def _int(cfg: dict[str, Any], key: str, default: int | None = None) -> int:
     value = cfg.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise InputError(f"config.json: '{key}' must be a positive integer, got {value!r}")
+        raise InputError(
+            f"config.json: '{key}' must be a positive integer, got {value!r}",
+            key="config_not_integer",
+            field=key,
+            kind="positive",
+            value=repr(value),
+        )
     if value > MAX_ARCHITECTURE_SIZE:
         raise _too_large(key)
     return value
@@ -84,7 +93,13 @@ def _opt_int(cfg: dict[str, Any], key: str, *, zero_ok: bool = False) -> int | N
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0 or (value == 0 and not zero_ok):
         kind = "non-negative" if zero_ok else "positive"
-        raise InputError(f"config.json: '{key}' must be a {kind} integer, got {value!r}")
+        raise InputError(
+            f"config.json: '{key}' must be a {kind} integer, got {value!r}",
+            key="config_not_integer",
+            field=key,
+            kind=kind,
+            value=repr(value),
+        )
     if value > MAX_ARCHITECTURE_SIZE:
         raise _too_large(key)
     return value
@@ -118,7 +133,12 @@ def _mlp_params(
         return dense * n_layers, dense * n_layers, None, None
     n_experts, k = _int(cfg, key), _int(cfg, "num_experts_per_tok")
     if k > n_experts:
-        raise InputError(f"config.json: num_experts_per_tok {k} exceeds the {n_experts} experts")
+        raise InputError(
+            f"config.json: num_experts_per_tok {k} exceeds the {n_experts} experts",
+            key="config_experts",
+            k=k,
+            n=n_experts,
+        )
     d_expert = _opt_int(cfg, "moe_intermediate_size") or _int(cfg, "intermediate_size")
     expert = float(params.gated_mlp_params(d_model=d, d_ff=d_expert))
     shared = _opt_int(cfg, "n_shared_experts", zero_ok=True) or 0
@@ -128,7 +148,12 @@ def _mlp_params(
     )
     n_dense = _opt_int(cfg, "first_k_dense_replace", zero_ok=True) or 0
     if n_dense > n_layers:
-        raise InputError(f"config.json: first_k_dense_replace {n_dense} exceeds num_hidden_layers {n_layers}")
+        raise InputError(
+            f"config.json: first_k_dense_replace {n_dense} exceeds num_hidden_layers {n_layers}",
+            key="config_dense_layers",
+            dense=n_dense,
+            layers=n_layers,
+        )
     n_moe = n_layers - n_dense
     router = d * n_experts
     total = n_dense * dense + n_moe * (n_experts * expert + shared_params + router)
@@ -155,7 +180,12 @@ def _sliding_window(cfg: dict[str, Any], warnings: list[Caveat]) -> int | None:
 def _tied(cfg: dict[str, Any]) -> bool:
     value = cfg.get("tie_word_embeddings", False)
     if not isinstance(value, bool):
-        raise InputError(f"config.json: 'tie_word_embeddings' must be true or false, got {value!r}")
+        raise InputError(
+            f"config.json: 'tie_word_embeddings' must be true or false, got {value!r}",
+            key="config_not_bool",
+            field="tie_word_embeddings",
+            value=repr(value),
+        )
     return value
 
 
@@ -278,7 +308,12 @@ def read_config(path: str | Path) -> ParsedConfig:
     try:
         raw = parse_guarded(json.loads, text, where=where, what="config.json", error=InputError)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise InputError(
+            f"{where} is not valid JSON ({exc.msg} at line {exc.lineno})",
+            key="config_not_json",
+            where=where,
+            line=exc.lineno,
+        ) from None
     if not isinstance(raw, dict):
-        raise InputError(f"{where} must hold a JSON object")
+        raise InputError(f"{where} must hold a JSON object", key="config_not_object", where=where)
     return parse_config(raw, Path(path).name)

@@ -80,7 +80,12 @@ def _number(value: object, info: Info) -> float:
     if isinstance(value, str):
         return parse_number(value, name=_name(info))
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{_name(info)}: expected a number, got {value!r}")
+        raise InputError(
+            f"{_name(info)}: expected a number, got {value!r}",
+            key="expected_number",
+            name=_name(info),
+            value=repr(value),
+        )
     if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:
         raise InputError(
             f"{_name(info)}: {format_count(value)} is absurdly large (max {MAX_MAGNITUDE:g})",
@@ -142,7 +147,13 @@ def _fraction_range(value: Range, info: Info) -> Range:
     for bound in value:
         check_fraction(bound, name=name)
     if value[0] < MIN_FRACTION:
-        raise InputError(f"{name}: {value[0]:g} is absurdly small (min {MIN_FRACTION:g})")
+        raise InputError(
+            f"{name}: {value[0]:g} is absurdly small (min {MIN_FRACTION:g})",
+            key="too_small_fraction",
+            name=name,
+            value=f"{value[0]:g}",
+            min=f"{MIN_FRACTION:g}",
+        )
     return value
 
 
@@ -163,7 +174,12 @@ def _pue_range(value: Range, info: Info) -> Range:
 def _whole(value: object, info: Info) -> object:
     """Integer fields take integers (or their text), never booleans: True is not a count."""
     if isinstance(value, bool):
-        raise InputError(f"{_name(info)}: expected a whole number, got {value!r}")
+        raise InputError(
+            f"{_name(info)}: expected a whole number, got {value!r}",
+            key="expected_whole",
+            name=_name(info),
+            value=repr(value),
+        )
     return value
 
 
@@ -216,7 +232,14 @@ def _zero_stage(value: int, info: Info) -> int:
 def _between(low: float, high: float, what: str) -> AfterValidator:
     def check(value: float, info: Info) -> float:
         if not low <= value <= high:
-            raise InputError(f"{_name(info)}: {what} must be between {low:g} and {high:g}, got {value:g}")
+            raise InputError(
+                f"{_name(info)}: {what} must be between {low:g} and {high:g}, got {value:g}",
+                key="out_of_bounds",
+                name=_name(info),
+                low=f"{low:g}",
+                high=f"{high:g}",
+                value=f"{value:g}",
+            )
         return value
 
     return AfterValidator(check)
@@ -358,6 +381,8 @@ class ServeRequest(_Request):
     pue: PueRange | None = None
     grid: str | None = None
     price_tier: PriceTierChoice = "auto"
+    expert_parallel: bool = False
+    """MoE experts sharded across the replica's GPUs (all-to-all) instead of tensor-parallel MLPs."""
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -437,6 +462,7 @@ class ServeFields(TypedDict, total=False):
     pue: RangeInput | None
     grid: str | None
     price_tier: str
+    expert_parallel: bool
     samples: int
     seed: int | None
 

@@ -56,6 +56,8 @@ class ServeSpec:
     price_tier: str | None = None
     """The rental tier priced (on-demand, reserved, spot), ``user`` for the user's rate, or None."""
     purchase_includes_server: bool | None = None
+    expert_parallel: bool = False
+    """MoE experts sharded across the GPUs (all-to-all dispatch and combine)."""
     warnings: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
 
@@ -227,6 +229,12 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
             tokens=f"{context:,.0f}",
             max=f"{arch.context_tokens:,}",
         )
+    if req.expert_parallel and not (arch.n_experts or 1) > (arch.n_experts_active or 1):
+        raise InputError(
+            f"--expert-parallel needs a mixture-of-experts model; {name} has no routed experts",
+            key="expert_parallel_dense",
+            model=name,
+        )
     weights = float(memory.weights_bytes(n_params=n_params, bytes_per_param=memory.BYTES_PER_PARAM[dtype]))
     per_token = kv_bytes_per_token(arch, kv_elem)
     per_seq = float(
@@ -268,6 +276,7 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
         hbm_bytes_per_s=acc.hbm_bytes_per_s,
         inputs=Inputs(),
         grid_region=load.grid_region(cat, req.grid or cat.defaults.grid_region).id,
+        expert_parallel=req.expert_parallel,
         warnings=warnings,
     )
     _add_inputs(spec, req, cat, today or dt.date.today())
@@ -370,6 +379,9 @@ def serve_draws(spec: ServeSpec, *, samples: int, seed: int | None) -> tuple[Ser
         output_tokens=spec.output_tokens,
         peak_flop_per_s=spec.peak_flop_per_s,
         hbm_bytes_per_s=spec.hbm_bytes_per_s,
+        d_model=float(a.d_model),
+        link_bytes_per_s=spec.accelerator.link_bytes_per_s or math.inf,
+        expert_parallel=spec.expert_parallel,
         **drawn.values,
     )
     return draws, drawn

@@ -88,7 +88,12 @@ def _mfu_prior(
                         )
                     )
                 return prior.mfu
-    raise InputError(f"no MFU prior for {acc.generation}/{dtype}; give one with --mfu LOW..HIGH")
+    raise InputError(
+        f"no MFU prior for {acc.generation}/{dtype}; give one with --mfu LOW..HIGH",
+        key="no_mfu_prior",
+        generation=acc.generation,
+        dtype=dtype,
+    )
 
 
 def _mfu_covariates(
@@ -172,8 +177,14 @@ def _add_required_compute(
     inputs.records = [r for r in inputs.records if r.name != "n_active_params"]
     if tr is not None and _add_sourced(inputs, "train_flop", "FLOP", None, tr.train_flop):
         return
-    what = f"model '{model.id}' has no parameter and token counts" if model else "no compute given"
-    raise InputError(f"{what}; give --params and --tokens (or --examples, --tokens-per-example, --epochs)")
+    hint = "give --params and --tokens (or --examples, --tokens-per-example, --epochs)"
+    if model is not None:
+        raise InputError(
+            f"model '{model.id}' has no parameter and token counts; {hint}",
+            key="model_no_counts",
+            model=model.id,
+        )
+    raise InputError(f"no compute given; {hint}", key="no_compute")
 
 
 def _add_finetune(inputs: Inputs, req: TrainingRequest, tr: Training | None) -> bool:
