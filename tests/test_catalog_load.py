@@ -48,6 +48,7 @@ decode_compute_efficiency = { value = 0.4, source = "s1", locator = "p" }
 prefill_compute_efficiency = { value = 0.5, source = "s1", locator = "p" }
 serving_power_low_fraction = { value = 0.6, source = "s1", locator = "p" }
 serving_power_high_fraction = { value = 0.95, source = "s1", locator = "p" }
+serving_idle_power_fraction = { value = 0.1, source = "s1", locator = "p" }
 allreduce_latency_s = { value = 1e-5, source = "s1", locator = "p" }
 serving_utilization = { value = 0.6, source = "s1", locator = "p" }
 server_capex_multiple = { value = 1.4, source = "s1", locator = "p" }

@@ -68,7 +68,7 @@ def test_spanish_caveats_and_catalog_prose(cli: CliRun) -> None:
         (["serve", "llama-3.1-405b", "--n-gpus", "4"], "no se puede servir en 4 GPUs"),
         (["serve", "llama-3.1-8b", "--max-tpot-ms", "1"], "ningún lote cumple TPOT <= 1 ms"),
         (["report", "--format", "pdf"], "formato desconocido 'pdf'"),
-        (["serve", "gpt-4"], "no tiene arquitectura publicada"),
+        (["serve", "gpt-2-1.5b"], "no tiene arquitectura publicada"),
         (
             ["train", "--params", "7B", "--tokens", "2T", "--gpu", "a100", "--n-gpus", "8", "--dtype", "fp8"],
             "no tiene pico denso fp8",

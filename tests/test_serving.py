@@ -124,7 +124,7 @@ def test_fleet_and_api_break_even() -> None:
         (dict(model="llama-3.1-405b", gpu="h100", n_gpus=4), ConfigError, "cannot be served on 4 GPUs"),
         (dict(model="llama-2-7b", batch=0), InputError, "batch: must be at least 1"),
         (dict(model="llama-2-7b", prompt_tokens=-5), InputError, "must be greater than 0"),
-        (dict(model="gpt-4"), InputError, "no published architecture"),
+        (dict(model="gpt-2-1.5b"), InputError, "no published architecture"),
         (dict(model="llama-2-7b", dtype="fp3"), InputError, "dtype"),
         (dict(model="llama-2-7b", utilization=(0.5, 1.5)), InputError, "utilization"),
     ],

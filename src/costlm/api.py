@@ -38,9 +38,10 @@ if TYPE_CHECKING:
     from costlm.analyses.claims import ClaimResult
     from costlm.analyses.report import ReportData
     from costlm.analyses.seedtable import DEFAULT_MODELS, SeedRow, SeedTable
-    from costlm.analyses.serving import FleetSummary, ServeResult, ServingBreakdownSummary
+    from costlm.analyses.serving import ApiComparison, FleetSummary, ServeResult, ServingBreakdownSummary
 
 _LAZY = {
+    "ApiComparison": "costlm.analyses.serving",
     "ClaimResult": "costlm.analyses.claims",
     "DEFAULT_MODELS": "costlm.analyses.seedtable",
     "FleetSummary": "costlm.analyses.serving",
@@ -64,6 +65,7 @@ EntryKind = Literal["accelerators", "models", "runs", "sources", "grid"]
 
 __all__ = [
     "DEFAULT_MODELS",
+    "ApiComparison",
     "CatalogSummary",
     "Caveat",
     "ClaimResult",

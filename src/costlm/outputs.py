@@ -86,6 +86,13 @@ FLEET_OUTPUTS = (
     _out("fleet_hardware_cost_usd", "USD", "fleet"),
     _out("fleet_rental_usd_per_year", "USD/year", "fleet", rental=True),
     _out("fleet_owned_usd_per_year", "USD/year", "fleet"),
+    _out("fleet_utilization", "fraction", "fleet"),
+    _out("fleet_usd_per_million_output_tokens", "USD/1M tokens", "fleet", rental=True),
+    _out("saturated_usd_per_million_output_tokens", "USD/1M tokens", "fleet", rental=True),
+    _out("fleet_owned_usd_per_million_output_tokens", "USD/1M tokens", "fleet"),
+    _out("fleet_busy_energy_mwh_per_year", "MWh/year", "fleet"),
+    _out("fleet_idle_energy_mwh_per_year", "MWh/year", "fleet"),
     _out("fleet_energy_mwh_per_year", "MWh/year", "fleet"),
+    _out("fleet_j_per_output_token", "J", "fleet"),
     _out("fleet_co2_t_per_year", "tCO2e/year", "fleet"),
 )

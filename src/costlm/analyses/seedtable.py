@@ -79,6 +79,8 @@ class SeedRow(BaseModel):
     inference_usd_per_million_output_tokens: Cell
     inference_break_even_tokens_per_day: Summary | None = None
     inference_break_even_api: str | None = None
+    inference_break_even_never_share: float | None = None
+    """Share of the draws in which self-hosting never beats that API (the peak factor counted)."""
     disclosure: str
     disclosure_es: str | None = None
     reported_scope: str | None
@@ -208,9 +210,24 @@ def _api_price(cat: Catalog, model_id: str) -> ReportedFigure | None:
 def _serving_model(cat: Catalog, model: Model) -> Model | None:
     """The model itself if its architecture is published, else its base model's (fine-tunes)."""
     for candidate in (model, cat.models.get(model.training.base_model or "") if model.training else None):
-        if candidate is not None and candidate.architecture is not None and candidate.n_params is not None:
+        if candidate is None:
+            continue
+        if candidate.architecture is not None and candidate.n_params is not None:
+            return candidate
+        if candidate.architecture_proxy is not None:  # estimated: resolve.serving.proxy_model
             return candidate
     return None
+
+
+def _serving_sources(served: Model) -> list[str]:
+    """The architecture's source, or an architecture proxy's (its assumption and size estimate)."""
+    if served.architecture is not None:
+        return [served.architecture.source]
+    proxy = served.architecture_proxy
+    if proxy is None:
+        return []
+    size = proxy.n_params or served.n_params
+    return sorted({proxy.source, *([size.source] if size else [])})
 
 
 def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed: int | None) -> _Inference:
@@ -227,7 +244,7 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
             key=lambda c: c.api_usd_per_million_output_tokens,
         )
         even = evens[len(evens) // 2] if evens else None
-        srcs = [served.architecture.source] if served.architecture else []
+        srcs = _serving_sources(served)
         return _Inference(
             cells={
                 "inference_gpus_per_replica": int(r.gpus_per_replica.p50),
@@ -237,6 +254,7 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
                 "inference_power_watts": Cell(estimate=r.replica_power_watts, sources=srcs),
                 "inference_j_per_output_token": Cell(estimate=r.j_per_output_token, sources=srcs),
                 "inference_break_even_tokens_per_day": even.break_even_tokens_per_day if even else None,
+                "inference_break_even_never_share": even.share_never_cheaper if even else None,
                 "inference_break_even_api": f"{even.provider} ${even.api_usd_per_million_output_tokens:g}/1M"
                 if even
                 else None,

@@ -7,6 +7,7 @@ Each declared output (``costlm.outputs``) is summarized under its declared unit.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +20,7 @@ from costlm.formulas import money, roofline
 from costlm.outputs import FLEET_OUTPUTS, SERVING_BREAKDOWN, SERVING_OUTPUTS
 from costlm.pipelines.checks import named_values, require_finite
 from costlm.pipelines.serving import (
+    FleetBreakdown,
     ReplicaBreakdown,
     ServeDraws,
     break_even_tokens_per_day,
@@ -43,8 +45,18 @@ class ApiComparison(BaseModel):
     api_usd_per_million_input_tokens: float | None
     self_hosted_usd_per_million_output_tokens: Summary | None
     break_even_tokens_per_day: Summary | None
+    """Output tokens/day above which one rented replica, carrying the traffic's peak, beats the API."""
     share_never_cheaper: float
+    """Share of the draws in which self-hosting at rental prices never beats this API price."""
     source: str
+    basis: str = "third-party"
+    """The API list price is the provider's price, a third-party figure to costlm."""
+    api_usd_per_year: float | None = None
+    """What the requested traffic costs per year at this API's list prices (prompt tokens included)."""
+    self_hosted_usd_per_year: Summary | None = None
+    """The fleet's yearly rental cost for the same traffic."""
+    self_hosted_over_api: Summary | None = None
+    """Self-hosted yearly rental / API yearly cost at the requested traffic (> 1: the API is cheaper)."""
 
 
 class FleetSummary(BaseModel):
@@ -58,7 +70,19 @@ class FleetSummary(BaseModel):
     fleet_rental_usd_per_year: Summary | None = None
     fleet_owned_usd_per_year: Summary | None = None
     fleet_energy_mwh_per_year: Summary | None = None
+    """Facility energy per year: busy (served tokens x J/token) + idle (a fleet sized for the peak)."""
     fleet_co2_t_per_year: Summary | None = None
+    fleet_utilization: Summary | None = None
+    """Tokens served per day / tokens the fleet could serve per day."""
+    fleet_busy_energy_mwh_per_year: Summary | None = None
+    fleet_idle_energy_mwh_per_year: Summary | None = None
+    fleet_j_per_output_token: Summary | None = None
+    """Facility J per output token at this load, idle time included."""
+    fleet_usd_per_million_output_tokens: Summary | None = None
+    """Rental $ per 1M output tokens at this load: the fleet's yearly rental / yearly tokens."""
+    saturated_usd_per_million_output_tokens: Summary | None = None
+    """Rental $ per 1M output tokens of a replica serving every second (utilization 1)."""
+    fleet_owned_usd_per_million_output_tokens: Summary | None = None
 
 
 class ServingBreakdownSummary(BaseModel):
@@ -145,6 +169,8 @@ class ServeResult(BaseModel):
     usd_per_million_input_tokens: Summary | None = None
     usd_per_million_output_tokens_owned: Summary | None = None
     tokens_per_day: float | None
+    peak_factor: float = 1.0
+    """Peak rate / mean rate of the traffic: the fleet and the break-even carry the peak."""
     fleet: FleetSummary | None
     api_comparison: list[ApiComparison]
     breakdown: ServingBreakdownSummary
@@ -152,7 +178,14 @@ class ServeResult(BaseModel):
     warnings: list[Caveat]
 
 
-def _api_row(price: ApiPrice, s: ServeSpec, d: ServeDraws, r: ReplicaBreakdown) -> ApiComparison | None:
+def _api_row(
+    price: ApiPrice,
+    s: ServeSpec,
+    d: ServeDraws,
+    r: ReplicaBreakdown,
+    req: ServeRequest,
+    fleet: FleetBreakdown | None,
+) -> ApiComparison | None:
     if price.model is None or price.model != s.model_id or price.output_usd_per_mtok is None:
         return None
     api_out = price.output_usd_per_mtok.central
@@ -168,7 +201,7 @@ def _api_row(price: ApiPrice, s: ServeSpec, d: ServeDraws, r: ReplicaBreakdown) 
     ours = r.usd_per_million_output_tokens
     even, never = None, 1.0
     if d.usd_per_gpu_hour is not None:
-        tokens = break_even_tokens_per_day(d, r, api_usd_per_token=per_token)
+        tokens = break_even_tokens_per_day(d, r, api_usd_per_token=per_token, peak_factor=req.peak_factor)
         finite = tokens[np.isfinite(tokens)]
         never = 1.0 - finite.size / tokens.size
         even = summarize(finite, "tokens/day") if finite.size else None
@@ -184,7 +217,21 @@ def _api_row(price: ApiPrice, s: ServeSpec, d: ServeDraws, r: ReplicaBreakdown) 
         break_even_tokens_per_day=even,
         share_never_cheaper=round(never, 4),
         source=price.output_usd_per_mtok.source,
+        basis=price.output_usd_per_mtok.basis,
+        **_yearly(per_token, req, fleet),
     )
+
+
+def _yearly(per_token: float, req: ServeRequest, fleet: FleetBreakdown | None) -> dict[str, Any]:
+    """The API's yearly cost at the requested traffic beside the fleet's yearly rental, and their ratio."""
+    if not req.tokens_per_day:
+        return {}
+    api_year = float(money.api_usd_per_year(usd_per_token=per_token, tokens_per_day=req.tokens_per_day))
+    out: dict[str, Any] = {"api_usd_per_year": api_year}
+    if fleet is not None and fleet.fleet_rental_usd_per_year is not None:
+        out["self_hosted_usd_per_year"] = summarize(fleet.fleet_rental_usd_per_year, "USD/year")
+        out["self_hosted_over_api"] = summarize(fleet.fleet_rental_usd_per_year / api_year, "x")
+    return out
 
 
 PCIE_LINKS = ("pcie",)
@@ -252,14 +299,14 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
     values = named_values(replica)
     require_finite(values)
     wait, capped = _queue(spec, plan, replica)
-    fleet = None
+    fleet, breakdown = None, None
     if req.tokens_per_day:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             breakdown = estimate_fleet(
                 draws, replica, tokens_per_day=req.tokens_per_day, peak_factor=req.peak_factor
             )
         fleet = FleetSummary(**summaries_of(named_values(breakdown), FLEET_OUTPUTS))
-    rows = [_api_row(price, spec, draws, replica) for price in cat.api_prices.values()]
+    rows = [_api_row(price, spec, draws, replica, req, breakdown) for price in cat.api_prices.values()]
     step_bd = ServingBreakdownSummary(**summaries_of(values, SERVING_BREAKDOWN))
     moe = (spec.arch.n_experts or 1) > (spec.arch.n_experts_active or 1)
     return ServeResult(
@@ -299,6 +346,7 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         max_batch=_fixed(spec.max_batch, "sequences"),
         **summaries_of(values, SERVING_OUTPUTS),
         tokens_per_day=req.tokens_per_day,
+        peak_factor=req.peak_factor,
         fleet=fleet,
         api_comparison=[row for row in rows if row is not None],
         breakdown=step_bd,

@@ -332,6 +332,23 @@ class Training(_Frozen):
     reported_run: str | None = None
 
 
+class ArchitectureProxy(_Frozen):
+    """How to serve a model whose architecture is not published: the shape (layers, heads, KV) of a
+    published catalog ``model``, this model's own parameter counts (or the estimate given here,
+    with its range) and, for a mixture of experts, the expert counts. An assumption, named in
+    ``note`` and shown with every estimate that uses it."""
+
+    model: str
+    source: str = Field(min_length=1)
+    locator: str = Field(min_length=1)
+    basis: Basis = "estimate"
+    n_params: Sourced | None = None
+    n_active_params: Sourced | None = None
+    n_experts: Size | None = None
+    n_experts_active: Size | None = None
+    note: str | None = None
+
+
 class Model(_Frozen):
     """A language model: parameter counts, training facts and (optional) architecture."""
 
@@ -344,6 +361,8 @@ class Model(_Frozen):
     n_active_params: Sourced | None = None
     n_train_tokens: Sourced | None = None
     architecture: Architecture | None = None
+    architecture_proxy: ArchitectureProxy | None = None
+    """Serving assumption for a model without a published architecture (see ``ArchitectureProxy``)."""
     training: Training | None = None
     disclosure: str = ""
     disclosure_es: str = ""
@@ -532,6 +551,7 @@ class Defaults(_Frozen):
     prefill_compute_efficiency: Sourced
     serving_power_low_fraction: Sourced
     serving_power_high_fraction: Sourced
+    serving_idle_power_fraction: Sourced
     allreduce_latency_s: Sourced
     serving_utilization: Sourced
     server_capex_multiple: Sourced
@@ -549,6 +569,7 @@ class Defaults(_Frozen):
         "prefill_compute_efficiency",
         "serving_power_low_fraction",
         "serving_power_high_fraction",
+        "serving_idle_power_fraction",
         "serving_utilization",
         "gpu_memory_utilization",
     )(_fraction)

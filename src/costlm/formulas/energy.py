@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from costlm.formulas import ArrayLike, FloatArray, arr
-from costlm.units import DAYS_PER_YEAR, J_PER_MWH, J_PER_WH, SECONDS_PER_HOUR, W_PER_MW
+from costlm.units import DAYS_PER_YEAR, J_PER_MWH, J_PER_WH, SECONDS_PER_DAY, SECONDS_PER_HOUR, W_PER_MW
 
 
 def facility_watts_per_gpu(
@@ -56,3 +56,26 @@ def wh_per_response(*, j_per_token: ArrayLike, n_tokens: ArrayLike) -> FloatArra
 def annual_energy_mwh(*, tokens_per_day: ArrayLike, j_per_token: ArrayLike) -> FloatArray:
     """Energy per year of a steady traffic: tokens per day x 365.25 x J per token."""
     return arr(tokens_per_day) * DAYS_PER_YEAR * arr(j_per_token) / J_PER_MWH
+
+
+def idle_energy_mwh_per_year(
+    *, idle_replica_s_per_day: ArrayLike, idle_watts_per_replica: ArrayLike
+) -> FloatArray:
+    """Energy per year of replicas that are powered but serving nothing: idle replica-seconds per
+    day x idle power x 365.25 days. A fleet sized for its peak idles the rest of the day (Patel et
+    al. 2024, POLCA arXiv:2308.12908: inference clusters draw well below their provisioned power)."""
+    return arr(idle_replica_s_per_day) * arr(idle_watts_per_replica) * DAYS_PER_YEAR / J_PER_MWH
+
+
+def idle_replica_s_per_day(
+    *, n_replicas: ArrayLike, tokens_per_day: ArrayLike, tokens_per_s_per_replica: ArrayLike
+) -> FloatArray:
+    """Replica-seconds per day with nothing to serve: replicas x 86,400 s minus the seconds the
+    traffic keeps them busy (tokens per day / a replica's tokens per second); never negative."""
+    busy_s = arr(tokens_per_day) / arr(tokens_per_s_per_replica)
+    return np.maximum(arr(n_replicas) * SECONDS_PER_DAY - busy_s, 0.0)
+
+
+def j_per_token_of_year(*, energy_mwh_per_year: ArrayLike, tokens_per_day: ArrayLike) -> FloatArray:
+    """Energy per token of a year's traffic: yearly energy / yearly tokens (idle time included)."""
+    return arr(energy_mwh_per_year) * J_PER_MWH / (arr(tokens_per_day) * DAYS_PER_YEAR)

@@ -11,6 +11,7 @@ import numpy as np
 
 from costlm.formulas import ArrayLike, FloatArray, arr
 from costlm.units import (
+    DAYS_PER_YEAR,
     HOURS_PER_DAY,
     HOURS_PER_YEAR,
     KWH_PER_MWH,
@@ -72,15 +73,32 @@ def replicas_for_traffic(
 
 
 def break_even_tokens_per_day(
-    *, replica_usd_per_day: ArrayLike, replica_tokens_per_day: ArrayLike, api_usd_per_token: ArrayLike
+    *,
+    replica_usd_per_day: ArrayLike,
+    replica_tokens_per_day: ArrayLike,
+    api_usd_per_token: ArrayLike,
+    peak_factor: ArrayLike = 1.0,
 ) -> FloatArray:
     """Daily tokens above which one self-hosted replica costs less than the API (inf if never).
 
     One replica costs the same whatever its load; the API is linear in tokens. Above
-    replica cost / API price per token, owning wins, if the replica can carry that many tokens.
+    replica cost / API price per token, owning wins, if the replica can carry that many tokens at
+    the traffic's peak (mean rate x ``peak_factor`` <= its capacity). Beyond one replica the fleet's
+    cost per token never falls below a replica's at its peak load, so a break-even above
+    capacity / peak factor is never reached (inf).
     """
     tokens = arr(replica_usd_per_day) / arr(api_usd_per_token)
-    return np.where(tokens <= arr(replica_tokens_per_day), tokens, np.inf)
+    return np.where(tokens * arr(peak_factor) <= arr(replica_tokens_per_day), tokens, np.inf)
+
+
+def usd_per_million_tokens_served(*, usd_per_year: ArrayLike, tokens_per_day: ArrayLike) -> FloatArray:
+    """$/1M tokens at the traffic actually served: a fleet's yearly cost / its yearly tokens x 1e6."""
+    return arr(usd_per_year) / (arr(tokens_per_day) * DAYS_PER_YEAR) * TOKENS_PER_MILLION
+
+
+def fleet_utilization(*, tokens_per_day: ArrayLike, capacity_tokens_per_day: ArrayLike) -> FloatArray:
+    """Share of a fleet's capacity the traffic uses: tokens served per day / tokens it could serve."""
+    return arr(tokens_per_day) / arr(capacity_tokens_per_day)
 
 
 def usd_per_million_prefill_tokens(
@@ -116,3 +134,8 @@ def api_usd_per_output_token(
     """An API's price per output token of a request, its prompt's input tokens included."""
     per_mtok = arr(output_usd_per_mtok) + arr(input_usd_per_mtok) * arr(prompt_tokens) / arr(output_tokens)
     return per_mtok / TOKENS_PER_MILLION
+
+
+def api_usd_per_year(*, usd_per_token: ArrayLike, tokens_per_day: ArrayLike) -> FloatArray:
+    """What a steady traffic costs per year at an API's price per output token (365.25 days)."""
+    return arr(usd_per_token) * arr(tokens_per_day) * DAYS_PER_YEAR

@@ -66,6 +66,11 @@ class ServeDraws:
     tdp_watts: FloatArray | None = None
     step_overhead_s: FloatArray | None = None
     """The engine's fixed time per decode step (None: no overhead)."""
+    idle_power_fraction: FloatArray | None = None
+    """GPU power of a replica with its model loaded and no request in flight, as a fraction of TDP."""
+    params_scale: FloatArray | None = None
+    """Multiplier (median 1) on the parameter counts of a model whose size is estimated: the spread
+    of the estimate, read by the weights traffic and the FLOP (the memory plan keeps the central size)."""
     expert_parallel: bool = False
     """Experts sharded across the GPUs (all-to-all dispatch/combine) instead of tensor-parallel MLPs."""
 
@@ -110,9 +115,10 @@ class ReplicaBreakdown(StepTimes):
 
 def weights_read_bytes(d: ServeDraws, n_tokens: FloatArray | float) -> FloatArray:
     """Weight bytes a forward pass over ``n_tokens`` tokens reads (all of them for a dense model)."""
+    scale = 1.0 if d.params_scale is None else d.params_scale
     return memory.moe_weights_read_bytes(
-        n_params=d.n_params,
-        n_active_params=d.n_active_params,
+        n_params=d.n_params * scale,
+        n_active_params=d.n_active_params * scale,
         n_experts=d.n_experts,
         n_experts_active=d.n_experts_active,
         n_tokens=n_tokens,
@@ -157,6 +163,7 @@ def step_times(d: ServeDraws) -> StepTimes:
     (TTFT) is compute vs the weights its tokens route to, plus communication; prefills interleaved
     into decode steps add their compute and communication (the step already reads the weights)."""
     cached = min(d.prompt_tokens + d.output_tokens * PAGED_HOLDING_OF_OUTPUT, d.window_tokens)
+    scale = 1.0 if d.params_scale is None else d.params_scale
     weights_read = weights_read_bytes(d, d.batch)
     bytes_read = weights_read + d.batch * d.kv_bytes_per_token * cached
     mem_s = roofline.memory_time_s(
@@ -166,7 +173,7 @@ def step_times(d: ServeDraws) -> StepTimes:
         n_gpus=d.n_gpus,
     )
     flop = roofline.forward_flop(
-        n_active_params=d.n_active_params,
+        n_active_params=d.n_active_params * scale,
         n_tokens=d.batch,
         n_layers=d.n_layers,
         d_attention=d.d_attention,
@@ -183,7 +190,7 @@ def step_times(d: ServeDraws) -> StepTimes:
         overhead_s=0.0 if d.step_overhead_s is None else d.step_overhead_s,
     )
     prefill_flop = roofline.forward_flop(
-        n_active_params=d.n_active_params,
+        n_active_params=d.n_active_params * scale,
         n_tokens=d.prompt_tokens,
         n_layers=d.n_layers,
         d_attention=d.d_attention,
@@ -288,7 +295,11 @@ def estimate_replica(d: ServeDraws) -> ReplicaBreakdown:
 
 @dataclass(frozen=True)
 class FleetBreakdown:
-    """Replicas for a traffic profile and what the fleet costs and emits per year."""
+    """Replicas for a traffic profile, how busy they are, and what the fleet costs and emits per year.
+
+    Energy counts the busy time (served tokens x J/token) and the idle time of a fleet sized for
+    the peak (idle power x the replica-seconds left over); money at load is the fleet's yearly
+    cost over the tokens actually served, beside a saturated replica's (every second serving)."""
 
     replicas: FloatArray
     fleet_gpus: FloatArray
@@ -297,29 +308,60 @@ class FleetBreakdown:
     fleet_owned_usd_per_year: FloatArray | None
     fleet_energy_mwh_per_year: FloatArray | None
     fleet_co2_t_per_year: FloatArray | None
+    fleet_utilization: FloatArray | None = None
+    fleet_busy_energy_mwh_per_year: FloatArray | None = None
+    fleet_idle_energy_mwh_per_year: FloatArray | None = None
+    fleet_j_per_output_token: FloatArray | None = None
+    fleet_usd_per_million_output_tokens: FloatArray | None = None
+    saturated_usd_per_million_output_tokens: FloatArray | None = None
+    fleet_owned_usd_per_million_output_tokens: FloatArray | None = None
+
+
+def _fleet_energy(
+    d: ServeDraws, r: ReplicaBreakdown, replicas: FloatArray, tokens_per_day: float
+) -> tuple[FloatArray | None, FloatArray | None]:
+    """(busy, idle) facility energy per year; idle is None without an idle power fraction."""
+    if r.j_per_output_token is None or d.tdp_watts is None:
+        return None, None
+    busy = energy.annual_energy_mwh(tokens_per_day=tokens_per_day, j_per_token=r.j_per_output_token)
+    if d.idle_power_fraction is None:
+        return busy, None
+    idle_s = energy.idle_replica_s_per_day(
+        n_replicas=replicas, tokens_per_day=tokens_per_day, tokens_per_s_per_replica=r.output_tokens_per_s
+    )
+    idle_watts = d.n_gpus * d.tdp_watts * d.idle_power_fraction * d.server_overhead * d.pue
+    idle = energy.idle_energy_mwh_per_year(idle_replica_s_per_day=idle_s, idle_watts_per_replica=idle_watts)
+    return busy, idle
 
 
 def estimate_fleet(
     d: ServeDraws, r: ReplicaBreakdown, *, tokens_per_day: float, peak_factor: float
 ) -> FleetBreakdown:
-    """Replicas to carry the peak rate; their rental, hardware and owned cost, energy and CO2 per year."""
+    """Replicas to carry the peak rate; their utilization, rental, hardware and owned cost, $/1M at
+    this load and saturated, busy + idle energy and CO2 per year."""
     replicas = money.replicas_for_traffic(
         tokens_per_day=tokens_per_day, peak_factor=peak_factor, tokens_per_s_per_replica=r.output_tokens_per_s
     )
     gpus = replicas * d.n_gpus
-    rental = (
-        None if d.usd_per_gpu_hour is None else money.usd_per_year(usd_per_hour=gpus * d.usd_per_gpu_hour)
-    )
+    capacity = replicas * money.tokens_per_day(tokens_per_s=r.output_tokens_per_s)
+    rental = at_load = saturated = None
+    if d.usd_per_gpu_hour is not None:
+        rental = money.usd_per_year(usd_per_hour=gpus * d.usd_per_gpu_hour)
+        at_load = money.usd_per_million_tokens_served(usd_per_year=rental, tokens_per_day=tokens_per_day)
+        saturated = money.usd_per_million_tokens(
+            usd_per_hour=d.n_gpus * d.usd_per_gpu_hour, tokens_per_s=r.output_tokens_per_s, utilization=1.0
+        )
     hardware = None if r.replica_hardware_cost_usd is None else replicas * r.replica_hardware_cost_usd
-    owned = (
-        None
-        if r.owned_usd_per_hour is None
-        else money.usd_per_year(usd_per_hour=replicas * r.owned_usd_per_hour)
-    )
-    mwh = co2 = None
-    if r.j_per_output_token is not None:
-        mwh = energy.annual_energy_mwh(tokens_per_day=tokens_per_day, j_per_token=r.j_per_output_token)
+    owned = owned_at_load = None
+    if r.owned_usd_per_hour is not None:
+        owned = money.usd_per_year(usd_per_hour=replicas * r.owned_usd_per_hour)
+        owned_at_load = money.usd_per_million_tokens_served(usd_per_year=owned, tokens_per_day=tokens_per_day)
+    busy, idle = _fleet_energy(d, r, replicas, tokens_per_day)
+    mwh = co2 = j_token = None
+    if busy is not None:
+        mwh = busy if idle is None else busy + idle
         co2 = carbon.co2_tonnes(energy_mwh=mwh, gco2e_per_kwh=d.gco2e_per_kwh)
+        j_token = energy.j_per_token_of_year(energy_mwh_per_year=mwh, tokens_per_day=tokens_per_day)
     return FleetBreakdown(
         replicas=replicas,
         fleet_gpus=gpus,
@@ -328,17 +370,30 @@ def estimate_fleet(
         fleet_owned_usd_per_year=owned,
         fleet_energy_mwh_per_year=mwh,
         fleet_co2_t_per_year=co2,
+        fleet_utilization=money.fleet_utilization(
+            tokens_per_day=tokens_per_day, capacity_tokens_per_day=capacity
+        ),
+        fleet_busy_energy_mwh_per_year=busy,
+        fleet_idle_energy_mwh_per_year=idle,
+        fleet_j_per_output_token=j_token,
+        fleet_usd_per_million_output_tokens=at_load,
+        saturated_usd_per_million_output_tokens=saturated,
+        fleet_owned_usd_per_million_output_tokens=owned_at_load,
     )
 
 
-def break_even_tokens_per_day(d: ServeDraws, r: ReplicaBreakdown, *, api_usd_per_token: float) -> FloatArray:
-    """Daily tokens above which one rented replica costs less than the API (inf where never)."""
+def break_even_tokens_per_day(
+    d: ServeDraws, r: ReplicaBreakdown, *, api_usd_per_token: float, peak_factor: float = 1.0
+) -> FloatArray:
+    """Daily tokens above which one rented replica costs less than the API (inf where never), the
+    replica carrying that traffic's peak (mean x ``peak_factor``)."""
     if d.usd_per_gpu_hour is None:
         raise ValueError("break-even needs a rental price")
     return money.break_even_tokens_per_day(
         replica_usd_per_day=money.usd_per_day(usd_per_hour=d.n_gpus * d.usd_per_gpu_hour),
         replica_tokens_per_day=money.tokens_per_day(tokens_per_s=r.output_tokens_per_s),
         api_usd_per_token=api_usd_per_token,
+        peak_factor=peak_factor,
     )
 
 

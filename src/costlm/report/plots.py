@@ -201,4 +201,7 @@ def break_even_lines(table: SeedTable, lang: str) -> list[str]:
                     tokens=format_si(even.p50),
                 )
             )
+            never = row.inference_break_even_never_share
+            if never:
+                lines[-1] += " " + t("plot.break_even_never", lang, share=f"{100 * never:.0f}")
     return lines

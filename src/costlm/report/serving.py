@@ -7,11 +7,14 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from costlm.api import ServeResult, Summary
+from costlm.api import ApiComparison, ServeResult, Summary
 from costlm.i18n import t
 from costlm.outputs import FLEET_OUTPUTS, SERVING_OUTPUTS
 from costlm.report.fmt import caveat_text, number, output_label, row_scale, scaled, scaled_unit
 from costlm.units import GB
+
+NEVER_MAJORITY = 0.5
+"""Above this share of draws in which self-hosting never wins, the verdict is 'never'."""
 
 
 def _row(table: Table, label: str, s: Summary, lang: str) -> None:
@@ -123,11 +126,42 @@ def print_serving(console: Console, r: ServeResult, lang: str) -> None:
                 _row(fleet, output_label(out.label, out.at_rental, r.price_tier, lang), s, lang)
         console.print(fleet)
     for c in r.api_comparison:
-        if c.break_even_tokens_per_day is None or c.share_never_cheaper > 0.5:
-            verdict = t("serve.api_never", lang)
-        else:
-            verdict = t("serve.api_even", lang, tokens=number(c.break_even_tokens_per_day.p50, "", lang))
-        price = number(c.api_usd_per_million_output_tokens, "USD", lang)
-        console.print(Text(f"{c.provider} {c.name}: {price}/1M — {verdict}"))
+        _print_api(console, r, c, lang)
     for w in r.warnings:
         console.print(f"[yellow]{t('warn.prefix', lang)}[/yellow] {escape(caveat_text(w, lang))}")
+
+
+def _ratio_words(ratio: float, lang: str) -> str:
+    """'the API is 19x cheaper' or 'self-hosting is 3x cheaper', from self-hosted / API cost."""
+    if ratio >= 1.0:
+        return t("serve.api_cheaper", lang, x=number(ratio, "", lang))
+    return t("serve.self_cheaper", lang, x=number(1.0 / ratio, "", lang))
+
+
+def _print_api(console: Console, r: ServeResult, c: ApiComparison, lang: str) -> None:
+    """One API price: its break-even (peak factor counted), how often self-hosting never wins, and
+    at the requested traffic the API's yearly cost beside the fleet's with their ratio in words."""
+    if c.break_even_tokens_per_day is None or c.share_never_cheaper > NEVER_MAJORITY:
+        verdict = t("serve.api_never", lang)
+    else:
+        verdict = t(
+            "serve.api_even",
+            lang,
+            tokens=number(c.break_even_tokens_per_day.p50, "", lang),
+            peak=number(r.peak_factor, "", lang),
+        )
+    if 0.0 < c.share_never_cheaper < 1.0:
+        share = number(100 * c.share_never_cheaper, "", lang) + " %"
+        verdict += "; " + t("serve.api_never_share", lang, share=share)
+    price = number(c.api_usd_per_million_output_tokens, "USD", lang)
+    console.print(Text(f"{c.provider} {c.name}: {price}/1M — {verdict}"))
+    if c.api_usd_per_year is not None and c.self_hosted_usd_per_year and c.self_hosted_over_api:
+        line = t(
+            "serve.api_year",
+            lang,
+            tokens=number(r.tokens_per_day or 0, "", lang),
+            api=number(c.api_usd_per_year, "USD", lang),
+            ours=number(c.self_hosted_usd_per_year.p50, "USD", lang),
+            ratio=_ratio_words(c.self_hosted_over_api.p50, lang),
+        )
+        console.print(Text("  " + line))

@@ -135,7 +135,7 @@ def print_seed_table(console: Console, table: SeedTable, lang: str) -> None:
         console.print(rich_table)
     for row in table.rows:
         for warning in row.warnings:
-            if warning.code in ("assumed_input", "params_estimated"):
+            if warning.code in ("assumed_input", "params_estimated", "architecture_proxy"):
                 console.print(
                     f"[yellow]{t('warn.prefix', lang)}[/yellow] {escape(row.name)}: "
                     f"{escape(caveat_text(warning, lang))}"

@@ -121,6 +121,9 @@ def _model_facts(
         model = model.model_copy(
             update={"architecture": base.architecture, "n_params": model.n_params or base.n_params}
         )
+    if model.architecture is None and model.architecture_proxy is not None:
+        model, note = proxy_model(model, cat)
+        warnings.append(note)
     if model.architecture is None:
         raise InputError(
             f"model '{model.id}' has no published architecture in the catalog; use --config config.json",
@@ -178,6 +181,42 @@ def engine_budget(acc: Accelerator, defaults: Defaults, gpu_memory_utilization: 
         reserve_bytes_per_gpu=defaults.engine_reserve_gib_per_gpu.central * GIB,
         block_tokens=defaults.kv_block_tokens.central,
     )
+
+
+def proxy_model(model: Model, cat: Catalog) -> tuple[Model, tuple[str, str, dict[str, str]]]:
+    """``model`` with the architecture of its proxy (the proxy's expert counts and parameter
+    estimate applied) and the caveat naming the assumption. The rule for serving a model whose
+    architecture is not published; ``costlm serve`` and the seed table both go through it."""
+    proxy = model.architecture_proxy
+    assert proxy is not None
+    shape = cat.models.get(proxy.model)
+    if shape is None or shape.architecture is None:
+        raise ConfigError(
+            f"model '{model.id}': its architecture proxy '{proxy.model}' has no published architecture",
+            key="bad_architecture_proxy",
+            model=model.id,
+            proxy=proxy.model,
+        )
+    arch = shape.architecture.model_copy(
+        update={"n_experts": proxy.n_experts, "n_experts_active": proxy.n_experts_active}
+    )
+    n_params = proxy.n_params or model.n_params
+    active = proxy.n_active_params or (model.n_active_params if proxy.n_params is None else None)
+    served = model.model_copy(update={"architecture": arch, "n_params": n_params, "n_active_params": active})
+    size = f"{n_params.central:.3g}" if n_params else "?"
+    message = (
+        f"architecture not published: estimated with the shape of {shape.name}, {size} parameters "
+        f"({proxy.basis}); {proxy.note or ''}"
+    ).rstrip("; ")
+    return served, ("architecture_proxy", message, {"proxy": shape.name, "n": size, "basis": proxy.basis})
+
+
+def params_range(model: Model | None) -> Sourced | None:
+    """The parameter-count record of an estimated model size with a range (an architecture proxy's),
+    whose spread the serving Monte Carlo draws as ``params_scale``; None for a published size."""
+    proxy = model.architecture_proxy if model is not None and model.architecture is None else None
+    record = proxy.n_params if proxy is not None else None
+    return record if record is not None and record.low is not None else None
 
 
 def _plan_memory(
@@ -388,6 +427,16 @@ def _add_inputs(spec: ServeSpec, req: ServeRequest, cat: Catalog, today: dt.date
                     {"gpu": acc.id, "name": name},
                 )
             )
+    # drawn last, so the draws of the inputs above stay those of the calibrated back-test
+    idle = d.serving_idle_power_fraction
+    add("idle_power_fraction", dist_of(idle), "fraction", idle)
+    ranged = params_range(cat.models.get(spec.model_id or ""))
+    if ranged is not None:  # an estimated size: its spread as a multiplier of the central counts
+        c = ranged.central
+        scale = ranged.model_copy(
+            update={"value": 1.0, "low": ranged.bounds[0] / c, "high": ranged.bounds[1] / c}
+        )
+        add("params_scale", dist_of(scale), "x", ranged)
 
 
 def serve_draws(spec: ServeSpec, *, samples: int, seed: int | None) -> tuple[ServeDraws, Drawn]:
