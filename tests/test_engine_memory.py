@@ -113,7 +113,8 @@ def test_latency_target_chooses_the_largest_batch_meeting_it() -> None:
     assert p95_latency_ms(draws, r.running_batch + 1)[0] > 25  # one more sequence misses the target
     batches = [_latency_batch(max_tpot_ms=ms) for ms in (12, 20, 40)]
     assert batches == sorted(batches) and batches[0] < batches[-1]  # tighter target -> smaller batch
-    assert _latency_batch(max_ttft_ms=60) <= _latency_batch(max_ttft_ms=200)
+    # 80 ms: the generic engine prior (fitted on all stacks) puts batch 1 at a p95 TTFT of ~66 ms
+    assert _latency_batch(max_ttft_ms=80) < _latency_batch(max_ttft_ms=200)
 
 
 def test_modes_in_json_and_text(cli: CliRun) -> None:
