@@ -267,7 +267,8 @@ def train(
         typer.Option(
             help=_h(
                 "Training sequence length in tokens: adds the attention FLOP 12 x layers x heads x head_dim"
-                " x seq_len per token (PaLM App. B)."
+                " x seq_len per token (PaLM App. B) and sizes the activation memory (default 4096 for memory"
+                " only)."
             )
         ),
     ] = None,
