@@ -311,3 +311,18 @@ def test_days_mode_checks_the_solved_gpu_count() -> None:
     result = api.estimate_training(request)
     assert result.memory is not None and result.memory.feasible
     assert result.memory.n_gpus == round(result.breakdown.n_gpus.p50)
+
+
+def test_flash_attention_stores_no_attention_scores() -> None:
+    """With a fused kernel (the default) a layer without recomputation holds Korthikanti's
+    selective-recompute 34 s b h / t; eager attention adds the 5 a s / h scores term."""
+    fields = dict(model="llama-3-70b", samples=0, tensor_parallel=8, zero_stage=3, recompute="none")
+    flash = api.estimate_training(api.make_training_request(**fields)).memory
+    eager = api.estimate_training(api.make_training_request(attention_kernel="eager", **fields)).memory
+    assert flash is not None and eager is not None
+    s, h, a, layers, t = 4096, 8192, 64, 80, 8  # default memory sequence; Llama 3 70B shape
+    assert flash.breakdown.activations_bytes == pytest.approx(34 * s * h / t * layers, rel=1e-9)
+    assert eager.breakdown.activations_bytes == pytest.approx(
+        s * h * (34 + 5 * a * s / h) / t * layers, rel=1e-9
+    )
+    assert (flash.attention_kernel, eager.attention_kernel) == ("flash", "eager")

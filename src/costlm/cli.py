@@ -298,6 +298,15 @@ def train(
     ] = None,
     pp: Annotated[int | None, typer.Option(help=_h("Pipeline-parallel degree (default: searched)."))] = None,
     micro_batch: Annotated[int, typer.Option(help=_h("Sequences per GPU per step (activation memory)."))] = 1,
+    attention_kernel: Annotated[
+        str,
+        typer.Option(
+            help=_h(
+                "flash (fused attention, the default of current stacks: no s^2 scores stored) or eager"
+                " (scores kept for the backward pass: Korthikanti's 5as/h term)."
+            )
+        ),
+    ] = "flash",
     offload: Annotated[
         bool,
         typer.Option(
@@ -344,6 +353,7 @@ def train(
         tensor_parallel=tp,
         pipeline_parallel=pp,
         micro_batch=micro_batch,
+        attention_kernel=attention_kernel,
         offload=offload,
         samples=samples,
         seed=seed,
@@ -717,6 +727,7 @@ FLAG_OF_FIELD = {
     "tensor_parallel": "--tp",
     "pipeline_parallel": "--pp",
     "micro_batch": "--micro-batch",
+    "attention_kernel": "--attention-kernel",
 }
 """Request field -> the option a user types: error messages name fields, the user knows flags."""
 _FIELD_PREFIX = re.compile(r"^([a-z_]+)(?:\.\d+)*:")

@@ -93,6 +93,7 @@ class TrainingMemory(_Frozen):
     seq_len: int
     seq_len_basis: str
     micro_batch: int
+    attention_kernel: str = "flash"
     architecture_basis: Literal["catalog", "estimated"]
     min_n_gpus: int | None
     """Smallest power-of-two GPU count of this accelerator that fits (same method and pins); None if none."""
@@ -137,12 +138,14 @@ def _bytes(spec: MemorySpec, method: Method, rows: np.ndarray) -> dict[str, Floa
         weights = weights + adapters
     offload = float(spec.offload)
     shape = {"seq_len": spec.seq_len, "micro_batch": spec.micro_batch, "d_model": spec.d_model}
+    selective = tm.activation_bytes_per_layer_selective(**shape, n_tensor_parallel=tp)
+    # A fused attention kernel (FlashAttention, Dao et al. 2022) never stores the a s^2 scores:
+    # without recomputation a layer then holds what selective recomputation keeps (34 s b h / t).
+    eager = tm.activation_bytes_per_layer(**shape, n_heads=spec.n_heads, n_tensor_parallel=tp)
+    none = selective if spec.attention_kernel == "flash" else eager
     per_layer = np.select(
         [recompute == 0, recompute == 1],
-        [
-            tm.activation_bytes_per_layer(**shape, n_heads=spec.n_heads, n_tensor_parallel=tp),
-            tm.activation_bytes_per_layer_selective(**shape, n_tensor_parallel=tp),
-        ],
+        [none, selective],
         tm.activation_bytes_per_layer_full(**shape) * np.ones_like(tp),
     )
     return {
@@ -219,6 +222,7 @@ def check_memory(spec: MemorySpec, n_gpus: int) -> TrainingMemory:
         seq_len=spec.seq_len,
         seq_len_basis=spec.seq_len_basis,
         micro_batch=spec.micro_batch,
+        attention_kernel=spec.attention_kernel,
         architecture_basis=spec.architecture_basis,
         min_n_gpus=smallest[0] if smallest else None,
         min_n_gpus_layout=smallest[1] if smallest else None,

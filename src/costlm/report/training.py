@@ -162,6 +162,7 @@ def memory_lines(memory: TrainingMemory, lang: str) -> list[str]:
         seq=localized(f"{memory.seq_len:,}", lang),
         seq_basis=t("seq_basis." + memory.seq_len_basis, lang),
         micro=memory.micro_batch,
+        kernel=memory.attention_kernel,
         arch=t("arch_basis." + memory.architecture_basis, lang),
     )
     return [needed, split, inputs]

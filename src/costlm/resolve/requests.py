@@ -52,6 +52,9 @@ from costlm.units import (
 Range = tuple[float, float]
 Number = float | int | str
 Recompute = Literal["none", "selective", "full"]
+AttentionKernel = Literal["flash", "eager"]
+"""How attention is computed in training: fused (FlashAttention: the a s^2 scores are never
+stored) or eager (they are kept for the backward pass); activation memory depends on it."""
 """Activation recomputation: which forward passes a training step re-runs (see formulas.flops)."""
 
 
@@ -335,6 +338,7 @@ class TrainingRequest(_Request):
     tensor_parallel: Degree | None = None
     pipeline_parallel: Degree | None = None
     micro_batch: MicroBatch = 1
+    attention_kernel: AttentionKernel = "flash"
     offload: bool = False
     samples: Samples = 10_000
     seed: Seed | None = 0
@@ -468,6 +472,7 @@ class TrainingFields(TypedDict, total=False):
     tensor_parallel: int | None
     pipeline_parallel: int | None
     micro_batch: int
+    attention_kernel: str
     offload: bool
     samples: int
     seed: int | None

@@ -26,7 +26,7 @@ from typing import Literal
 
 from costlm.catalog.schema import Accelerator, Model, Training
 from costlm.formulas.training_memory import D_MODEL_PER_LAYER, HEAD_DIM_ASSUMED, n_layers_from_params
-from costlm.resolve.requests import Method, Recompute, TrainingRequest
+from costlm.resolve.requests import AttentionKernel, Method, Recompute, TrainingRequest
 
 DEFAULT_SEQ_LEN = 4096
 """Sequence length of the memory check when neither the user nor a fine-tune's examples give one
@@ -59,6 +59,7 @@ class MemorySpec:
     offload: bool
     accelerator: str
     memory_bytes_per_gpu: float
+    attention_kernel: AttentionKernel = "flash"
 
 
 def _shape(n_params: float, model: Model | None, own_params: bool) -> tuple[int, int, int, ArchitectureBasis]:
@@ -110,4 +111,5 @@ def memory_spec(req: TrainingRequest, model: Model | None, acc: Accelerator, kin
         offload=req.offload,
         accelerator=acc.id,
         memory_bytes_per_gpu=acc.memory_bytes,
+        attention_kernel=req.attention_kernel,
     )
