@@ -369,6 +369,13 @@ def load_catalog(overlays: Sequence[str | Path] = ()) -> Catalog:
     return _catalog_with(tuple(str(p) for p in overlays))
 
 
+def with_overlay_text(name: str, text: str) -> Catalog:
+    """The bundled catalog plus one overlay given as text (validated, not cached): checks an
+    overlay before it is written to ``name``."""
+    docs = [(n, _data_text(n)) for n in _BUNDLED_TOML]
+    return assemble([*docs, (name, text)], _data_text(_GRID_CSV), n_bundled=len(docs))
+
+
 def _names(table: Mapping[str, Accelerator | Model | GridRegion]) -> dict[str, str]:
     """Every accepted name (id and aliases, lowered) -> id."""
     return {alias.lower(): ident for ident, entry in table.items() for alias in (ident, *entry.aliases)}
