@@ -295,10 +295,10 @@ def import_config(config: str | Path, model_id: str, *, catalog_files: CatalogFi
         raise InputError(
             f"--id: '{ident}' is already in the catalog; choose another id", key="id_taken", id=ident
         )
-    where = f"config.json '{parsed.name}'"
+    where = parsed.name
     source = {
         "id": source_id,
-        "title": f"Hugging Face {where} of {ident} (user entry)",
+        "title": f"Hugging Face config {where} of {ident} (user entry)",
         "publisher": "user",
         "kind": "assumption",
         "date": dt.date.today().isoformat(),
