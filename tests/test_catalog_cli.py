@@ -103,7 +103,8 @@ def test_a_sourced_figure_in_an_overlay_is_replaced_whole(tmp_path: Path) -> Non
     overlay = tmp_path / "fig.toml"
     overlay.write_text(
         '[[accelerator]]\nid = "h100-sxm"\n'
-        'purchase_usd = { value = 20000, source = "costlm-assumption", locator = "test", basis = "estimate" }\n'
+        'purchase_usd = { value = 20000, source = "costlm-assumption", locator = "test", '
+        'basis = "estimate" }\n'
     )
     price = api.load_catalog([overlay]).accelerators["h100-sxm"].purchase_usd
     assert price is not None and (price.value, price.low, price.high, price.as_of) == (
@@ -123,7 +124,8 @@ def test_stats_are_counted_from_the_catalog(tmp_path: Path, cli: CliRun) -> None
     overlay.write_text(
         '[[model]]\nid = "stats-probe"\nname = "Probe"\norganization = "Me"\nyear = 2026\n'
         'n_params = { value = 1e9, source = "costlm-assumption", locator = "t", basis = "estimate" }\n'
-        'n_train_tokens = { value = 1e12, source = "costlm-assumption", locator = "t", basis = "third-party" }\n\n'
+        'n_train_tokens = { value = 1e12, source = "costlm-assumption", locator = "t", '
+        'basis = "third-party" }\n\n'
         '[[accelerator]]\nid = "h100-sxm"\n'
         'purchase_usd = { value = 9000, source = "costlm-assumption", locator = "t", as_of = "2015-01" }\n'
     )

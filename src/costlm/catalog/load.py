@@ -110,8 +110,10 @@ def merge_fields(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str,
     merged = dict(base)
     for key, value in patch.items():
         old = merged.get(key)
-        nested = isinstance(value, dict) and isinstance(old, dict) and not _is_figure(value)
-        merged[key] = merge_fields(old, value) if nested else value
+        if isinstance(value, dict) and isinstance(old, dict) and not _is_figure(value):
+            merged[key] = merge_fields(old, value)
+        else:
+            merged[key] = value
     return merged
 
 
@@ -133,10 +135,9 @@ def _entries(
             ident = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
             where = f"{fname}: {key} '{ident}'"
             existing = acc[table].get(ident) if acc is not None and isinstance(ident, str) else None
-            if existing is not None:
-                raw = merge_fields(existing.model_dump(exclude_none=True), raw)
+            merged = raw if existing is None else merge_fields(existing.model_dump(exclude_none=True), raw)
             try:
-                yield key, _validate(cls, raw, where)
+                yield key, _validate(cls, merged, where)
             except CatalogError as exc:
                 if acc is not None and existing is None and "Field required" in str(exc):
                     raise CatalogError(f"{exc}{_NEW_ID_HINT}") from None
