@@ -29,6 +29,21 @@ def test_list_at_80_columns_keeps_every_id_whole(cli: CliRun, monkeypatch: pytes
             assert entry["id"] in first_cells, (kind, entry["id"])
 
 
+def test_a_long_id_stays_whole_at_80_columns(
+    cli: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_id = "an-unusually-long-model-identifier-of-a-user-1.5b"
+    overlay = tmp_path / "long.toml"
+    overlay.write_text(
+        f'[[model]]\nid = "{long_id}"\nname = "A model with a rather long name that must wrap"\n'
+        'organization = "Me"\nyear = 2026\n'
+    )
+    monkeypatch.setenv("COLUMNS", NARROW)
+    code, out, err = cli(["catalog", "list", "models", "--catalog", str(overlay)])
+    assert code == 0, err
+    assert long_id in out and max(len(line) for line in out.splitlines()) <= int(NARROW)
+
+
 def test_family_is_the_id_before_its_size() -> None:
     cat = api.load_catalog()
     assert model_family(cat.models["llama-3.1-8b"]) == "llama-3.1"
@@ -147,6 +162,7 @@ def test_import_config_then_serve(tmp_path: Path, cli: CliRun, monkeypatch: pyte
     code, out, err = cli(["catalog", "import-config", "config.json", "--id", "my-llama"])
     assert code == 0, err
     assert "costlm serve my-llama --catalog my-llama.toml" in out
+    assert "8.03B parameters" in out
     doc = tomllib.loads((tmp_path / "my-llama.toml").read_text())
     model = doc["model"][0]
     assert model["n_params"]["basis"] == "derived" and doc["source"][0]["kind"] == "assumption"
@@ -158,8 +174,10 @@ def test_import_config_then_serve(tmp_path: Path, cli: CliRun, monkeypatch: pyte
     assert code == 0, err
     code, _, err = cli(["catalog", "import-config", "config.json", "--id", "my-llama"])
     assert code == 2 and "my-llama.toml exists; add --force to replace it" in err
-    code, _, err = cli(["catalog", "import-config", "config.json", "--id", "my-llama", "--force"])
-    assert code == 0, err
+    code, out, err = cli(
+        ["catalog", "import-config", "config.json", "--id", "my-llama", "--force", "--lang", "es"]
+    )
+    assert code == 0 and "úselo con: costlm serve my-llama" in out, err
     code, _, err = cli(["catalog", "import-config", "config.json", "--id", "Llama-3-8B"])
     assert code == 2 and "--id: 'llama-3-8b' is already in the catalog" in err
     code, _, err = cli(["catalog", "import-config", "config.json", "--id", "bad id"])
