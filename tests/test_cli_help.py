@@ -25,6 +25,8 @@ COMMANDS = (
     ["catalog", "list"],
     ["catalog", "show"],
     ["catalog", "check"],
+    ["catalog", "stats"],
+    ["catalog", "import-config"],
 )
 WIDE = "200"
 FAST = ("--samples", "300")
@@ -90,6 +92,7 @@ def test_examples_run(path: list[str], cli: CliRun, tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "my_claims.toml").write_text(USER_CLAIM)
     (tmp_path / "mine.toml").write_text(OVERLAY)
+    (tmp_path / "config.json").write_text((Path(__file__).parent / "data" / "llama-3-8b.json").read_text())
     for example in _examples(path):
         argv = example.split()[1:]
         if argv[0] in ("train", "serve", "check", "report"):

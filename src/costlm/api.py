@@ -9,7 +9,9 @@ and back-test analyses (and their result types, served by ``__getattr__``) load 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Unpack
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.training import TrainingBreakdownSummary, TrainingResult, estimate_training_spec
 from costlm.analyses.training_memory import TrainingMemory, require_fit
-from costlm.catalog import load
+from costlm.catalog import browse, load
 from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
 from costlm.errors import ConfigError, CostlmError, InputError, UnknownIdError
@@ -35,12 +37,14 @@ from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
 
 if TYPE_CHECKING:
+    from costlm.analyses.catalog_stats import CatalogStats
     from costlm.analyses.claims import ClaimResult
     from costlm.analyses.report import ReportData
     from costlm.analyses.seedtable import DEFAULT_MODELS, SeedRow, SeedTable
     from costlm.analyses.serving import ApiComparison, FleetSummary, ServeResult, ServingBreakdownSummary
 
 _LAZY = {
+    "CatalogStats": "costlm.analyses.catalog_stats",
     "ApiComparison": "costlm.analyses.serving",
     "ClaimResult": "costlm.analyses.claims",
     "DEFAULT_MODELS": "costlm.analyses.seedtable",
@@ -66,12 +70,14 @@ EntryKind = Literal["accelerators", "models", "runs", "sources", "grid"]
 __all__ = [
     "DEFAULT_MODELS",
     "ApiComparison",
+    "CatalogStats",
     "CatalogSummary",
     "Caveat",
     "ClaimResult",
     "ConfigError",
     "CostlmError",
     "FleetSummary",
+    "ImportedConfig",
     "InputError",
     "ReportData",
     "SeedRow",
@@ -86,10 +92,13 @@ __all__ = [
     "TrainingResult",
     "catalog_entries",
     "catalog_entry",
+    "catalog_entry_toml",
+    "catalog_stats",
     "check_catalog",
     "check_claims",
     "estimate_serving",
     "estimate_training",
+    "import_config",
     "load_catalog",
     "make_serve_request",
     "make_training_request",
@@ -198,11 +207,24 @@ def report_data(
     return build_report_data(table, load_catalog(catalog_files), samples=samples, seed=seed)
 
 
-def catalog_entries(kind: EntryKind, *, catalog_files: CatalogFiles = ()) -> list[dict[str, Any]]:
-    """All entries of one catalog table, as plain dicts."""
+def catalog_entries(
+    kind: EntryKind,
+    *,
+    catalog_files: CatalogFiles = (),
+    vendor: str | None = None,
+    year: str | None = None,
+    family: str | None = None,
+    search: str | None = None,
+) -> list[dict[str, Any]]:
+    """The entries of one catalog table, as plain dicts, that pass the given filters
+    (``costlm.catalog.browse.filter_entries``); a model's dict holds its ``family``."""
     cat = load_catalog(catalog_files)
     table: dict[str, Any] = getattr(cat, kind)
-    return [entry.model_dump(exclude_none=True) for entry in table.values()]
+    entries = [entry.model_dump(exclude_none=True) for entry in table.values()]
+    if kind == "models":
+        entries = [{**e, "family": browse.model_family(cat.models[e["id"]])} for e in entries]
+    filters = {"vendor": vendor, "year": year, "family": family, "search": search}
+    return browse.filter_entries(kind, entries, filters)
 
 
 def catalog_entry(ident: str, *, catalog_files: CatalogFiles = ()) -> tuple[str, dict[str, Any]]:
@@ -220,6 +242,88 @@ def catalog_entry(ident: str, *, catalog_files: CatalogFiles = ()) -> tuple[str,
             return kind, table[ident.lower()].model_dump(exclude_none=True)
     known = [*cat.accelerators, *cat.models, *cat.runs, *cat.sources, *cat.grid]
     raise UnknownIdError("catalog entry", ident, known)
+
+
+def catalog_entry_toml(ident: str, *, catalog_files: CatalogFiles = ()) -> str:
+    """One entry (by id or alias) as the TOML block an overlay file holds: loading the block as an
+    overlay changes nothing, editing it changes only what is edited."""
+    kind, entry = catalog_entry(ident, catalog_files=catalog_files)
+    return browse.entry_toml(kind, entry)
+
+
+def catalog_stats(*, catalog_files: CatalogFiles = ()) -> CatalogStats:
+    """Counts per table, the oldest price per price table and the sourced figures by basis."""
+    from costlm.analyses.catalog_stats import catalog_stats as stats
+
+    return stats(load_catalog(catalog_files), dt.date.today())
+
+
+MODEL_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
+"""A catalog id a user may give: lowercase letters, digits, '.', '_' and '-'."""
+
+
+class ImportedConfig(BaseModel):
+    """An overlay file's text holding one model read from a Hugging Face config.json."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model_id: str
+    toml: str
+    n_params: float
+    n_active_params: float
+    warnings: list[Caveat]
+
+
+def import_config(config: str | Path, model_id: str, *, catalog_files: CatalogFiles = ()) -> ImportedConfig:
+    """A ``[[source]]`` (a user assumption) and a ``[[model]]`` entry from a local config.json: its
+    architecture, and parameter counts derived from it (``costlm.resolve.hfconfig``), validated
+    against the catalog as an overlay. The id must be new (not an id or alias of a model)."""
+    from costlm.resolve.hfconfig import read_config
+
+    ident = model_id.strip().lower()
+    if not MODEL_ID.fullmatch(ident):
+        raise InputError(
+            f"--id: '{model_id}' is not a catalog id (lowercase letters, digits, '.', '_', '-')",
+            key="bad_model_id",
+            value=model_id,
+        )
+    parsed = read_config(config)
+    cat = load_catalog(catalog_files)
+    source_id = f"user-{ident}-config"
+    taken = {a.lower() for m in cat.models.values() for a in (m.id, *m.aliases)}
+    if ident in taken or source_id in cat.sources:
+        raise InputError(
+            f"--id: '{ident}' is already in the catalog; choose another id", key="id_taken", id=ident
+        )
+    where = parsed.name
+    source = {
+        "id": source_id,
+        "title": f"Hugging Face config {where} of {ident} (user entry)",
+        "publisher": "user",
+        "kind": "assumption",
+        "date": dt.date.today().isoformat(),
+    }
+    counted = {"source": source_id, "basis": "derived", "locator": f"{where}: counted from the architecture"}
+    arch = {**parsed.architecture.model_dump(exclude_none=True), "source": source_id, "locator": where}
+    model = {
+        "id": ident,
+        "name": ident,
+        "organization": "user",
+        "year": dt.date.today().year,
+        "n_params": {"value": parsed.n_params, **counted},
+        "n_active_params": {"value": parsed.n_active_params, **counted},
+        "architecture": arch,
+        "notes": f"Imported by costlm catalog import-config from {where}.",
+    }
+    text = browse.entry_toml("sources", source) + "\n" + browse.entry_toml("models", model)
+    load.with_overlay_text(f"{ident}.toml", text)  # the file as written must load
+    return ImportedConfig(
+        model_id=ident,
+        toml=text,
+        n_params=parsed.n_params,
+        n_active_params=parsed.n_active_params,
+        warnings=parsed.warnings,
+    )
 
 
 class CatalogSummary(BaseModel):

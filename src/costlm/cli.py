@@ -601,11 +601,26 @@ def _progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
 @catalog_app.command(
     "list",
     help=_h("List the entries of one catalog table."),
-    epilog=_examples("costlm catalog list accelerators", "costlm catalog list runs --json"),
+    epilog=_examples(
+        "costlm catalog list accelerators --vendor nvidia",
+        "costlm catalog list models --family llama --year 2024",
+        "costlm catalog list runs --json",
+    ),
     cls=_Command,
 )
 def catalog_list(
     kind: Annotated[str, typer.Argument(help=_h("accelerators, models, runs, sources or grid."))] = "models",
+    vendor: Annotated[
+        str | None,
+        typer.Option(help=_h("Only entries whose vendor, organization or publisher contains this.")),
+    ] = None,
+    year: Annotated[str | None, typer.Option(help=_h("Only entries of this year, e.g. 2024."))] = None,
+    family: Annotated[
+        str | None, typer.Option(help=_h("Only models of this family, e.g. llama, llama-3.1, qwen."))
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option(help=_h("Only entries whose id, name or aliases contain this text."))
+    ] = None,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -620,7 +635,14 @@ def catalog_list(
             key="unknown_table",
             table=kind,
         )
-    entries = api.catalog_entries(kind, catalog_files=catalog or ())  # type: ignore[arg-type]
+    entries = api.catalog_entries(
+        kind,  # type: ignore[arg-type]
+        catalog_files=catalog or (),
+        vendor=vendor,
+        year=year,
+        family=family,
+        search=search,
+    )
     if as_json:
         _print_json(entries)
     else:
@@ -630,20 +652,90 @@ def catalog_list(
 @catalog_app.command(
     "show",
     help=_h("Show one catalog entry with every number's source and locator."),
-    epilog=_examples("costlm catalog show H100", "costlm catalog show deepseek-v3"),
+    epilog=_examples(
+        "costlm catalog show H100", "costlm catalog show deepseek-v3", "costlm catalog show llama-2-7b --toml"
+    ),
     cls=_Command,
 )
 def catalog_show(
     ident: Annotated[
         str, typer.Argument(help=_h("Id or alias of an accelerator, model, run, source or grid region."))
     ],
+    as_toml: Annotated[
+        bool, typer.Option("--toml", help=_h("Print the entry as a TOML block to copy into an overlay file."))
+    ] = False,
     catalog: CatalogOpt = None,
 ) -> None:
     """Show one catalog entry with every number's source and locator."""
     from costlm import api
 
+    if as_toml:
+        sys.stdout.write(api.catalog_entry_toml(ident, catalog_files=catalog or ()))
+        return
     kind, entry = api.catalog_entry(ident, catalog_files=catalog or ())
     _print_json({"table": kind, **entry})
+
+
+@catalog_app.command(
+    "stats",
+    help=_h("Count the catalog: entries per table, the oldest price per table, figures by basis."),
+    epilog=_examples("costlm catalog stats", "costlm catalog stats --json"),
+    cls=_Command,
+)
+def catalog_stats(as_json: JsonOpt = False, lang: LangOpt = None, catalog: CatalogOpt = None) -> None:
+    """Count the catalog: entries per table, the oldest price per table, figures by basis."""
+    from costlm import api
+    from costlm.report.catalog import print_catalog_stats
+
+    stats = api.catalog_stats(catalog_files=catalog or ())
+    if as_json:
+        _print_json(stats.model_dump())
+    else:
+        print_catalog_stats(_console(), stats, _lang(lang))
+
+
+@catalog_app.command(
+    "import-config",
+    help=_h("Write an overlay file with a model read from a Hugging Face config.json."),
+    epilog=_examples(
+        "costlm catalog import-config config.json --id my-model",
+        "costlm catalog import-config config.json --id my-model --force",
+    ),
+    cls=_Command,
+)
+def catalog_import_config(
+    config: Annotated[Path, typer.Argument(help=_h("A local Hugging Face config.json."))],
+    ident: Annotated[str, typer.Option("--id", help=_h("The new model's catalog id, e.g. my-model."))],
+    out: Annotated[
+        Path | None, typer.Option("--out", help=_h("The overlay file to write (default: ID.toml)."))
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help=_h("Replace the file if it exists."))] = False,
+    lang: LangOpt = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Write an overlay file with a model read from a Hugging Face config.json."""
+    from rich.markup import escape
+
+    from costlm import api
+    from costlm.report.files import write_text_file
+    from costlm.report.fmt import caveat_text, number
+
+    language = _lang(lang)
+    imported = api.import_config(config, ident, catalog_files=catalog or ())
+    path = out or Path(f"{imported.model_id}.toml")
+    write_text_file(path, imported.toml, force=force)
+    console = _console()
+    for warning in imported.warnings:
+        console.print(
+            f"[yellow]{escape(t('warn.prefix', language))}[/yellow] {escape(caveat_text(warning, language))}"
+        )
+    values = {"path": str(path), "id": imported.model_id}
+    params = {
+        "params": number(imported.n_params, lang=language),
+        "active": number(imported.n_active_params, lang=language),
+    }
+    console.print(escape(t("import.written", language, **values, **params)), soft_wrap=True)
+    console.print(escape(t("import.use", language, **values)), soft_wrap=True)
 
 
 @catalog_app.command(

@@ -98,23 +98,62 @@ def _array(doc: Mapping[str, Any], key: str, fname: str) -> list[Any]:
     return value
 
 
-def _entries(doc: Mapping[str, Any], fname: str) -> Iterator[tuple[str, BaseModel]]:
-    """Validate the ``[[source]]``, ``[[accelerator]]``, ``[[model]]``, ``[[run]]`` arrays."""
-    for key, (_, cls) in _TABLES.items():
+def _is_figure(value: Any) -> bool:
+    """A sourced figure (``Sourced``): a table holding ``value``, ``low`` or ``high``."""
+    return isinstance(value, dict) and any(k in value for k in ("value", "low", "high"))
+
+
+def merge_fields(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with the fields ``patch`` names replaced: nested tables (``architecture``,
+    ``training``...) merge field by field, while a sourced figure, a list or a plain value is
+    replaced whole (a new number never keeps another source's locator)."""
+    merged = dict(base)
+    for key, value in patch.items():
+        old = merged.get(key)
+        if isinstance(value, dict) and isinstance(old, dict) and not _is_figure(value):
+            merged[key] = merge_fields(old, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_NEW_ID_HINT = " (an overlay entry with a new id must be complete)"
+"""Appended to a missing-field error of an overlay entry that overrides nothing."""
+
+
+def _entries(
+    doc: Mapping[str, Any], fname: str, acc: Mapping[str, Any] | None = None
+) -> Iterator[tuple[str, BaseModel]]:
+    """Validate the ``[[source]]``, ``[[accelerator]]``, ``[[model]]``, ``[[run]]``... arrays.
+
+    With ``acc`` (an overlay), an entry whose id is already in ``acc`` is a partial override:
+    the fields it names are merged into the existing entry (``merge_fields``) and the result is
+    validated; an entry with a new id must be complete.
+    """
+    for key, (table, cls) in _TABLES.items():
         for i, raw in enumerate(_array(doc, key, fname)):
             ident = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
-            yield key, _validate(cls, raw, f"{fname}: {key} '{ident}'")
+            where = f"{fname}: {key} '{ident}'"
+            existing = acc[table].get(ident) if acc is not None and isinstance(ident, str) else None
+            merged = raw if existing is None else merge_fields(existing.model_dump(exclude_none=True), raw)
+            try:
+                yield key, _validate(cls, merged, where)
+            except CatalogError as exc:
+                if acc is not None and existing is None and "Field required" in str(exc):
+                    raise CatalogError(f"{exc}{_NEW_ID_HINT}") from None
+                raise
 
 
 def _merge_doc(acc: dict[str, Any], doc: Mapping[str, Any], fname: str, *, overlay: bool) -> None:
-    """Add one file's entries to ``acc``. An overlay may override a bundled entry by id, but one
-    file may not name the same id (or MFU prior) twice: that is a CatalogError, as for bundled files."""
+    """Add one file's entries to ``acc``. An overlay may override an entry by id, naming only the
+    fields it changes (``_entries``), but one file may not name the same id (or MFU prior) twice:
+    that is a CatalogError, as for bundled files."""
     known = set(_TABLES) | {"defaults", "mfu_prior", "mfu_model"}
     unknown = set(doc) - known
     if unknown:
         raise CatalogError(f"{fname}: unknown table '{sorted(unknown)[0]}' (expected one of {sorted(known)})")
     seen: set[str] = set()
-    for key, entry in _entries(doc, fname):
+    for key, entry in _entries(doc, fname, acc if overlay else None):
         table: dict[str, BaseModel] = acc[_TABLES[key][0]]
         ident = entry.id  # type: ignore[attr-defined]
         label = f"{key} '{ident}'"
@@ -329,6 +368,13 @@ def load_catalog(overlays: Sequence[str | Path] = ()) -> Catalog:
     if not overlays:
         return bundled_catalog()
     return _catalog_with(tuple(str(p) for p in overlays))
+
+
+def with_overlay_text(name: str, text: str) -> Catalog:
+    """The bundled catalog plus one overlay given as text (validated, not cached): checks an
+    overlay before it is written to ``name``."""
+    docs = [(n, _data_text(n)) for n in _BUNDLED_TOML]
+    return assemble([*docs, (name, text)], _data_text(_GRID_CSV), n_bundled=len(docs))
 
 
 def _names(table: Mapping[str, Accelerator | Model | GridRegion]) -> dict[str, str]:

@@ -357,6 +357,9 @@ class Model(_Frozen):
     organization: str
     year: Year
     aliases: list[str] = []
+    family: str | None = None
+    """The model family ``costlm catalog list --family`` matches; absent, it is derived from the
+    id (``costlm.catalog.browse.model_family``: the id before its size, ``llama-3.1-8b`` -> ``llama-3.1``)."""
     n_params: Sourced | None = None
     n_active_params: Sourced | None = None
     n_train_tokens: Sourced | None = None

@@ -50,6 +50,9 @@ _DEFERRED_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name)
 )
 
+NEW_FILE_MODE = 0o644
+"""Permissions of a file ``write_text_file`` creates (rw-r--r--, as ``open`` with a 022 umask)."""
+
 FORMATS = ("html", "md", "csv", "json", "xlsx", "tex")
 FILE_NAMES = {
     "html": "index.html",
@@ -265,3 +268,35 @@ def write_report(data: ReportData, out_dir: Path, lang: str, formats: Sequence[s
     except OSError as exc:
         raise _cannot_write(out_dir, exc.strerror or type(exc).__name__) from None
     return [out_dir / name for name in names]
+
+
+def write_text_file(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file beside it, then a rename): the old
+    file or the new one, never a part. An existing ``path`` is refused (InputError) unless ``force``;
+    without ``force`` the new file is linked into place, so a file created meanwhile is not replaced."""
+    target = Path(path)
+    where = shown_path(target)
+    if target.exists() and not force:
+        raise InputError(f"{where} exists; add --force to replace it", key="file_exists", path=where)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f"{STAGING_MARK}", suffix=".tmp")
+    except OSError as exc:
+        raise _cannot_write(target.parent, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, NEW_FILE_MODE)
+        if force:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                raise InputError(
+                    f"{where} exists; add --force to replace it", key="file_exists", path=where
+                ) from None
+            except OSError:  # a file system without hard links: rename (checked above)
+                os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -33,6 +33,7 @@ _LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("n_params", "params"),
         ("n_active_params", "active"),
         ("n_train_tokens", "tokens"),
+        ("family", "family"),
         ("organization", "organization"),
         ("name", "name"),
     ),
@@ -82,8 +83,8 @@ def print_entries(console: Console, kind: str, entries: list[dict[str, Any]]) ->
     while keep > 1 and sum(widths[:keep]) + MIN_WRAPPED_WIDTH + LIST_BORDER + 3 * keep > console.width:
         keep -= 1
     table = Table(title=f"{kind} ({len(entries)})", show_lines=False)
-    for _, header in columns[:keep]:
-        table.add_column(header, no_wrap=True)
+    for i, (_, header) in enumerate(columns[:keep]):
+        table.add_column(header, no_wrap=True, min_width=widths[i] if i == 0 else None)
     table.add_column(columns[-1][1], overflow="fold", ratio=1)
     for row in rows:
         table.add_row(*row[:keep], row[-1])
