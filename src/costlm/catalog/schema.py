@@ -418,6 +418,8 @@ class ApiPrice(_Frozen):
     provider: str
     input_usd_per_mtok: Sourced | None = None
     output_usd_per_mtok: Sourced | None = None
+    cached_input_usd_per_mtok: Sourced | None = None
+    """Input tokens read from the provider's prompt cache (where the list prices them)."""
     note: str = ""
 
 
