@@ -118,3 +118,13 @@ def test_claims_on_api_prices_carry_the_staleness_line(cat: Catalog) -> None:
     expected = prices.stale_api_warnings(listed, dt.date.today())
     stale_lines = [p.values for p in finding.reasoning if p.code == "stale_api_price"]
     assert stale_lines == [v for _, _, v in expected]
+
+
+def test_a_multi_chip_replica_without_link_bandwidth_says_it_is_not_costed() -> None:
+    r = api.estimate_serving(api.make_serve_request(model="llama-3-70b", gpu="trn2", n_gpus=2, samples=100))
+    (caveat,) = [w for w in r.warnings if w.code == "no_link_bandwidth"]
+    assert caveat.values == {"n": "2", "gpu": "trn2"}
+    one = api.estimate_serving(
+        api.make_serve_request(model="llama-3.1-8b", gpu="trn2", n_gpus=1, samples=100)
+    )
+    assert not [w for w in one.warnings if w.code == "no_link_bandwidth"]
