@@ -63,8 +63,8 @@ MODEL_IDS = [
 ]
 
 
-def test_all_27_accelerators(cat: Catalog) -> None:
-    assert sorted(cat.accelerators) == sorted(ACCELERATOR_IDS)
+def test_the_original_27_accelerators_are_kept(cat: Catalog) -> None:
+    assert set(ACCELERATOR_IDS) <= set(cat.accelerators)
 
 
 def test_required_models(cat: Catalog) -> None:

@@ -634,7 +634,7 @@ def test_overlay_may_override_a_bundled_id_once(cli: CliRun, tmp_path: Path) -> 
         'mfu = { value = 0.3, source = "costlm-assumption", locator = "x" }\n'
     )
     code, out, err = cli(["catalog", "check", str(write(tmp_path, "mine.toml", text))])
-    assert code == 0 and "22 MFU priors" in out, err
+    assert code == 0 and "32 MFU priors" in out, err
 
 
 # --- 7. source URLs: http(s) only ---------------------------------------------------------------

@@ -140,9 +140,11 @@ def test_gpt3_flop_from_brown_et_al_is_reported_not_third_party() -> None:
 
 def test_resellers_api_prices_are_third_party(cat: Catalog, rows: dict[str, api.SeedRow]) -> None:
     llama = rows["llama-3-70b"].inference_usd_per_million_output_tokens.reported
-    deepseek = rows["deepseek-v3"].inference_usd_per_million_output_tokens.reported
+    claude = rows["claude-3-opus"].inference_usd_per_million_output_tokens.reported
     assert llama is not None and llama.basis == "third-party"  # Groq, DeepInfra, Bedrock... not Meta
-    assert deepseek is not None and deepseek.basis == "reported"  # DeepSeek's own API
+    assert claude is not None and claude.basis == "reported"  # Anthropic's own API only
+    deepseek = rows["deepseek-v3"].inference_usd_per_million_output_tokens.reported
+    assert deepseek is not None and deepseek.basis == "third-party"  # DeepSeek's API and Together's
     for price in cat.api_prices.values():
         model = cat.models.get(price.model or "")
         out = price.output_usd_per_mtok

@@ -12,6 +12,7 @@ judged claim is the same JSON document in every language.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -55,7 +56,9 @@ _TimeSteps = Literal[
     "no_official_count", "days_from_hours", "days_at_least", "official_days", "floor", "no_tdp"
 ]
 _BasisSteps = Literal["rests_on_assumption"]
-_OtherSteps = Literal["no_api_price", "api_line", "replica_year", "no_baseline", "kv_line", "rental_list"]
+_OtherSteps = Literal[
+    "no_api_price", "api_line", "stale_api_price", "replica_year", "no_baseline", "kv_line", "rental_list"
+]
 _WhatTraining = Literal[
     "what_official_cost", "what_rental", "what_hardware", "what_fleet", "what_official_count"
 ]
@@ -369,8 +372,8 @@ def training_energy(cat: Catalog, ask: Ask) -> Finding:
 def api_price(cat: Catalog, ask: Ask) -> Finding:
     """The model's API list prices per 1M output tokens (input prices in the reasoning)."""
     model = load.model(cat, ask.claim.subject)
-    listed = [(p, p.output_usd_per_mtok) for p in cat.api_prices.values() if p.model == model.id]
-    priced = [(p, out) for p, out in listed if out is not None]
+    listed = prices.api_prices_of(cat.api_prices.values(), model.id)
+    priced = [(p, p.output_usd_per_mtok) for p in listed if p.output_usd_per_mtok is not None]
     if not priced:
         return Finding(None, [_say("no_api_price", model=model.id)])
     outs = sorted(out.central for _, out in priced)
@@ -383,6 +386,8 @@ def api_price(cat: Catalog, ask: Ask) -> Finding:
         )
         for p, out in priced
     ]
+    stale = prices.stale_api_warnings(listed, dt.date.today())
+    lines += [_say("stale_api_price", **values) for _, _, values in stale]
     src = priced[0][1].source
     label = prices_basis(out for _, out in priced)
     if len(outs) == 1:

@@ -3,6 +3,7 @@ training and of inference, each a costlm range beside what was reported, with so
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Model
 from costlm.caveats import Caveat
 from costlm.errors import InputError
+from costlm.resolve import prices
 from costlm.resolve.requests import ServeRequest
 from costlm.resolve.rules import serving_dtype
 from costlm.resolve.serving import serve_spec
@@ -189,11 +191,11 @@ class _Inference:
 
 def _api_price(cat: Catalog, model_id: str) -> ReportedFigure | None:
     """The model's API list prices per 1M output tokens: one figure, low..high across providers."""
-    prices = [p for p in cat.api_prices.values() if p.model == model_id and p.output_usd_per_mtok]
-    if not prices:
+    listed = prices.api_prices_of(cat.api_prices.values(), model_id)
+    if not listed:
         return None
-    values = sorted(p.output_usd_per_mtok.central for p in prices if p.output_usd_per_mtok)
-    first = prices[0].output_usd_per_mtok
+    values = sorted(p.output_usd_per_mtok.central for p in listed if p.output_usd_per_mtok)
+    first = listed[0].output_usd_per_mtok
     assert first is not None
     return ReportedFigure(
         quantity="api_usd_per_million_output_tokens",
@@ -201,7 +203,7 @@ def _api_price(cat: Catalog, model_id: str) -> ReportedFigure | None:
         low=values[0] if len(values) > 1 else None,
         high=values[-1] if len(values) > 1 else None,
         unit="USD",
-        basis=prices_basis(p.output_usd_per_mtok for p in prices if p.output_usd_per_mtok),
+        basis=prices_basis(p.output_usd_per_mtok for p in listed if p.output_usd_per_mtok),
         source=first.source,
         locator=f"{len(values)} API list price(s), as of {first.as_of}",
     )
@@ -285,6 +287,12 @@ def _inference(cat: Catalog, model: Model, acc: Accelerator, samples: int, seed:
             Caveat(
                 code="no_architecture",
                 message="architecture not published: replica sized from weight memory only",
+            ),
+            *(
+                Caveat(code=code, message=message, values=values)
+                for code, message, values in prices.stale_api_warnings(
+                    prices.api_prices_of(cat.api_prices.values(), model.id), dt.date.today()
+                )
             ),
         ],
     )

@@ -239,8 +239,17 @@ PCIE_LINKS = ("pcie",)
 
 
 def _link_caveats(spec: ServeSpec, comm_share: Summary) -> list[Caveat]:
-    """A multi-GPU replica on a PCIe-only card: the link, its bandwidth and the share of a step it costs."""
+    """A multi-GPU replica on a PCIe-only card: the link, its bandwidth and the share of a step it
+    costs; on a chip whose link bandwidth the catalog lacks, a ``no_link_bandwidth`` caveat (the
+    all-reduce is then not costed)."""
     acc = spec.accelerator
+    if spec.n_gpus >= 2 and acc.link_gb_per_s is None:
+        values = {"n": str(spec.n_gpus), "gpu": acc.id}
+        message = (
+            f"{values['n']} x {values['gpu']}: the catalog has no sourced link bandwidth for this chip, "
+            "so the all-reduce between chips is not costed (optimistic)"
+        )
+        return [Caveat(code="no_link_bandwidth", message=message, values=values)]
     if spec.n_gpus < 2 or acc.link not in PCIE_LINKS or acc.link_gb_per_s is None:
         return []
     values = {

@@ -227,7 +227,7 @@ class Accelerator(_Frozen):
     rental_spot_usd_per_hour: Sourced | None = None
     """Spot, preemptible or marketplace rental, per chip-hour."""
     interconnect: str = ""
-    link: Literal["nvlink", "pcie", "infinity-fabric", "ici", "ethernet"] | None = None
+    link: Literal["nvlink", "pcie", "infinity-fabric", "ici", "ethernet", "neuronlink"] | None = None
     """The GPU-to-GPU link a multi-GPU replica communicates over (2-card bridges do not count)."""
     link_gb_per_s: Sourced | None = None
     """Per-GPU link bandwidth, GB/s each direction: what bounds a ring all-reduce's bus bandwidth."""
@@ -421,6 +421,8 @@ class ApiPrice(_Frozen):
     provider: str
     input_usd_per_mtok: Sourced | None = None
     output_usd_per_mtok: Sourced | None = None
+    cached_input_usd_per_mtok: Sourced | None = None
+    """Input tokens read from the provider's prompt cache (where the list prices them)."""
     note: str = ""
 
 

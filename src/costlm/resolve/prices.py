@@ -15,17 +15,21 @@ Three rules, each here once:
   A multiple for servers is never applied to a price that already includes the server.
 - **Staleness** (``is_stale``): a price whose ``as_of`` is more than ``STALE_PRICE_MONTHS`` months
   before today (month precision when ``as_of`` has a month; a bare year counts as its December,
-  so only surely-old prices are flagged). ``today`` is injectable for tests.
+  so only surely-old prices are flagged). ``today`` is injectable for tests. API list prices
+  (``stale_api_warnings``) move faster and use the same arithmetic with
+  ``STALE_API_PRICE_MONTHS``: every output that uses one (serve's API comparison, claims on API
+  prices, the seed table) carries its ``stale_api_price`` caveat.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from costlm.catalog.schema import Accelerator, Defaults, PriceTier, Sourced
+from costlm.catalog.schema import Accelerator, ApiPrice, Defaults, PriceTier, Sourced
 from costlm.units import DAYS_PER_YEAR
 
 TierChoice = Literal["on-demand", "reserved", "spot", "auto"]
@@ -46,6 +50,9 @@ TIER_FALLBACK: dict[PriceTier, tuple[PriceTier, ...]] = {
 on-demand, so on-demand is the nearest of each)."""
 STALE_PRICE_MONTHS = 18
 """A price quoted more than this many months ago gets a ``stale_price`` caveat."""
+STALE_API_PRICE_MONTHS = 12
+"""An API list price quoted more than this many months ago gets a ``stale_api_price`` caveat
+(providers cut list prices within a year of a launch)."""
 _MONTHS_PER_YEAR = 12
 _AS_OF = re.compile(r"(20\d\d)(?:-(\d\d))?")
 
@@ -160,12 +167,42 @@ def months_old(as_of: str, today: dt.date) -> int | None:
     return (today.year - year) * _MONTHS_PER_YEAR + today.month - month
 
 
-def is_stale(record: Sourced | None, today: dt.date) -> bool:
-    """True when the record's ``as_of`` is more than ``STALE_PRICE_MONTHS`` months before today."""
+def is_stale(record: Sourced | None, today: dt.date, *, limit_months: int = STALE_PRICE_MONTHS) -> bool:
+    """True when the record's ``as_of`` is more than ``limit_months`` months before today."""
     if record is None or record.as_of is None:
         return False
     age = months_old(record.as_of, today)
-    return age is not None and age > STALE_PRICE_MONTHS
+    return age is not None and age > limit_months
+
+
+def api_prices_of(prices: Iterable[ApiPrice], model_id: str | None) -> list[ApiPrice]:
+    """The API list prices of one catalog model that price its output (the rows outputs use);
+    none for a model outside the catalog (``model_id`` None)."""
+    if model_id is None:
+        return []
+    return [p for p in prices if p.model == model_id and p.output_usd_per_mtok is not None]
+
+
+def stale_api_warnings(prices: Iterable[ApiPrice], today: dt.date) -> list[Warning]:
+    """One ``stale_api_price`` caveat per API list price whose output price is as of more than
+    ``STALE_API_PRICE_MONTHS`` months before ``today`` (none for a recent or undated one)."""
+    out: list[Warning] = []
+    for price in prices:
+        record = price.output_usd_per_mtok
+        if record is None or not is_stale(record, today, limit_months=STALE_API_PRICE_MONTHS):
+            continue
+        values = {
+            "provider": price.provider,
+            "name": price.name,
+            "as_of": str(record.as_of),
+            "months": str(STALE_API_PRICE_MONTHS),
+        }
+        message = (
+            f"{price.provider} {price.name} API price is as of {record.as_of} "
+            f"(older than {STALE_API_PRICE_MONTHS} months)"
+        )
+        out.append(("stale_api_price", message, values))
+    return out
 
 
 def stale_warnings(gpu: str, what: str, record: Sourced | None, today: dt.date) -> list[Warning]:

@@ -331,7 +331,10 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
         warnings=warnings,
         engine=req.engine,
     )
-    _add_inputs(spec, req, cat, today or dt.date.today())
+    day = today or dt.date.today()
+    _add_inputs(spec, req, cat, day)
+    listed = prices.api_prices_of(cat.api_prices.values(), model_id)
+    spec.warnings.extend(prices.stale_api_warnings(listed, day))
     return spec
 
 
