@@ -43,7 +43,7 @@ GATED_MLP_FAMILIES = frozenset(
     {
         "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe",
         "deepseek_v2", "deepseek_v3", "gemma", "gemma2", "gemma3_text", "olmo", "olmo2", "granite",
-        "cohere", "cohere2", "phi3", "llama4_text", "gpt_oss", "glm4", "glm4_moe", "minimax", "yi",
+        "cohere", "cohere2", "phi3", "phimoe", "llama4_text", "gpt_oss", "kimi_k2",
     }
 )  # fmt: skip
 """Families with a gated (SwiGLU/GeGLU) MLP and RMSNorm, as ``params.gated_mlp_params`` counts."""
@@ -51,6 +51,9 @@ UNSUPPORTED_FAMILIES = frozenset({"opt", "bloom", "falcon", "gptj", "gpt_bigcode
 """Known layouts this counter does not model (other key names, fused or parallel blocks, encoders)."""
 LLAMA4_KEYS = {"intermediate_size": "moe_intermediate_size", "intermediate_size_mlp": "intermediate_size"}
 """Llama 4 names its expert width ``intermediate_size`` and its dense width ``intermediate_size_mlp``."""
+LLAMA4_SHARED_EXPERTS = 1
+"""Every Llama 4 MoE layer adds one expert-wide shared expert (Hugging Face ``Llama4TextMoe.shared_expert``);
+the config has no field for it."""
 
 
 class ParsedConfig(BaseModel):
@@ -213,6 +216,7 @@ def _family(raw: dict[str, Any], warnings: list[Caveat]) -> tuple[dict[str, Any]
     if family in ("llama4", "llama4_text") and "intermediate_size_mlp" in raw:
         renamed = {k: v for k, v in raw.items() if k not in LLAMA4_KEYS}
         renamed.update({new: raw[old] for old, new in LLAMA4_KEYS.items()})
+        renamed.setdefault("n_shared_experts", LLAMA4_SHARED_EXPERTS)
         return renamed, "llama4_text"
     if family not in GATED_MLP_FAMILIES | PLAIN_MLP_FAMILIES:
         shown = family or "?"
