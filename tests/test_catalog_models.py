@@ -11,8 +11,10 @@ from __future__ import annotations
 import pytest
 
 from costlm import api
+from costlm.catalog import load
 from costlm.catalog.schema import Catalog
 from costlm.resolve.hfconfig import count_architecture
+from conftest import CliRun
 
 TOLERANCE = 0.02
 """Computed vs published total parameters: biases, norms and rounding of "7B" stay well inside 2%."""
@@ -55,3 +57,42 @@ def test_every_model_with_an_architecture_serves(model_id: str) -> None:
     result = api.estimate_serving(api.make_serve_request(model=model_id, samples=SERVE_SAMPLES))
     assert result.model == model_id
     assert result.batch >= 1
+
+
+@pytest.mark.parametrize(
+    ("alias", "expected"),
+    [
+        ("llama3-70b", "llama-3-70b"),
+        ("Llama-3.1-70B-Instruct", "llama-3.1-70b"),
+        ("meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"),
+        ("Qwen/Qwen3-30B-A3B", "qwen3-30b-a3b"),
+        ("google/gemma-3-27b-it", "gemma-3-27b"),
+        ("openai/gpt-oss-120b", "gpt-oss-120b"),
+        ("moonshotai/Kimi-K2-Instruct", "kimi-k2"),
+    ],
+)
+def test_aliases_people_type(cat: Catalog, alias: str, expected: str) -> None:
+    assert load.model(cat, alias).id == expected
+
+
+def test_alternating_windows_do_not_cap_the_whole_cache(cat: Catalog) -> None:
+    """Gemma 2 slides a 4,096-token window on half its layers: the other half keep the whole
+    context, so no single window bounds the cache; Mistral 7B v0.1 slides in every layer."""
+    gemma = cat.models["gemma-2-9b"].architecture
+    mistral = cat.models["mistral-7b"].architecture
+    assert gemma is not None and mistral is not None
+    assert (gemma.sliding_window_tokens, gemma.sliding_window_layers, gemma.kv_window_tokens) == (
+        4096,
+        21,
+        None,
+    )
+    assert mistral.kv_window_tokens == 4096
+
+
+def test_train_without_training_facts_is_one_clear_line(cli: CliRun) -> None:
+    code, out, err = cli(["train", "qwen3-8b"])
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "error: model 'qwen3-8b' has no training facts in the catalog (hardware, GPU count, tokens);"
+        " give --gpu ID, --n-gpus N (or --days D) and --tokens N"
+    )
