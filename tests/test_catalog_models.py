@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import CliRun
 from costlm import api
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog
-from costlm.resolve.hfconfig import count_architecture
-from conftest import CliRun
+from costlm.resolve.hfconfig import count_architecture, parse_config
 
 TOLERANCE = 0.02
 """Computed vs published total parameters: biases, norms and rounding of "7B" stay well inside 2%."""
@@ -96,3 +96,29 @@ def test_train_without_training_facts_is_one_clear_line(cli: CliRun) -> None:
         "error: model 'qwen3-8b' has no training facts in the catalog (hardware, GPU count, tokens);"
         " give --gpu ID, --n-gpus N (or --days D) and --tokens N"
     )
+
+
+def test_a_llama4_config_counts_as_its_catalog_row(cat: Catalog) -> None:
+    """Llama 4's config names the expert width ``intermediate_size`` and the dense width
+    ``intermediate_size_mlp``, and has no field for its shared expert: read as such, the
+    text_config of Llama-4-Scout-17B-16E counts to the catalog row's total (one rule)."""
+    text_config = {
+        "model_type": "llama4_text",
+        "num_hidden_layers": 48,
+        "hidden_size": 5120,
+        "num_attention_heads": 40,
+        "num_key_value_heads": 8,
+        "head_dim": 128,
+        "intermediate_size": 8192,
+        "intermediate_size_mlp": 16384,
+        "num_local_experts": 16,
+        "num_experts_per_tok": 1,
+        "interleave_moe_layer_step": 1,
+        "vocab_size": 202048,
+        "tie_word_embeddings": False,
+    }
+    scout = cat.models["llama-4-scout"].architecture
+    assert scout is not None
+    parsed = parse_config(text_config, "scout.json")
+    assert (parsed.n_params, parsed.n_active_params) == count_architecture(scout, "llama-4-scout")
+    assert parsed.architecture.moe_intermediate_size == 8192 and parsed.architecture.n_shared_experts == 1

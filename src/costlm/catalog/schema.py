@@ -315,7 +315,7 @@ class Architecture(_Frozen):
     intermediate_size: Size | None = None
     """Width of a dense MLP layer (config ``intermediate_size``; Llama 4's ``intermediate_size_mlp``)."""
     moe_intermediate_size: Size | None = None
-    """Width of one routed expert's MLP (config ``moe_intermediate_size``; Llama 4's ``intermediate_size``)."""
+    """One routed expert's MLP width (config ``moe_intermediate_size``; Llama 4's ``intermediate_size``)."""
     n_shared_experts: Annotated[int, Field(ge=0, le=MAX_ARCHITECTURE_SIZE)] | None = None
     shared_expert_intermediate_size: Size | None = None
     """Qwen-MoE's one wide shared expert (instead of ``n_shared_experts`` expert-sized ones)."""

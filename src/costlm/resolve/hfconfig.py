@@ -8,7 +8,12 @@ Families (``model_type``): GPT-2 and GPT-NeoX (Pythia) are counted exactly, with
 MLP, LayerNorm and biases (GPT-2 also with its own key names and learned positions); the
 Llama-style families in ``GATED_MLP_FAMILIES`` with a gated MLP and RMSNorm (biases, < 0.1%, left
 out); families known to use another MLP or layout (``UNSUPPORTED_FAMILIES``) are refused rather
-than miscounted; an unknown ``model_type`` is counted as Llama-style with a caveat.
+than miscounted; an unknown ``model_type`` is counted as Llama-style with a caveat. MoE layouts:
+DeepSeek's first dense layers and shared experts, Qwen-MoE's wide shared expert, Llama 4's
+interleaved MoE layers (``interleave_moe_layer_step``, its own width names, one shared expert).
+
+A catalog ``Architecture`` is counted by the same rule: ``count_architecture`` turns it back into
+the config it stands for (``architecture_config``) and parses that.
 """
 
 from __future__ import annotations
