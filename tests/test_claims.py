@@ -325,6 +325,10 @@ def test_cannot_estimate_speaks_the_readers_language(tmp_path: Path) -> None:
     )
     [r] = api.check_claims(file=path, samples=100)
     [step] = r.reasoning
-    assert step.code == "cannot_estimate" and step.values["error"] == "needs_gpu"
-    assert claims_fmt.phrase(step, "en").startswith("no estimate possible: give --gpu ID")
-    assert claims_fmt.phrase(step, "es").startswith("no es posible estimar: indique --gpu ID")
+    assert step.code == "cannot_estimate" and step.values["error"] == "train_model_no_facts"
+    assert claims_fmt.phrase(step, "en").startswith(
+        "no estimate possible: model 'deepseek-v2' has no training facts in the catalog"
+    )
+    assert claims_fmt.phrase(step, "es").startswith(
+        "no es posible estimar: el modelo 'deepseek-v2' no tiene datos de entrenamiento en el catálogo"
+    )

@@ -306,6 +306,27 @@ class Architecture(_Frozen):
     vocab_size: Size | None = None
     context_tokens: Size | None = None
     sliding_window_tokens: Size | None = None
+    sliding_window_layers: Size | None = None
+    """How many of the ``n_layers`` attend within ``sliding_window_tokens`` (Gemma 2 alternates
+    local and global layers, Gemma 3 has five local per global); None means every layer."""
+    family: str | None = None
+    """The Hugging Face ``model_type`` (``llama``, ``gemma2``, ``gpt2``...): which MLP and norms the
+    parameter counter (``costlm.resolve.hfconfig``) assumes; None counts as Llama-style."""
+    intermediate_size: Size | None = None
+    """Width of a dense MLP layer (config ``intermediate_size``; Llama 4's ``intermediate_size_mlp``)."""
+    moe_intermediate_size: Size | None = None
+    """One routed expert's MLP width (config ``moe_intermediate_size``; Llama 4's ``intermediate_size``)."""
+    n_shared_experts: Annotated[int, Field(ge=0, le=MAX_ARCHITECTURE_SIZE)] | None = None
+    shared_expert_intermediate_size: Size | None = None
+    """Qwen-MoE's one wide shared expert (instead of ``n_shared_experts`` expert-sized ones)."""
+    first_k_dense_layers: Annotated[int, Field(ge=0, le=MAX_ARCHITECTURE_SIZE)] | None = None
+    """DeepSeek's ``first_k_dense_replace``: the first k layers have a dense MLP, not experts."""
+    moe_layer_step: Size | None = None
+    """Llama 4's ``interleave_moe_layer_step``: every step-th layer has experts, the rest a dense MLP."""
+    q_lora_rank: Size | None = None
+    qk_nope_head_dim: Size | None = None
+    v_head_dim: Size | None = None
+    tie_word_embeddings: bool = False
     note: str | None = None
 
     @model_validator(mode="after")
@@ -314,7 +335,19 @@ class Architecture(_Frozen):
             raise ValueError("attention 'mla' needs kv_lora_rank and qk_rope_head_dim")
         if self.attention != "mla" and self.n_kv_heads is None:
             raise ValueError(f"attention '{self.attention}' needs n_kv_heads")
+        if self.sliding_window_layers is not None and (
+            self.sliding_window_tokens is None or self.sliding_window_layers > self.n_layers
+        ):
+            raise ValueError("sliding_window_layers needs sliding_window_tokens and at most n_layers layers")
         return self
+
+    @property
+    def kv_window_tokens(self) -> int | None:
+        """The window that caps every layer's KV cache: None unless all layers slide (a model with
+        full-attention layers keeps their whole context, so its cache is bounded by the full count)."""
+        if self.sliding_window_layers is not None and self.sliding_window_layers < self.n_layers:
+            return None
+        return self.sliding_window_tokens
 
 
 class Training(_Frozen):

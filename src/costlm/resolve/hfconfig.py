@@ -8,7 +8,12 @@ Families (``model_type``): GPT-2 and GPT-NeoX (Pythia) are counted exactly, with
 MLP, LayerNorm and biases (GPT-2 also with its own key names and learned positions); the
 Llama-style families in ``GATED_MLP_FAMILIES`` with a gated MLP and RMSNorm (biases, < 0.1%, left
 out); families known to use another MLP or layout (``UNSUPPORTED_FAMILIES``) are refused rather
-than miscounted; an unknown ``model_type`` is counted as Llama-style with a caveat.
+than miscounted; an unknown ``model_type`` is counted as Llama-style with a caveat. MoE layouts:
+DeepSeek's first dense layers and shared experts, Qwen-MoE's wide shared expert, Llama 4's
+interleaved MoE layers (``interleave_moe_layer_step``, its own width names, one shared expert).
+
+A catalog ``Architecture`` is counted by the same rule: ``count_architecture`` turns it back into
+the config it stands for (``architecture_config``) and parses that.
 """
 
 from __future__ import annotations
@@ -42,12 +47,18 @@ PLAIN_MLP_FAMILIES = frozenset({"gpt2", "gpt_neox"})
 GATED_MLP_FAMILIES = frozenset(
     {
         "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe",
-        "deepseek_v2", "deepseek_v3", "gemma", "gemma2", "olmo", "olmo2", "granite", "cohere",
+        "deepseek_v2", "deepseek_v3", "gemma", "gemma2", "gemma3_text", "olmo", "olmo2", "granite",
+        "cohere", "cohere2", "phi3", "phimoe", "llama4_text", "gpt_oss", "kimi_k2",
     }
 )  # fmt: skip
 """Families with a gated (SwiGLU/GeGLU) MLP and RMSNorm, as ``params.gated_mlp_params`` counts."""
 UNSUPPORTED_FAMILIES = frozenset({"opt", "bloom", "falcon", "gptj", "gpt_bigcode", "phi", "t5", "bert"})
 """Known layouts this counter does not model (other key names, fused or parallel blocks, encoders)."""
+LLAMA4_KEYS = {"intermediate_size": "moe_intermediate_size", "intermediate_size_mlp": "intermediate_size"}
+"""Llama 4 names its expert width ``intermediate_size`` and its dense width ``intermediate_size_mlp``."""
+LLAMA4_SHARED_EXPERTS = 1
+"""Every Llama 4 MoE layer adds one expert-wide shared expert (Hugging Face ``Llama4TextMoe.shared_expert``);
+the config has no field for it."""
 
 
 class ParsedConfig(BaseModel):
@@ -154,7 +165,9 @@ def _mlp_params(
             dense=n_dense,
             layers=n_layers,
         )
-    n_moe = n_layers - n_dense
+    step = _opt_int(cfg, "interleave_moe_layer_step") or 1  # Llama 4: every step-th layer has experts
+    n_moe = (n_layers - n_dense) // step
+    n_dense = n_layers - n_moe
     router = d * n_experts
     total = n_dense * dense + n_moe * (n_experts * expert + shared_params + router)
     active = n_dense * dense + n_moe * (k * expert + shared_params + router)
@@ -205,6 +218,11 @@ def _family(raw: dict[str, Any], warnings: list[Caveat]) -> tuple[dict[str, Any]
         if renamed.get("intermediate_size") is None and isinstance(renamed.get("hidden_size"), int):
             renamed["intermediate_size"] = GPT2_FF_PER_WIDTH * renamed["hidden_size"]
         return renamed, family
+    if family in ("llama4", "llama4_text") and "intermediate_size_mlp" in raw:
+        renamed = {k: v for k, v in raw.items() if k not in LLAMA4_KEYS}
+        renamed.update({new: raw[old] for old, new in LLAMA4_KEYS.items()})
+        renamed.setdefault("n_shared_experts", LLAMA4_SHARED_EXPERTS)
+        return renamed, "llama4_text"
     if family not in GATED_MLP_FAMILIES | PLAIN_MLP_FAMILIES:
         shown = family or "?"
         warnings.append(
@@ -277,6 +295,19 @@ def parse_config(config: dict[str, Any], name: str) -> ParsedConfig:
         vocab_size=raw["vocab_size"],
         context_tokens=_opt_int(raw, "max_position_embeddings"),
         sliding_window_tokens=_sliding_window(raw, warnings),
+        family=family or None,
+        intermediate_size=_int(raw, "intermediate_size"),
+        moe_intermediate_size=_opt_int(raw, "moe_intermediate_size") if n_experts else None,
+        n_shared_experts=_opt_int(raw, "n_shared_experts", zero_ok=True) if n_experts else None,
+        shared_expert_intermediate_size=(
+            _opt_int(raw, "shared_expert_intermediate_size") if n_experts else None
+        ),
+        first_k_dense_layers=_opt_int(raw, "first_k_dense_replace", zero_ok=True) if n_experts else None,
+        moe_layer_step=_opt_int(raw, "interleave_moe_layer_step") if n_experts else None,
+        q_lora_rank=_opt_int(raw, "q_lora_rank") if mla else None,
+        qk_nope_head_dim=_opt_int(raw, "qk_nope_head_dim") if mla else None,
+        v_head_dim=_opt_int(raw, "v_head_dim") if mla else None,
+        tie_word_embeddings=_tied(raw),
     )
     if mla and raw.get("num_key_value_heads"):
         warnings.append(
@@ -317,3 +348,46 @@ def read_config(path: str | Path) -> ParsedConfig:
     if not isinstance(raw, dict):
         raise InputError(f"{where} must hold a JSON object", key="config_not_object", where=where)
     return parse_config(raw, Path(path).name)
+
+
+ARCHITECTURE_KEYS = {
+    "n_layers": "num_hidden_layers",
+    "d_model": "hidden_size",
+    "n_heads": "num_attention_heads",
+    "n_kv_heads": "num_key_value_heads",
+    "head_dim": "head_dim",
+    "vocab_size": "vocab_size",
+    "context_tokens": "max_position_embeddings",
+    "intermediate_size": "intermediate_size",
+    "moe_intermediate_size": "moe_intermediate_size",
+    "n_experts": "num_experts",
+    "n_experts_active": "num_experts_per_tok",
+    "n_shared_experts": "n_shared_experts",
+    "shared_expert_intermediate_size": "shared_expert_intermediate_size",
+    "first_k_dense_layers": "first_k_dense_replace",
+    "moe_layer_step": "interleave_moe_layer_step",
+    "kv_lora_rank": "kv_lora_rank",
+    "q_lora_rank": "q_lora_rank",
+    "qk_nope_head_dim": "qk_nope_head_dim",
+    "qk_rope_head_dim": "qk_rope_head_dim",
+    "v_head_dim": "v_head_dim",
+}
+"""``Architecture`` field -> the config.json key ``parse_config`` reads (Llama-style names)."""
+
+
+def architecture_config(arch: Architecture) -> dict[str, Any]:
+    """The config.json (Llama-style key names) an ``Architecture`` stands for, so a catalog
+    architecture is counted by the same rule (``parse_config``) as a user's config."""
+    config: dict[str, Any] = {"model_type": arch.family or "llama"}
+    for field, key in ARCHITECTURE_KEYS.items():
+        value = getattr(arch, field)
+        if value is not None:
+            config[key] = value
+    config["tie_word_embeddings"] = arch.tie_word_embeddings
+    return config
+
+
+def count_architecture(arch: Architecture, name: str) -> tuple[float, float]:
+    """(total, active) parameters of a catalog architecture, by ``parse_config``'s counting."""
+    parsed = parse_config(architecture_config(arch), name)
+    return parsed.n_params, parsed.n_active_params

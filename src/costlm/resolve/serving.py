@@ -294,7 +294,7 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
             kv_bytes_per_token=per_token,
             context_tokens=req.prompt_tokens + req.output_tokens * PAGED_HOLDING_OF_OUTPUT,
             block_tokens=budget.block_tokens,
-            window_tokens=arch.sliding_window_tokens or math.inf,
+            window_tokens=arch.kv_window_tokens or math.inf,
         )
     )
     n, max_batch, kv_bytes = _plan_memory(weights, per_seq, budget, req)
@@ -453,7 +453,7 @@ def serve_draws(spec: ServeSpec, *, samples: int, seed: int | None) -> tuple[Ser
         d_attention=float(a.n_heads * a.head_dim),
         n_experts=float(a.n_experts or 1),
         n_experts_active=float(a.n_experts_active or 1),
-        window_tokens=float(a.sliding_window_tokens or math.inf),
+        window_tokens=float(a.kv_window_tokens or math.inf),
         weights_bytes=spec.weights_bytes,
         kv_bytes_per_token=spec.kv_bytes_per_token,
         n_gpus=float(spec.n_gpus),

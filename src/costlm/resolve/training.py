@@ -325,6 +325,13 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     model = load.model(cat, req.model) if req.model else None
     tr = model.training if model else None
     gpu = req.gpu or (tr.hardware.id if tr else None)
+    if gpu is None and model is not None:
+        raise InputError(
+            f"model '{model.id}' has no training facts in the catalog (hardware, GPU count, tokens);"
+            " give --gpu ID, --n-gpus N (or --days D) and --tokens N",
+            key="train_model_no_facts",
+            model=model.id,
+        )
     if gpu is None:
         raise InputError("give --gpu ID (see `costlm catalog list accelerators`)", key="needs_gpu")
     acc = load.accelerator(cat, gpu)
