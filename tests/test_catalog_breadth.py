@@ -128,3 +128,17 @@ def test_a_multi_chip_replica_without_link_bandwidth_says_it_is_not_costed() -> 
         api.make_serve_request(model="llama-3.1-8b", gpu="trn2", n_gpus=1, samples=100)
     )
     assert not [w for w in one.warnings if w.code == "no_link_bandwidth"]
+
+
+def test_new_open_models_are_linked_to_their_hosted_prices() -> None:
+    """`costlm serve gpt-oss-120b` compares against the hosts that list it (one row per host)."""
+    from costlm import api
+
+    cat = api.load_catalog()
+    by_model: dict[str, list[str]] = {}
+    for price in cat.api_prices.values():
+        if price.model is not None:
+            by_model.setdefault(price.model, []).append(price.provider)
+    assert len(by_model["gpt-oss-120b"]) >= 4 and len(by_model["llama-3.3-70b"]) >= 3
+    for model in ("qwen3-32b", "deepseek-r1", "llama-4-maverick", "kimi-k2", "gemma-3-27b"):
+        assert by_model.get(model), model
