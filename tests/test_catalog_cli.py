@@ -183,3 +183,16 @@ def test_import_config_then_serve(tmp_path: Path, cli: CliRun, monkeypatch: pyte
     code, _, err = cli(["catalog", "import-config", "config.json", "--id", "bad id"])
     assert code == 2 and "is not a catalog id" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "my-llama.toml"]
+
+
+def test_api_prices_and_measured_runs_can_be_listed_and_searched(
+    cli: CliRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = cli(["catalog", "list", "api_prices", "--search", "gpt-oss"])
+    assert code == 0 and "deepinfra-gpt-oss-120b" in out and "api_prices (" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    code, out, _ = cli(["catalog", "list", "inference_runs", "--vendor", "h200"])
+    assert code == 0 and "inference_runs (" in out
+    code, _, err = cli(["catalog", "list", "api_prices", "--year", "2024"])
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--year" in err

@@ -65,7 +65,7 @@ def __getattr__(name: str) -> Any:
 
 
 CatalogFiles = Sequence[str | Path]
-EntryKind = Literal["accelerators", "models", "runs", "sources", "grid"]
+EntryKind = Literal["accelerators", "models", "runs", "sources", "grid", "api_prices", "inference_runs"]
 
 __all__ = [
     "DEFAULT_MODELS",

@@ -609,7 +609,10 @@ def _progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
     cls=_Command,
 )
 def catalog_list(
-    kind: Annotated[str, typer.Argument(help=_h("accelerators, models, runs, sources or grid."))] = "models",
+    kind: Annotated[
+        str,
+        typer.Argument(help=_h("accelerators, models, runs, sources, grid, api_prices or inference_runs.")),
+    ] = "models",
     vendor: Annotated[
         str | None,
         typer.Option(help=_h("Only entries whose vendor, organization or publisher contains this.")),
@@ -628,7 +631,7 @@ def catalog_list(
     from costlm import api
     from costlm.report.terminal import print_entries
 
-    kinds = ("accelerators", "models", "runs", "sources", "grid")
+    kinds = ("accelerators", "models", "runs", "sources", "grid", "api_prices", "inference_runs")
     if kind not in kinds:
         raise InputError(
             f"unknown catalog table '{kind}'; choose one of {', '.join(kinds)}",

@@ -24,6 +24,8 @@ FILTER_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "models": ("organization",),
         "runs": ("organization",),
         "sources": ("publisher",),
+        "api_prices": ("provider",),
+        "inference_runs": ("hardware",),
     },
     "year": {"accelerators": ("year",), "models": ("year",), "runs": ("year",), "sources": ("date",)},
     "family": {"models": ("family",)},
@@ -33,6 +35,8 @@ FILTER_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "runs": ("id", "name", "model"),
         "sources": ("id", "title", "publisher"),
         "grid": ("id", "name", "aliases"),
+        "api_prices": ("id", "name", "model", "provider"),
+        "inference_runs": ("id", "name", "model", "hardware", "engine"),
     },
 }
 """Per filter, per table: the fields it reads. A filter a table lacks is an InputError."""

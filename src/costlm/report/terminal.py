@@ -54,6 +54,22 @@ _LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("title", "title"),
     ),
     "grid": (("id", "id"), ("gco2e_per_kwh", "gCO2e/kWh"), ("name", "name"), ("aliases", "aliases")),
+    "api_prices": (
+        ("id", "id"),
+        ("model", "model"),
+        ("input_usd_per_mtok", "in $/1M"),
+        ("output_usd_per_mtok", "out $/1M"),
+        ("provider", "provider"),
+        ("name", "name"),
+    ),
+    "inference_runs": (
+        ("id", "id"),
+        ("hardware", "hardware"),
+        ("n_gpus", "GPUs"),
+        ("engine", "engine"),
+        ("output_tokens_per_s", "tokens/s"),
+        ("name", "name"),
+    ),
 }
 """Per table: (field, short header). Every column but the last is never wrapped; the last (a name
 or a title) wraps at words. Columns that do not fit the terminal are dropped from the right."""
