@@ -88,11 +88,11 @@ def test_api_price_staleness_is_twelve_months() -> None:
     today = dt.date(2026, 12, 3)
     assert prices.stale_api_warnings([_price("2026-01")], today) == []  # 11 months
     assert prices.stale_api_warnings([_price("2025-12")], today) == []  # 12 months: not yet
-    (warning,) = prices.stale_api_warnings([_price("2025-11")], today)  # 13 months
+    (warning,) = prices.stale_api_warnings([_price("2025-11"), _price("2026-06")], today)  # 13 months
     assert warning == (
         "stale_api_price",
-        "P X API price is as of 2025-11 (older than 12 months)",
-        {"provider": "P", "name": "X", "as_of": "2025-11", "months": "12"},
+        "API prices older than 12 months: P X (2025-11)",
+        {"prices": "P X (2025-11)", "months": "12"},
     )
 
 
@@ -103,8 +103,8 @@ def test_serve_api_comparison_carries_the_staleness_caveat(cat: Catalog) -> None
     fresh = serve_spec(req, cat, today=dt.date(2027, 3, 1))  # 11 months after 2026-04
     stale = serve_spec(req, cat, today=dt.date(2027, 5, 1))  # 13 months
     assert not [w for w in fresh.warnings if w[0] == "stale_api_price"]
-    codes = [w for w in stale.warnings if w[0] == "stale_api_price"]
-    assert len(codes) == len(listed)
+    (caveat,) = [w for w in stale.warnings if w[0] == "stale_api_price"]  # one line for all of them
+    assert caveat[2]["prices"].count("(2026-04)") == len(listed)
 
 
 def test_claims_on_api_prices_carry_the_staleness_line(cat: Catalog) -> None:

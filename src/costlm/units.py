@@ -24,6 +24,7 @@ KG_PER_TONNE = 1000.0
 G_PER_TONNE = 1e6
 W_PER_KW = 1000.0
 W_PER_MW = 1e6
+MS_PER_S = 1000.0
 KWH_PER_MWH = 1000.0
 TOKENS_PER_MILLION = 1e6
 """Prices and costs per token are quoted per 1M tokens."""

@@ -17,10 +17,10 @@ from costlm.errors import ConfigError
 from costlm.pipelines.serving import ServeDraws, step_times
 from costlm.resolve.requests import ServeRequest
 from costlm.resolve.serving import ServeSpec
+from costlm.units import MS_PER_S
 
 LATENCY_TARGET_QUANTILE = 0.95
 """Latency targets are met at the 95th percentile of the Monte Carlo draws."""
-MS_PER_S = 1000.0
 
 
 class BatchPlan(BaseModel):

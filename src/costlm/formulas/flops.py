@@ -21,21 +21,6 @@ def training_flop(*, n_active_params: ArrayLike, n_tokens: ArrayLike) -> FloatAr
     return 6.0 * arr(n_active_params) * arr(n_tokens)
 
 
-def training_flop_with_attention(
-    *,
-    n_active_params: ArrayLike,
-    n_tokens: ArrayLike,
-    n_layers: ArrayLike,
-    d_attention: ArrayLike,
-    seq_len_tokens: ArrayLike,
-) -> FloatArray:
-    """6 N D + 12 L (H Q) T D: PaLM App. B adds self-attention FLOP per token (H Q = heads x head_dim)."""
-    attention = attention_flop_per_token(
-        n_layers=n_layers, d_attention=d_attention, seq_len_tokens=seq_len_tokens
-    )
-    return training_flop(n_active_params=n_active_params, n_tokens=n_tokens) + attention * arr(n_tokens)
-
-
 def attention_flop_per_token(
     *, n_layers: ArrayLike, d_attention: ArrayLike, seq_len_tokens: ArrayLike
 ) -> FloatArray:

@@ -184,25 +184,19 @@ def api_prices_of(prices: Iterable[ApiPrice], model_id: str | None) -> list[ApiP
 
 
 def stale_api_warnings(prices: Iterable[ApiPrice], today: dt.date) -> list[Warning]:
-    """One ``stale_api_price`` caveat per API list price whose output price is as of more than
-    ``STALE_API_PRICE_MONTHS`` months before ``today`` (none for a recent or undated one)."""
-    out: list[Warning] = []
-    for price in prices:
-        record = price.output_usd_per_mtok
-        if record is None or not is_stale(record, today, limit_months=STALE_API_PRICE_MONTHS):
-            continue
-        values = {
-            "provider": price.provider,
-            "name": price.name,
-            "as_of": str(record.as_of),
-            "months": str(STALE_API_PRICE_MONTHS),
-        }
-        message = (
-            f"{price.provider} {price.name} API price is as of {record.as_of} "
-            f"(older than {STALE_API_PRICE_MONTHS} months)"
-        )
-        out.append(("stale_api_price", message, values))
-    return out
+    """One ``stale_api_price`` caveat listing every API list price whose output price is as of more
+    than ``STALE_API_PRICE_MONTHS`` months before ``today`` (none when all are recent or undated)."""
+    old = [
+        f"{price.provider} {price.name} ({price.output_usd_per_mtok.as_of})"
+        for price in prices
+        if price.output_usd_per_mtok is not None
+        and is_stale(price.output_usd_per_mtok, today, limit_months=STALE_API_PRICE_MONTHS)
+    ]
+    if not old:
+        return []
+    listing, months = "; ".join(old), str(STALE_API_PRICE_MONTHS)
+    message = f"API prices older than {months} months: {listing}"
+    return [("stale_api_price", message, {"prices": listing, "months": months})]
 
 
 def stale_warnings(gpu: str, what: str, record: Sourced | None, today: dt.date) -> list[Warning]:

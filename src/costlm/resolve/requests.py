@@ -52,42 +52,36 @@ from costlm.units import (
 Range = tuple[float, float]
 Number = float | int | str
 Recompute = Literal["none", "selective", "full"]
+"""Activation recomputation: which forward passes a training step re-runs (see formulas.flops)."""
 AttentionKernel = Literal["flash", "eager"]
 """How attention is computed in training: fused (FlashAttention: the a s^2 scores are never
 stored) or eager (they are kept for the backward pass); activation memory depends on it."""
-"""Activation recomputation: which forward passes a training step re-runs (see formulas.flops)."""
 
 
-def _tier(value: object) -> object:
-    """A rental tier name, lower-cased; anything else is refused with the choices."""
-    shown = str(value).strip().lower() if isinstance(value, str) else value
-    if shown not in TIER_CHOICES:
-        raise InputError(
-            f"price_tier: '{value}' is not a tier; choose one of {', '.join(TIER_CHOICES)}",
-            key="bad_price_tier",
-            value=str(value),
-            choices=", ".join(TIER_CHOICES),
-        )
-    return shown
+def _one_of(choices: tuple[str, ...], *, name: str, what: str, key: str) -> BeforeValidator:
+    """A name from ``choices``, lower-cased; anything else is refused with the choices (i18n ``key``)."""
+
+    def check(value: object) -> object:
+        shown = str(value).strip().lower() if isinstance(value, str) else value
+        if shown not in choices:
+            listed = ", ".join(choices)
+            raise InputError(
+                f"{name}: '{value}' is not {what}; choose one of {listed}",
+                key=key,
+                value=str(value),
+                choices=listed,
+            )
+        return shown
+
+    return BeforeValidator(check)
 
 
-PriceTierChoice = Annotated[TierChoice, BeforeValidator(_tier)]
-
-
-def _engine(value: object) -> object:
-    """A serving engine name, lower-cased; anything else is refused with the choices."""
-    shown = str(value).strip().lower() if isinstance(value, str) else value
-    if shown not in ENGINE_CHOICES:
-        raise InputError(
-            f"engine: '{value}' is not a calibrated engine; choose one of {', '.join(ENGINE_CHOICES)}",
-            key="bad_engine",
-            value=str(value),
-            choices=", ".join(ENGINE_CHOICES),
-        )
-    return shown
-
-
-EngineOption = Annotated[EngineChoice, BeforeValidator(_engine)]
+PriceTierChoice = Annotated[
+    TierChoice, _one_of(TIER_CHOICES, name="price_tier", what="a tier", key="bad_price_tier")
+]
+EngineOption = Annotated[
+    EngineChoice, _one_of(ENGINE_CHOICES, name="engine", what="a calibrated engine", key="bad_engine")
+]
 RangeInput = Range | float | int | str
 
 
