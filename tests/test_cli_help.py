@@ -13,6 +13,7 @@ import typer.main
 
 import costlm
 import costlm.cli
+import costlm.cli.common
 from conftest import CliRun
 from test_claims import USER_CLAIM
 
@@ -84,7 +85,7 @@ def test_help_ends_with_examples_on_their_own_lines(
     lines = [line.strip() for line in out.splitlines()]
     tail = [line for line in lines if line][-len(examples) :]
     assert tail == examples
-    assert costlm.cli._h("Examples:") in lines  # the language of the help is fixed at import
+    assert costlm.cli.common.h("Examples:") in lines  # the language of the help is fixed at import
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)

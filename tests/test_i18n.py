@@ -13,8 +13,9 @@ from conftest import CliRun
 from costlm.i18n import messages
 from costlm.report.fmt import number
 
-CLI_SOURCE = Path(costlm.cli.__file__).read_text(encoding="utf-8")
-HELP_ES = Path(costlm.cli.__file__).parent / "i18n" / "help_es.toml"
+CLI_DIR = Path(costlm.cli.__file__).parent
+CLI_SOURCE = "\n".join(p.read_text(encoding="utf-8") for p in sorted(CLI_DIR.glob("*.py")))
+HELP_ES = CLI_DIR.parent / "i18n" / "help_es.toml"
 
 
 def test_both_languages_have_the_same_keys() -> None:
@@ -23,7 +24,7 @@ def test_both_languages_have_the_same_keys() -> None:
 
 
 def test_every_cli_help_text_has_a_spanish_translation() -> None:
-    used = set(re.findall(r'_h\("((?:[^"\\]|\\.)*)"\)', CLI_SOURCE))
+    used = set(re.findall(r'\bh\("((?:[^"\\]|\\.)*)"\)', CLI_SOURCE))
     translated = tomllib.loads(HELP_ES.read_text(encoding="utf-8"))
     assert used and used <= set(translated), sorted(used - set(translated))
 

@@ -58,7 +58,7 @@ MARKUP_SAMPLES = [
 def test_help_escaping_matches_rich(text: str) -> None:
     from rich.markup import escape
 
-    from costlm.cli import _escape_markup
+    from costlm.cli.common import escape_markup as _escape_markup
 
     assert _escape_markup(text) == escape(text)
 
@@ -66,7 +66,7 @@ def test_help_escaping_matches_rich(text: str) -> None:
 def test_every_help_text_is_escaped_as_rich_would() -> None:
     from rich.markup import escape
 
-    from costlm.cli import _escape_markup
+    from costlm.cli.common import escape_markup as _escape_markup
     from costlm.i18n import _help_es
 
     texts = [text for pair in _help_es().items() for text in pair]

@@ -2,167 +2,69 @@
 
 Thin by design: parsing and printing only. Every CostlmError becomes one red line on
 stderr and exit code 2. Heavy modules are imported inside the commands so that
-``costlm --help`` stays fast.
+``costlm --help`` stays fast. This module holds the app, train, serve, check, report and the
+catalog commands; ``costlm.cli.plan`` the ``costlm plan`` group; ``costlm.cli.common`` what they
+share (help texts, options, console).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
+from costlm.cli.common import (
+    CatalogOpt,
+    Command,
+    GridOpt,
+    Group,
+    JsonOpt,
+    LangOpt,
+    PriceOpt,
+    PueOpt,
+    RentalOpt,
+    SamplesOpt,
+    SeedOpt,
+    TierOpt,
+    argv_lang,
+    examples,
+    h,
+    lang_of,
+    make_console,
+    print_json,
+)
+from costlm.cli.plan import plan_app
 from costlm.errors import CatalogError, CostlmError, InputError
-from costlm.i18n import help_text, lang_from_env, messages, t
+from costlm.i18n import messages, t
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-LANG_CODES = ("en", "es")
-
-
-def _argv_lang() -> str:
-    """The --lang of the command line if valid, else the environment's.
-
-    Read straight from sys.argv because help texts (and usage errors) are rendered before, or
-    without, Typer parsing the options.
-    """
-    args = sys.argv[1:]
-    for i, arg in enumerate(args):
-        value = (
-            arg.split("=", 1)[1]
-            if arg.startswith("--lang=")
-            else (args[i + 1] if arg == "--lang" and i + 1 < len(args) else "")
-        )
-        if value in LANG_CODES:
-            return value
-    return lang_from_env()
-
-
-HELP_LANG = _argv_lang()
-"""The language of every help text: fixed when this module is imported, i.e. from the command line."""
-
-
-_RICH_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
-"""The pattern of ``rich.markup.escape`` (a test pins the two to the same output)."""
-
-
-def _escape_markup(text: str) -> str:
-    """``rich.markup.escape`` without importing Rich: every help text is built at import, on every run."""
-    escaped = _RICH_TAG.sub(lambda m: f"{m[1]}{m[1]}\\{m[2]}", text)
-    return escaped + "\\" if escaped.endswith("\\") and not escaped.endswith("\\\\") else escaped
-
-
-def _h(english: str) -> str:
-    """A help text in HELP_LANG, with Rich markup escaped so that '[[claim]]' shows as typed."""
-    return _escape_markup(help_text(english, HELP_LANG))
-
-
-def _examples(*commands: str) -> str:
-    """The epilog of a command's help: a heading and one runnable example per line."""
-    return _h("Examples:") + "\n\n" + "\n".join(f"  {command}" for command in commands)
-
-
-def _flags_as_flags(params: list[Any]) -> list[Any]:
-    """Boolean flags show as '--json', not '--json <bool>'; the help flag's help is translated."""
-    for param in params:
-        if getattr(param, "is_flag", False) and param.metavar is None:
-            param.metavar = ""
-        if "--help" in getattr(param, "opts", ()):
-            param.help = _h("Show this message and exit.")
-    return params
-
-
-# Typer's parameter and context types live in a private module (typer._click): typed as Any here.
-class _Command(TyperCommand):
-    def get_params(self, ctx: Any) -> Any:
-        return _flags_as_flags(super().get_params(ctx))
-
-
-class _Group(TyperGroup):
-    def get_params(self, ctx: Any) -> Any:
-        return _flags_as_flags(super().get_params(ctx))
-
-
 app = typer.Typer(
     name="costlm",
-    help=_h("What it costs to train and to run a language model, as ranges with sources."),
-    epilog=_examples(
+    help=h("What it costs to train and to run a language model, as ranges with sources."),
+    epilog=examples(
         "costlm report", "costlm train deepseek-v3", "costlm serve llama-3-70b --tokens-per-day 1e9"
     ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    cls=_Group,
+    cls=Group,
 )
 catalog_app = typer.Typer(
-    help=_h("List, show and validate the sourced catalog."),
-    epilog=_examples("costlm catalog list models", "costlm catalog show H100", "costlm catalog check"),
+    help=h("List, show and validate the sourced catalog."),
+    epilog=examples("costlm catalog list models", "costlm catalog show H100", "costlm catalog check"),
     no_args_is_help=True,
-    cls=_Group,
+    cls=Group,
 )
 app.add_typer(catalog_app, name="catalog")
-
-CatalogOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--catalog", help=_h("Extra catalog TOML file adding or overriding entries (repeatable).")),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help=_h("Print the result as JSON."))]
-LangOpt = Annotated[
-    str | None, typer.Option("--lang", help=_h("Language of the output: en or es (default from LANG)."))
-]
-SamplesOpt = Annotated[int, typer.Option("--samples", help=_h("Monte Carlo samples (0 = point estimate)."))]
-RentalOpt = Annotated[str | None, typer.Option(help=_h("Rental price LOW..HIGH in $/GPU-hour."))]
-PriceOpt = Annotated[str | None, typer.Option(help=_h("Purchase price per GPU LOW..HIGH in $."))]
-PueOpt = Annotated[str | None, typer.Option(help=_h("Data-centre PUE LOW..HIGH (>= 1)."))]
-GridOpt = Annotated[
-    str | None,
-    typer.Option(
-        help=_h("Grid region for CO2: an id (usa, china, france, world...) or an alias (us, gb, de...).")
-    ),
-]
-TierOpt = Annotated[
-    str,
-    typer.Option(
-        help=_h(
-            "Rental tier: on-demand, reserved, spot or auto (reserved from 256 GPUs or 30 days, "
-            "and for serving; on-demand otherwise)."
-        )
-    ),
-]
-SeedOpt = Annotated[
-    int, typer.Option("--seed", help=_h("Random seed of the Monte Carlo draw (same seed, same output)."))
-]
-
-
-def _console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
-
-
-def _lang(lang: str | None) -> str:
-    from costlm.i18n import LANGS
-
-    chosen = (lang or _argv_lang()).lower()
-    if chosen not in LANGS:
-        raise InputError(
-            f"--lang: unknown language '{chosen}'; choose one of {', '.join(LANGS)}",
-            key="unknown_lang",
-            value=chosen,
-        )
-    return chosen
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+app.add_typer(plan_app, name="plan")
 
 
 def _print_version(value: bool) -> None:
@@ -178,58 +80,58 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_print_version, is_eager=True, help=_h("Print the version and exit.")
+            "--version", callback=_print_version, is_eager=True, help=h("Print the version and exit.")
         ),
     ] = False,
     lang: LangOpt = None,
 ) -> None:
     if lang is not None:
-        _lang(lang)  # an unknown --lang before the command fails here; a valid one applies to it
+        lang_of(lang)  # an unknown --lang before the command fails here; a valid one applies to it
 
 
 @app.command(
-    help=_h("Estimate a training run: GPU-hours, days, hardware/rental/amortized cost, energy, power, CO2."),
-    epilog=_examples(
+    help=h("Estimate a training run: GPU-hours, days, hardware/rental/amortized cost, energy, power, CO2."),
+    epilog=examples(
         "costlm train --params 7B --tokens 2T --gpu A100 --n-gpus 1024",
         "costlm train llama-3.1-405b --achieved-tflops-per-gpu 380..430 --seq-len 8192",
         "costlm train deepseek-v3 --gpu-hours 2.788M",
     ),
-    cls=_Command,
+    cls=Command,
 )
 def train(
     model: Annotated[
-        str | None, typer.Argument(help=_h("Catalog model id or alias (e.g. deepseek-v3, llama-2-70b)."))
+        str | None, typer.Argument(help=h("Catalog model id or alias (e.g. deepseek-v3, llama-2-70b)."))
     ] = None,
-    params: Annotated[str | None, typer.Option(help=_h("Total parameters, e.g. 7e9 or 7B."))] = None,
+    params: Annotated[str | None, typer.Option(help=h("Total parameters, e.g. 7e9 or 7B."))] = None,
     active_params: Annotated[
-        str | None, typer.Option(help=_h("Active parameters per token (MoE), e.g. 37B."))
+        str | None, typer.Option(help=h("Active parameters per token (MoE), e.g. 37B."))
     ] = None,
-    tokens: Annotated[str | None, typer.Option(help=_h("Training tokens, e.g. 2T."))] = None,
+    tokens: Annotated[str | None, typer.Option(help=h("Training tokens, e.g. 2T."))] = None,
     train_flop: Annotated[
-        str | None, typer.Option(help=_h("Training FLOP, instead of params x tokens."))
+        str | None, typer.Option(help=h("Training FLOP, instead of params x tokens."))
     ] = None,
-    kind: Annotated[str | None, typer.Option(help=_h("pretrain, finetune or distill."))] = None,
+    kind: Annotated[str | None, typer.Option(help=h("pretrain, finetune or distill."))] = None,
     examples: Annotated[
-        str | None, typer.Option(help=_h("Fine-tuning examples (with --tokens-per-example, --epochs)."))
+        str | None, typer.Option(help=h("Fine-tuning examples (with --tokens-per-example, --epochs)."))
     ] = None,
     tokens_per_example: Annotated[
-        str | None, typer.Option(help=_h("Mean tokens per fine-tuning example."))
+        str | None, typer.Option(help=h("Mean tokens per fine-tuning example."))
     ] = None,
-    epochs: Annotated[str | None, typer.Option(help=_h("Fine-tuning epochs."))] = None,
+    epochs: Annotated[str | None, typer.Option(help=h("Fine-tuning epochs."))] = None,
     gpu: Annotated[
-        str | None, typer.Option(help=_h("Accelerator id or alias, e.g. h100-sxm, A100, TPUv4."))
+        str | None, typer.Option(help=h("Accelerator id or alias, e.g. h100-sxm, A100, TPUv4."))
     ] = None,
-    n_gpus: Annotated[int | None, typer.Option(help=_h("Number of accelerators."))] = None,
+    n_gpus: Annotated[int | None, typer.Option(help=h("Number of accelerators."))] = None,
     days: Annotated[
-        str | None, typer.Option(help=_h("Target days (LOW..HIGH or one number): solves for the GPU count."))
+        str | None, typer.Option(help=h("Target days (LOW..HIGH or one number): solves for the GPU count."))
     ] = None,
     dtype: Annotated[
-        str | None, typer.Option(help=_h("Training precision: bf16, fp16, fp8, tf32, fp32."))
+        str | None, typer.Option(help=h("Training precision: bf16, fp16, fp8, tf32, fp32."))
     ] = None,
     mfu: Annotated[
         str | None,
         typer.Option(
-            help=_h(
+            help=h(
                 "Model FLOP utilization LOW..HIGH in (0, 1]: model FLOP / (GPU-seconds x dense peak)"
                 " (default: prior calibrated on reported GPU-hours)."
             )
@@ -238,7 +140,7 @@ def train(
     achieved_tflops_per_gpu: Annotated[
         str | None,
         typer.Option(
-            help=_h(
+            help=h(
                 "Hardware TFLOP/s achieved per GPU, as training logs report it (recomputation included):"
                 " GPU-seconds = hardware FLOP / this. Instead of --mfu."
             )
@@ -247,7 +149,7 @@ def train(
     gpu_hours: Annotated[
         str | None,
         typer.Option(
-            help=_h(
+            help=h(
                 "Reported GPU-hours of a known run (e.g. 2.788M): cost, energy and CO2 start from them;"
                 " no utilization is assumed."
             )
@@ -256,7 +158,7 @@ def train(
     goodput: Annotated[
         str | None,
         typer.Option(
-            help=_h(
+            help=h(
                 "Share of allocated time doing useful steps, LOW..HIGH: GPU-hours = useful hours / goodput"
                 " (default 1: the MFU prior already includes downtime; large jobs report 0.85..0.97)."
             )
@@ -265,7 +167,7 @@ def train(
     seq_len: Annotated[
         str | None,
         typer.Option(
-            help=_h(
+            help=h(
                 "Training sequence length in tokens: adds the attention FLOP 12 x layers x heads x head_dim"
                 " x seq_len per token (PaLM App. B) and sizes the activation memory (default 4096 for memory"
                 " only)."
@@ -275,7 +177,7 @@ def train(
     recompute: Annotated[
         str | None,
         typer.Option(
-            help=_h(
+            help=h(
                 "Activation recomputation: none, selective (attention core) or full (8ND instead of 6ND"
                 " of hardware work; changes HFU, and GPU-hours with --achieved-tflops-per-gpu)."
             )
@@ -287,21 +189,21 @@ def train(
     grid: GridOpt = None,
     price_tier: TierOpt = "auto",
     method: Annotated[
-        str, typer.Option(help=_h("full, lora or qlora (LoRA adapters on a 16-bit or 4-bit frozen base)."))
+        str, typer.Option(help=h("full, lora or qlora (LoRA adapters on a 16-bit or 4-bit frozen base)."))
     ] = "full",
     lora_rank: Annotated[
-        int | None, typer.Option(help=_h("LoRA rank (default 16 with --method lora|qlora)."))
+        int | None, typer.Option(help=h("LoRA rank (default 16 with --method lora|qlora)."))
     ] = None,
-    zero: Annotated[int | None, typer.Option(help=_h("ZeRO stage 0-3 (default: searched)."))] = None,
+    zero: Annotated[int | None, typer.Option(help=h("ZeRO stage 0-3 (default: searched)."))] = None,
     tp: Annotated[
-        int | None, typer.Option(help=_h("Tensor-parallel degree (default: searched, up to 8)."))
+        int | None, typer.Option(help=h("Tensor-parallel degree (default: searched, up to 8)."))
     ] = None,
-    pp: Annotated[int | None, typer.Option(help=_h("Pipeline-parallel degree (default: searched)."))] = None,
-    micro_batch: Annotated[int, typer.Option(help=_h("Sequences per GPU per step (activation memory)."))] = 1,
+    pp: Annotated[int | None, typer.Option(help=h("Pipeline-parallel degree (default: searched)."))] = None,
+    micro_batch: Annotated[int, typer.Option(help=h("Sequences per GPU per step (activation memory)."))] = 1,
     attention_kernel: Annotated[
         str,
         typer.Option(
-            help=_h(
+            help=h(
                 "flash (fused attention, the default of current stacks: no s^2 scores stored) or eager"
                 " (scores kept for the backward pass: Korthikanti's 5as/h term)."
             )
@@ -309,9 +211,7 @@ def train(
     ] = "flash",
     offload: Annotated[
         bool,
-        typer.Option(
-            "--offload", help=_h("Keep gradients and optimizer state in CPU memory (ZeRO-Offload).")
-        ),
+        typer.Option("--offload", help=h("Keep gradients and optimizer state in CPU memory (ZeRO-Offload).")),
     ] = False,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
@@ -360,48 +260,48 @@ def train(
     )
     result = api.estimate_training(request, catalog_files=catalog or ())
     if as_json:
-        _print_json(result.model_dump(mode="json"))
+        print_json(result.model_dump(mode="json"))
     else:
         from costlm.report.training import print_training  # Rich only for the table, not for --json
 
-        print_training(_console(), result, _lang(lang))
+        print_training(make_console(), result, lang_of(lang))
 
 
 @app.command(
-    help=_h(
+    help=h(
         "Estimate serving: GPUs per replica, KV cache, latency, tokens/s, J/token, $/1M tokens, fleet, APIs."
     ),
-    epilog=_examples(
+    epilog=examples(
         "costlm serve llama-3-70b --tokens-per-day 1e9",
         "costlm serve deepseek-v3 --gpu h200 --dtype fp8",
         "costlm serve llama-3-8b --gpu l4 --kv-dtype fp8 --json",
     ),
-    cls=_Command,
+    cls=Command,
 )
 def serve(
     model: Annotated[
-        str | None, typer.Argument(help=_h("Catalog model id or alias (e.g. llama-3-70b, deepseek-v3)."))
+        str | None, typer.Argument(help=h("Catalog model id or alias (e.g. llama-3-70b, deepseek-v3)."))
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help=_h("A local Hugging Face config.json instead of a catalog model."))
+        Path | None, typer.Option(help=h("A local Hugging Face config.json instead of a catalog model."))
     ] = None,
-    gpu: Annotated[str, typer.Option(help=_h("Accelerator id or alias."))] = "h100-sxm",
+    gpu: Annotated[str, typer.Option(help=h("Accelerator id or alias."))] = "h100-sxm",
     n_gpus: Annotated[
-        int | None, typer.Option(help=_h("GPUs per replica (default: the fewest that hold the model)."))
+        int | None, typer.Option(help=h("GPUs per replica (default: the fewest that hold the model)."))
     ] = None,
     dtype: Annotated[
-        str | None, typer.Option(help=_h("Weights: bf16, fp16, fp8, int8, int4 (default: as released)."))
+        str | None, typer.Option(help=h("Weights: bf16, fp16, fp8, int8, int4 (default: as released)."))
     ] = None,
     kv_dtype: Annotated[
-        str | None, typer.Option(help=_h("KV cache: bf16, fp8, ... (default: as the weights)."))
+        str | None, typer.Option(help=h("KV cache: bf16, fp8, ... (default: as the weights)."))
     ] = None,
     kv_bits: Annotated[
-        float | None, typer.Option(help=_h("KV cache bits per element, e.g. 6 (overrides --kv-dtype)."))
+        float | None, typer.Option(help=h("KV cache bits per element, e.g. 6 (overrides --kv-dtype)."))
     ] = None,
     batch: Annotated[
         int | None,
         typer.Option(
-            help=_h(
+            help=h(
                 "Requested concurrent sequences; more than the KV cache holds queue "
                 "(default: the largest that fits)."
             )
@@ -410,31 +310,31 @@ def serve(
     target_batch: Annotated[
         int,
         typer.Option(
-            help=_h("Without --n-gpus/--batch: size the replica to hold at least this many sequences.")
+            help=h("Without --n-gpus/--batch: size the replica to hold at least this many sequences.")
         ),
     ] = 64,
     gpu_memory_utilization: Annotated[
         float | None,
-        typer.Option(help=_h("Share of device memory the engine may use (vLLM's default 0.9).")),
+        typer.Option(help=h("Share of device memory the engine may use (vLLM's default 0.9).")),
     ] = None,
     max_tpot_ms: Annotated[
         float | None,
-        typer.Option(help=_h("Latency target: the largest batch whose p95 time per output token meets it.")),
+        typer.Option(help=h("Latency target: the largest batch whose p95 time per output token meets it.")),
     ] = None,
     max_ttft_ms: Annotated[
         float | None,
-        typer.Option(help=_h("Latency target: the largest batch whose p95 time to first token meets it.")),
+        typer.Option(help=h("Latency target: the largest batch whose p95 time to first token meets it.")),
     ] = None,
-    prompt_tokens: Annotated[str, typer.Option(help=_h("Mean prompt tokens per request."))] = "1000",
-    output_tokens: Annotated[str, typer.Option(help=_h("Mean output tokens per request."))] = "300",
+    prompt_tokens: Annotated[str, typer.Option(help=h("Mean prompt tokens per request."))] = "1000",
+    output_tokens: Annotated[str, typer.Option(help=h("Mean output tokens per request."))] = "300",
     tokens_per_day: Annotated[
-        str | None, typer.Option(help=_h("Output tokens per day of traffic: sizes a fleet."))
+        str | None, typer.Option(help=h("Output tokens per day of traffic: sizes a fleet."))
     ] = None,
-    peak_factor: Annotated[str, typer.Option(help=_h("Peak rate / mean rate of the traffic."))] = "2",
+    peak_factor: Annotated[str, typer.Option(help=h("Peak rate / mean rate of the traffic."))] = "2",
     usd_per_gpu_hour: RentalOpt = None,
     gpu_price: PriceOpt = None,
     utilization: Annotated[
-        str | None, typer.Option(help=_h("Average load / capacity LOW..HIGH in (0, 1]."))
+        str | None, typer.Option(help=h("Average load / capacity LOW..HIGH in (0, 1]."))
     ] = None,
     pue: PueOpt = None,
     grid: GridOpt = None,
@@ -442,14 +342,12 @@ def serve(
     engine: Annotated[
         str,
         typer.Option(
-            help=_h(
-                "Serving engine: vllm, sglang, trt-llm, tgi, or generic (efficiencies spanning them all)."
-            )
+            help=h("Serving engine: vllm, sglang, trt-llm, tgi, or generic (efficiencies spanning them all).")
         ),
     ] = "generic",
     expert_parallel: Annotated[
         bool,
-        typer.Option(help=_h("MoE: shard the experts across the GPUs (all-to-all), not tensor-parallel.")),
+        typer.Option(help=h("MoE: shard the experts across the GPUs (all-to-all), not tensor-parallel.")),
     ] = False,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
@@ -490,33 +388,33 @@ def serve(
     )
     result = api.estimate_serving(request, catalog_files=catalog or ())
     if as_json:
-        _print_json(result.model_dump(mode="json"))
+        print_json(result.model_dump(mode="json"))
     else:
         from costlm.report.serving import print_serving  # Rich only for the table, not for --json
 
-        print_serving(_console(), result, _lang(lang))
+        print_serving(make_console(), result, lang_of(lang))
 
 
 @app.command(
-    help=_h(
+    help=h(
         "Judge cost claims (the seed documents', or yours) against reported figures and costlm's estimates."
     ),
-    epilog=_examples(
+    epilog=examples(
         "costlm check",
         "costlm check --explain s002-mla-kv-cache-reduction",
         "costlm check --file my_claims.toml --lang es",
     ),
-    cls=_Command,
+    cls=Command,
 )
 def check(
     ids: Annotated[
-        list[str] | None, typer.Argument(help=_h("Claim ids to judge (default: every seed claim)."))
+        list[str] | None, typer.Argument(help=h("Claim ids to judge (default: every seed claim)."))
     ] = None,
     file: Annotated[
-        Path | None, typer.Option(help=_h("Your own claims TOML ([[claim]] entries; see docs/claims.md)."))
+        Path | None, typer.Option(help=h("Your own claims TOML ([[claim]] entries; see docs/claims.md)."))
     ] = None,
     explain: Annotated[
-        str | None, typer.Option(help=_h("Show the full reasoning trail of one claim."))
+        str | None, typer.Option(help=h("Show the full reasoning trail of one claim."))
     ] = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
@@ -528,35 +426,35 @@ def check(
     from costlm import api
     from costlm.report.claims import print_claims, print_explanation
 
-    chosen = _lang(lang)
+    chosen = lang_of(lang)
     wanted = [explain] if explain else (ids or [])
     results = api.check_claims(wanted, file=file, samples=samples, seed=seed, catalog_files=catalog or ())
     if as_json:
-        _print_json([r.model_dump(mode="json") for r in results])
+        print_json([r.model_dump(mode="json") for r in results])
     elif explain:
-        print_explanation(_console(), results[0], chosen)
+        print_explanation(make_console(), results[0], chosen)
     else:
-        print_claims(_console(), results, chosen)
+        print_claims(make_console(), results, chosen)
 
 
 @app.command(
-    help=_h(
+    help=h(
         "The seed assignment's summary table, plots, judged claims and methodology: index.html + exports."
     ),
-    epilog=_examples(
+    epilog=examples(
         "costlm report",
         "costlm report --models gpt-4,llama-3-70b,deepseek-v3 --format md,csv --out my-report",
         "costlm report --lang es --samples 2000",
     ),
-    cls=_Command,
+    cls=Command,
 )
 def report(
     models: Annotated[
-        str | None, typer.Option(help=_h("Comma-separated catalog model ids (default: the seed's nine)."))
+        str | None, typer.Option(help=h("Comma-separated catalog model ids (default: the seed's nine)."))
     ] = None,
-    out: Annotated[Path, typer.Option(help=_h("Directory for index.html and the exports."))] = Path("report"),
+    out: Annotated[Path, typer.Option(help=h("Directory for index.html and the exports."))] = Path("report"),
     format: Annotated[
-        str, typer.Option("--format", help=_h("Comma-separated: html,md,csv,json,xlsx,tex."))
+        str, typer.Option("--format", help=h("Comma-separated: html,md,csv,json,xlsx,tex."))
     ] = "html,md,csv,json,xlsx,tex",
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
@@ -569,17 +467,17 @@ def report(
     from costlm.report.files import parse_formats, write_report
     from costlm.report.terminal import print_seed_table
 
-    chosen = _lang(lang)
+    chosen = lang_of(lang)
     formats = parse_formats(format)
     ids = [m.strip() for m in models.split(",") if m.strip()] if models else list(api.DEFAULT_MODELS)
-    console = _console()
+    console = make_console()
     with _progress(console, len(ids) + 2) as step:
         data = api.report_data(ids, samples=samples, seed=seed, catalog_files=catalog or (), progress=step)
         if not as_json:
             step("files")
             paths = write_report(data, out, chosen, formats)
     if as_json:
-        _print_json(data.model_dump(mode="json"))
+        print_json(data.model_dump(mode="json"))
         return
     print_seed_table(console, data.table, chosen)
     console.print("wrote " + ", ".join(str(p) for p in paths), soft_wrap=True)
@@ -600,29 +498,29 @@ def _progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
 
 @catalog_app.command(
     "list",
-    help=_h("List the entries of one catalog table."),
-    epilog=_examples(
+    help=h("List the entries of one catalog table."),
+    epilog=examples(
         "costlm catalog list accelerators --vendor nvidia",
         "costlm catalog list models --family llama --year 2024",
         "costlm catalog list runs --json",
     ),
-    cls=_Command,
+    cls=Command,
 )
 def catalog_list(
     kind: Annotated[
         str,
-        typer.Argument(help=_h("accelerators, models, runs, sources, grid, api_prices or inference_runs.")),
+        typer.Argument(help=h("accelerators, models, runs, sources, grid, api_prices or inference_runs.")),
     ] = "models",
     vendor: Annotated[
         str | None,
-        typer.Option(help=_h("Only entries whose vendor, organization or publisher contains this.")),
+        typer.Option(help=h("Only entries whose vendor, organization or publisher contains this.")),
     ] = None,
-    year: Annotated[str | None, typer.Option(help=_h("Only entries of this year, e.g. 2024."))] = None,
+    year: Annotated[str | None, typer.Option(help=h("Only entries of this year, e.g. 2024."))] = None,
     family: Annotated[
-        str | None, typer.Option(help=_h("Only models of this family, e.g. llama, llama-3.1, qwen."))
+        str | None, typer.Option(help=h("Only models of this family, e.g. llama, llama-3.1, qwen."))
     ] = None,
     search: Annotated[
-        str | None, typer.Option(help=_h("Only entries whose id, name or aliases contain this text."))
+        str | None, typer.Option(help=h("Only entries whose id, name or aliases contain this text."))
     ] = None,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
@@ -647,25 +545,25 @@ def catalog_list(
         search=search,
     )
     if as_json:
-        _print_json(entries)
+        print_json(entries)
     else:
-        print_entries(_console(), kind, entries)
+        print_entries(make_console(), kind, entries)
 
 
 @catalog_app.command(
     "show",
-    help=_h("Show one catalog entry with every number's source and locator."),
-    epilog=_examples(
+    help=h("Show one catalog entry with every number's source and locator."),
+    epilog=examples(
         "costlm catalog show H100", "costlm catalog show deepseek-v3", "costlm catalog show llama-2-7b --toml"
     ),
-    cls=_Command,
+    cls=Command,
 )
 def catalog_show(
     ident: Annotated[
-        str, typer.Argument(help=_h("Id or alias of an accelerator, model, run, source or grid region."))
+        str, typer.Argument(help=h("Id or alias of an accelerator, model, run, source or grid region."))
     ],
     as_toml: Annotated[
-        bool, typer.Option("--toml", help=_h("Print the entry as a TOML block to copy into an overlay file."))
+        bool, typer.Option("--toml", help=h("Print the entry as a TOML block to copy into an overlay file."))
     ] = False,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -676,14 +574,14 @@ def catalog_show(
         sys.stdout.write(api.catalog_entry_toml(ident, catalog_files=catalog or ()))
         return
     kind, entry = api.catalog_entry(ident, catalog_files=catalog or ())
-    _print_json({"table": kind, **entry})
+    print_json({"table": kind, **entry})
 
 
 @catalog_app.command(
     "stats",
-    help=_h("Count the catalog: entries per table, the oldest price per table, figures by basis."),
-    epilog=_examples("costlm catalog stats", "costlm catalog stats --json"),
-    cls=_Command,
+    help=h("Count the catalog: entries per table, the oldest price per table, figures by basis."),
+    epilog=examples("costlm catalog stats", "costlm catalog stats --json"),
+    cls=Command,
 )
 def catalog_stats(as_json: JsonOpt = False, lang: LangOpt = None, catalog: CatalogOpt = None) -> None:
     """Count the catalog: entries per table, the oldest price per table, figures by basis."""
@@ -692,27 +590,27 @@ def catalog_stats(as_json: JsonOpt = False, lang: LangOpt = None, catalog: Catal
 
     stats = api.catalog_stats(catalog_files=catalog or ())
     if as_json:
-        _print_json(stats.model_dump())
+        print_json(stats.model_dump())
     else:
-        print_catalog_stats(_console(), stats, _lang(lang))
+        print_catalog_stats(make_console(), stats, lang_of(lang))
 
 
 @catalog_app.command(
     "import-config",
-    help=_h("Write an overlay file with a model read from a Hugging Face config.json."),
-    epilog=_examples(
+    help=h("Write an overlay file with a model read from a Hugging Face config.json."),
+    epilog=examples(
         "costlm catalog import-config config.json --id my-model",
         "costlm catalog import-config config.json --id my-model --force",
     ),
-    cls=_Command,
+    cls=Command,
 )
 def catalog_import_config(
-    config: Annotated[Path, typer.Argument(help=_h("A local Hugging Face config.json."))],
-    ident: Annotated[str, typer.Option("--id", help=_h("The new model's catalog id, e.g. my-model."))],
+    config: Annotated[Path, typer.Argument(help=h("A local Hugging Face config.json."))],
+    ident: Annotated[str, typer.Option("--id", help=h("The new model's catalog id, e.g. my-model."))],
     out: Annotated[
-        Path | None, typer.Option("--out", help=_h("The overlay file to write (default: ID.toml)."))
+        Path | None, typer.Option("--out", help=h("The overlay file to write (default: ID.toml)."))
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help=_h("Replace the file if it exists."))] = False,
+    force: Annotated[bool, typer.Option("--force", help=h("Replace the file if it exists."))] = False,
     lang: LangOpt = None,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -723,11 +621,11 @@ def catalog_import_config(
     from costlm.report.files import write_text_file
     from costlm.report.fmt import caveat_text, number
 
-    language = _lang(lang)
+    language = lang_of(lang)
     imported = api.import_config(config, ident, catalog_files=catalog or ())
     path = out or Path(f"{imported.model_id}.toml")
     write_text_file(path, imported.toml, force=force)
-    console = _console()
+    console = make_console()
     for warning in imported.warnings:
         console.print(
             f"[yellow]{escape(t('warn.prefix', language))}[/yellow] {escape(caveat_text(warning, language))}"
@@ -743,14 +641,14 @@ def catalog_import_config(
 
 @catalog_app.command(
     "check",
-    help=_h("Validate the bundled catalog (and overlay files): schema, sources, ids, cross-references."),
-    epilog=_examples("costlm catalog check", "costlm catalog check mine.toml"),
-    cls=_Command,
+    help=h("Validate the bundled catalog (and overlay files): schema, sources, ids, cross-references."),
+    epilog=examples("costlm catalog check", "costlm catalog check mine.toml"),
+    cls=Command,
 )
 def catalog_check(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help=_h("Overlay TOML files to validate (default: the bundled catalog).")),
+        typer.Argument(help=h("Overlay TOML files to validate (default: the bundled catalog).")),
     ] = None,
 ) -> None:
     """Validate the bundled catalog (and overlay files): schema, sources, ids, cross-references."""
@@ -761,7 +659,7 @@ def catalog_check(
         f"{summary.n_sources} sources, {summary.n_accelerators} accelerators, {summary.n_models} models, "
         f"{summary.n_runs} runs, {summary.n_mfu_priors} MFU priors, {summary.n_grid_regions} grid regions"
     )
-    _console().print(f"[green]ok[/green] {', '.join(summary.files)}: {counts}", soft_wrap=True)
+    make_console().print(f"[green]ok[/green] {', '.join(summary.files)}: {counts}", soft_wrap=True)
 
 
 def _message(exc: CostlmError, lang: str) -> str:
@@ -839,9 +737,9 @@ def _flag_prefix(message: str) -> str:
 def _fail(message: str, code: int = 2, prefix: str | None = None) -> NoReturn:
     from rich.markup import escape
 
-    label = prefix or t("error.prefix", _argv_lang())
+    label = prefix or t("error.prefix", argv_lang())
     line = " ".join(message.splitlines())  # a user's text echoed in a message may hold line breaks
-    _console(stderr=True).print(f"[red]{escape(label)}:[/red] {escape(line)}", soft_wrap=True)
+    make_console(stderr=True).print(f"[red]{escape(label)}:[/red] {escape(line)}", soft_wrap=True)
     raise SystemExit(code)
 
 
@@ -850,9 +748,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except CatalogError as exc:  # names a catalog file's fields, not options
-        _fail(_message(exc, _argv_lang()))
+        _fail(_message(exc, argv_lang()))
     except CostlmError as exc:
-        _fail(_flag_prefix(_message(exc, _argv_lang())))
+        _fail(_flag_prefix(_message(exc, argv_lang())))
     except Exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # help was printed already
             raise SystemExit(0) from None

@@ -1,0 +1,22 @@
+"""``costlm plan``: search the configurations of a training run, a serving fleet or a whole path.
+
+Each subcommand lives in its own module (``plan_train``, ``plan_serve``, ``plan_compare``) as a
+plain function with Typer annotations, and is registered on ``plan_app`` here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from costlm.cli.common import Group, examples, h
+
+plan_app = typer.Typer(
+    help=h("Find the cheapest, fastest or greenest way to train, fine-tune or serve under your constraints."),
+    epilog=examples(
+        "costlm plan train --params 7B --tokens 2T --deadline-days 30",
+        "costlm plan serve llama-3-70b --tokens-per-day 1e9",
+        "costlm plan compare --base qwen2.5-7b --tokens-per-day 1e8 --months 12",
+    ),
+    no_args_is_help=True,
+    cls=Group,
+)
