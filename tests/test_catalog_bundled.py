@@ -78,7 +78,7 @@ def test_every_reference_run_is_in_the_catalog(cat: Catalog) -> None:
 def test_every_number_sourced_and_every_source_used(cat: Catalog) -> None:
     cited = set()
     tables = (cat.accelerators, cat.models, cat.runs, cat.grid, cat.api_prices, cat.inference_runs)
-    for table in (*tables, cat.serving_engines):
+    for table in (*tables, cat.serving_engines, cat.levers):
         for entry in table.values():
             pairs = list(cited_sources(entry.model_dump()))
             assert all(src in cat.sources and loc for src, loc in pairs), entry

@@ -27,6 +27,8 @@ __all__ = [
     "FleetSummary",
     "ImportedConfig",
     "InputError",
+    "LeverSaving",
+    "LeverUse",
     "ReportData",
     "SeedRow",
     "SeedTable",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.levers import LeverSaving, LeverUse
 from costlm.analyses.training import TrainingBreakdownSummary, TrainingResult, estimate_training_spec
 from costlm.analyses.training_memory import TrainingMemory, require_fit
 from costlm.catalog import browse, load
@@ -65,7 +66,9 @@ def __getattr__(name: str) -> Any:
 
 
 CatalogFiles = Sequence[str | Path]
-EntryKind = Literal["accelerators", "models", "runs", "sources", "grid", "api_prices", "inference_runs"]
+EntryKind = Literal[
+    "accelerators", "models", "runs", "sources", "grid", "api_prices", "inference_runs", "levers"
+]
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -79,6 +82,8 @@ __all__ = [
     "FleetSummary",
     "ImportedConfig",
     "InputError",
+    "LeverSaving",
+    "LeverUse",
     "ReportData",
     "SeedRow",
     "SeedTable",
@@ -136,7 +141,8 @@ def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles =
     """
     cat = load_catalog(catalog_files)
     spec = training_spec(request, cat)
-    result = estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed)
+    baseline = training_spec(request.model_copy(update={"levers": ()}), cat) if request.levers else None
+    result = estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed, baseline=baseline)
     if result.memory is not None:
         require_fit(result.memory, result.accelerator)
     return result

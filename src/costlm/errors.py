@@ -48,6 +48,7 @@ _LISTINGS = {
     "source": "costlm catalog list sources",
     "grid region": "costlm catalog list grid",
     "claim": "costlm check",
+    "lever": "costlm catalog list levers",
     "model or accelerator": "costlm catalog list models",
 }
 

@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.batching import BatchPlan, choose_batch
+from costlm.analyses.levers import LeverUse, lever_uses
 from costlm.analyses.training import summaries_of
 from costlm.catalog.schema import ApiPrice, Catalog
 from costlm.caveats import Caveat
@@ -142,6 +143,8 @@ class ServeResult(BaseModel):
     """The serving engine whose calibrated efficiencies were drawn (``generic`` spans them all)."""
     engine_runs: int = 0
     """Measured runs that engine's efficiencies were fitted on (0: not calibrated on its own runs)."""
+    levers: list[LeverUse] = []
+    """The cost levers applied (``--lever``: MLA cache, quantized weights and KV)."""
     link: str | None = None
     """The GPU-to-GPU link of the replica (nvlink, pcie, infinity-fabric, ici, ethernet), None if unknown."""
     n_experts: int | None = None
@@ -327,6 +330,7 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         kv_dtype=spec.kv_dtype,
         engine=spec.engine,
         engine_runs=spec.engine_runs,
+        levers=lever_uses(cat, spec.levers),
         batch=spec.batch,
         requested_batch=plan.requested,
         running_batch=plan.running,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.levers import LeverSaving, LeverUse, lever_uses, training_savings
 from costlm.analyses.reported import (
     applies,
     changed_facets,
@@ -134,6 +135,10 @@ class TrainingResult(BaseModel):
     warnings: list[Caveat]
     memory: TrainingMemory | None = None
     """Memory per GPU at the median GPU count (None without a total parameter count)."""
+    levers: list[LeverUse] = []
+    """The cost levers applied (``--lever``), with their sourced factors, claims and reproductions."""
+    lever_savings: list[LeverSaving] = []
+    """Each output without the levers and the share they save (paired samples)."""
 
 
 def run_training(spec: TrainingSpec, *, samples: int, seed: int | None) -> tuple[TrainingBreakdown, Drawn]:
@@ -215,14 +220,25 @@ def summaries_of(values: dict[str, FloatArray | None], declared: tuple[Output, .
 
 
 def estimate_training_spec(
-    spec: TrainingSpec, cat: Catalog, *, samples: int, seed: int | None
+    spec: TrainingSpec,
+    cat: Catalog,
+    *,
+    samples: int,
+    seed: int | None,
+    baseline: TrainingSpec | None = None,
 ) -> TrainingResult:
     """Run the pipeline at the point values (samples=0) or as Monte Carlo, and summarize.
+
+    ``baseline`` is the same request without its levers: the result then carries each lever's
+    saving against it (``costlm.analyses.levers``).
 
     The memory check (``costlm.analyses.training_memory``) runs once, at the median GPU count; a run
     that does not fit carries ``memory.feasible == False`` here (``api.estimate_training`` refuses it).
     """
     breakdown, drawn = run_training(spec, samples=samples, seed=seed)
+    savings = []
+    if spec.levers and baseline is not None:
+        savings = training_savings(run_training(baseline, samples=samples, seed=seed)[0], breakdown)
     values = named_values(breakdown)
     wanted = (
         {name: values[name] for name in SENSITIVITY_OUTPUTS if values.get(name) is not None}
@@ -270,6 +286,8 @@ def estimate_training_spec(
         reported_n_gpus=count.central if count else None,
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings] + drawn.caveats,
         memory=memory,
+        levers=lever_uses(cat, spec.levers),
+        lever_savings=savings,
     )
 
 

@@ -37,6 +37,7 @@ FILTER_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "grid": ("id", "name", "aliases"),
         "api_prices": ("id", "name", "model", "provider"),
         "inference_runs": ("id", "name", "model", "hardware", "engine"),
+        "levers": ("id", "aliases", "work", "effect", "note"),
     },
 }
 """Per filter, per table: the fields it reads. A filter a table lacks is an InputError."""

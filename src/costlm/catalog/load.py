@@ -25,6 +25,7 @@ from costlm.catalog.schema import (
     Defaults,
     GridRegion,
     InferenceRun,
+    Lever,
     MfuModel,
     MfuPrior,
     Model,
@@ -46,6 +47,7 @@ _TABLES: dict[str, tuple[str, type[BaseModel]]] = {
     "inference_run": ("inference_runs", InferenceRun),
     "serving_engine": ("serving_engines", ServingEngine),
     "claim": ("claims", Claim),
+    "lever": ("levers", Lever),
 }
 _BUNDLED_TOML = (
     "sources.toml",
@@ -56,6 +58,7 @@ _BUNDLED_TOML = (
     "api_prices.toml",
     "inference_runs.toml",
     "claims.toml",
+    "levers.toml",
 )
 _GRID_CSV = "grid.csv"
 GRID_ALIAS_SEPARATOR = ";"
@@ -234,6 +237,7 @@ def _cross_check(cat: Catalog, *, require_all_used: bool, origins: Mapping[str, 
         *((f"api_price '{k}'", v) for k, v in cat.api_prices.items()),
         *((f"inference_run '{k}'", v) for k, v in cat.inference_runs.items()),
         *((f"serving_engine '{k}'", v) for k, v in cat.serving_engines.items()),
+        *((f"lever '{k}'", v) for k, v in cat.levers.items()),
         ("defaults", cat.defaults),
         *((("mfu_model", cat.mfu_model),) if cat.mfu_model is not None else ()),
     ]
@@ -254,11 +258,14 @@ def _cross_check(cat: Catalog, *, require_all_used: bool, origins: Mapping[str, 
     for iid, irun in cat.inference_runs.items():
         ids_of("model", cat.models, irun.model, f"inference_run '{iid}'")
         ids_of("accelerator", cat.accelerators, irun.hardware, f"inference_run '{iid}'")
+    for lid, lever in cat.levers.items():
+        ids_of("model", cat.models, lever.recipe_model, f"lever '{lid}'")
     _check_claims(cat, origins)
     ids_of("grid region", cat.grid, cat.defaults.grid_region, "defaults")
     _check_aliases(cat.accelerators, "accelerator")
     _check_aliases(cat.models, "model")
     _check_aliases(cat.grid, "grid region")
+    _check_aliases(cat.levers, "lever")
     unused = sorted(set(cat.sources) - used)
     if require_all_used and unused:
         raise CatalogError(f"sources.toml: source '{unused[0]}' is cited by no entry")
@@ -313,7 +320,7 @@ def _check_claim_ids(cat: Catalog, cid: str, claim: Claim) -> None:
         )
 
 
-def _check_aliases(table: Mapping[str, Accelerator | Model | GridRegion], kind: str) -> None:
+def _check_aliases(table: Mapping[str, Accelerator | Model | GridRegion | Lever], kind: str) -> None:
     seen: dict[str, str] = {}
     for ident, entry in table.items():
         for name in (ident, *entry.aliases):
@@ -377,12 +384,12 @@ def with_overlay_text(name: str, text: str) -> Catalog:
     return assemble([*docs, (name, text)], _data_text(_GRID_CSV), n_bundled=len(docs))
 
 
-def _names(table: Mapping[str, Accelerator | Model | GridRegion]) -> dict[str, str]:
+def _names(table: Mapping[str, Accelerator | Model | GridRegion | Lever]) -> dict[str, str]:
     """Every accepted name (id and aliases, lowered) -> id."""
     return {alias.lower(): ident for ident, entry in table.items() for alias in (ident, *entry.aliases)}
 
 
-def _resolve(table: Mapping[str, Accelerator | Model | GridRegion], kind: str, name: str) -> str:
+def _resolve(table: Mapping[str, Accelerator | Model | GridRegion | Lever], kind: str, name: str) -> str:
     names = _names(table)
     key = name.strip().lower()
     if key in names:
@@ -398,6 +405,11 @@ def accelerator(cat: Catalog, name: str) -> Accelerator:
 def model(cat: Catalog, name: str) -> Model:
     """Look a model up by id or alias, case-insensitively."""
     return cat.models[_resolve(cat.models, "model", name)]
+
+
+def lever(cat: Catalog, name: str) -> Lever:
+    """Look a cost lever up by id or alias, case-insensitively."""
+    return cat.levers[_resolve(cat.levers, "lever", name)]
 
 
 def grid_region(cat: Catalog, name: str) -> GridRegion:

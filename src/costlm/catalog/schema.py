@@ -509,6 +509,42 @@ class ServingEngine(_Frozen):
     )(_fraction)
 
 
+LeverWork = Literal["train", "serve"]
+LeverEffect = Literal[
+    "compute_scale", "active_share", "finetune_recipe", "fp8_training", "mla_cache", "quantize"
+]
+"""How a lever acts (``costlm.resolve.levers`` has one function per effect)."""
+
+
+class Lever(_Frozen):
+    """A cost lever (levers.toml ``[[lever]]``): a what-if with a sourced, uncertain effect.
+
+    ``factor`` is the effect drawn in the Monte Carlo (its meaning by ``effect``: a multiplier on
+    the training compute, the active share of an MoE's parameters, or MLA's cached elements per
+    layer in units of the head dimension); ``claimed`` and ``reproduced`` are what the method's
+    authors and independent studies report, shown beside the result. ``recipe_model`` names the
+    catalog model whose training record is the recipe of a ``finetune_recipe`` lever."""
+
+    id: str
+    work: LeverWork
+    effect: LeverEffect
+    factor: Sourced | None = None
+    claimed: Sourced | None = None
+    reproduced: Sourced | None = None
+    recipe_model: str | None = None
+    aliases: list[str] = []
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _factor_where_drawn(self) -> Lever:
+        needs = self.effect in ("compute_scale", "active_share", "mla_cache")
+        if needs and self.factor is None:
+            raise ValueError(f"lever '{self.id}': effect {self.effect} needs a factor")
+        if self.effect == "finetune_recipe" and self.recipe_model is None:
+            raise ValueError(f"lever '{self.id}': effect finetune_recipe needs recipe_model")
+        return self
+
+
 class MfuPrior(_Frozen):
     """MFU prior (90% interval) for a hardware generation and training dtype."""
 
@@ -634,6 +670,7 @@ class Catalog(_Frozen):
     claims: dict[str, Claim]
     defaults: Defaults
     serving_engines: dict[str, ServingEngine] = Field(default_factory=dict)
+    levers: dict[str, Lever] = Field(default_factory=dict)
 
 
 ClaimQuantity = Literal[

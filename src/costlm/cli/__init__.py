@@ -26,6 +26,7 @@ from costlm.cli.common import (
     Group,
     JsonOpt,
     LangOpt,
+    LeverOpt,
     PriceOpt,
     PueOpt,
     RentalOpt,
@@ -65,6 +66,11 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(plan_app, name="plan")
+
+
+def _levers(given: list[str] | None) -> list[str]:
+    """``--lever a --lever b,c`` as the list of names ``[a, b, c]``."""
+    return [name for item in given or () for name in item.split(",")]
 
 
 def _print_version(value: bool) -> None:
@@ -213,6 +219,7 @@ def train(
         bool,
         typer.Option("--offload", help=h("Keep gradients and optimizer state in CPU memory (ZeRO-Offload).")),
     ] = False,
+    lever: LeverOpt = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -255,6 +262,7 @@ def train(
         micro_batch=micro_batch,
         attention_kernel=attention_kernel,
         offload=offload,
+        levers=_levers(lever),
         samples=samples,
         seed=seed,
     )
@@ -349,6 +357,7 @@ def serve(
         bool,
         typer.Option(help=h("MoE: shard the experts across the GPUs (all-to-all), not tensor-parallel.")),
     ] = False,
+    lever: LeverOpt = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -383,6 +392,7 @@ def serve(
         price_tier=price_tier,
         engine=engine,
         expert_parallel=expert_parallel,
+        levers=_levers(lever),
         samples=samples,
         seed=seed,
     )
@@ -509,7 +519,9 @@ def _progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
 def catalog_list(
     kind: Annotated[
         str,
-        typer.Argument(help=h("accelerators, models, runs, sources, grid, api_prices or inference_runs.")),
+        typer.Argument(
+            help=h("accelerators, models, runs, sources, grid, api_prices, inference_runs or levers.")
+        ),
     ] = "models",
     vendor: Annotated[
         str | None,
@@ -529,7 +541,7 @@ def catalog_list(
     from costlm import api
     from costlm.report.terminal import print_entries
 
-    kinds = ("accelerators", "models", "runs", "sources", "grid", "api_prices", "inference_runs")
+    kinds = ("accelerators", "models", "runs", "sources", "grid", "api_prices", "inference_runs", "levers")
     if kind not in kinds:
         raise InputError(
             f"unknown catalog table '{kind}'; choose one of {', '.join(kinds)}",

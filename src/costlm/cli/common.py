@@ -142,3 +142,15 @@ def lang_of(lang: str | None) -> str:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+LeverOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lever",
+        help=h(
+            "Cost lever to apply, repeatable or comma-separated (see `costlm catalog list levers`): "
+            "train: sophia, moe, fp8, sft-small; serve: mla, quantize."
+        ),
+    ),
+]

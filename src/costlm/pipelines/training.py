@@ -26,12 +26,13 @@ from costlm.units import SECONDS_PER_HOUR
 class TrainingDraws:
     """Every input of one training estimate as arrays of equal length (1 for the point estimate).
 
-    Compute is ``train_flop``, or ``n_active_params`` x (``n_tokens`` or examples x tokens per
-    example x epochs), plus the attention term when ``seq_len_tokens``, ``n_layers`` and
-    ``d_attention`` are given. Time is ``gpu_hours``, or hardware FLOP / ``achieved_flop_per_s``, or
-    model FLOP / (peak x ``mfu``); ``recompute_dense`` / ``recompute_attention`` say which forward
-    passes activation recomputation re-runs. The cluster is ``n_gpus`` (whole numbers), or
-    ``days`` to solve for it.
+    Compute is ``train_flop``, or ``n_active_params`` (x ``active_share`` under the MoE lever) x
+    (``n_tokens`` or examples x tokens per example x epochs), plus the attention term when
+    ``seq_len_tokens``, ``n_layers`` and ``d_attention`` are given; all of it, and given GPU-hours,
+    x ``compute_scale`` under an optimizer lever. Time is ``gpu_hours``, or hardware FLOP /
+    ``achieved_flop_per_s``, or model FLOP / (peak x ``mfu``), x ``time_scale`` under the FP8
+    lever; ``recompute_dense`` / ``recompute_attention`` say which forward passes activation
+    recomputation re-runs. The cluster is ``n_gpus`` (whole numbers), or ``days`` to solve for it.
     """
 
     peak_flop_per_s: float
@@ -62,6 +63,12 @@ class TrainingDraws:
     d_attention: float | None = None
     recompute_dense: bool = False
     recompute_attention: bool = False
+    compute_scale: FloatArray | None = None
+    """A lever's multiplier on the compute to the same loss (an optimizer needing fewer steps)."""
+    active_share: FloatArray | None = None
+    """A lever's active share of the parameters per token (the same model as a mixture of experts)."""
+    time_scale: FloatArray | None = None
+    """A lever's multiplier on the GPU time (FP8 matmuls: the measured FP8 / BF16 time ratio)."""
 
 
 @dataclass(frozen=True)
@@ -105,13 +112,15 @@ def training_tokens(d: TrainingDraws) -> FloatArray | None:
 def training_compute_flop(d: TrainingDraws, n_tokens: FloatArray | None) -> FloatArray | None:
     """Model FLOP of the run without attention: given, or 6 x active parameters x tokens; None
     when only GPU-hours are given."""
+    scale = _scale(d.compute_scale)
     if d.train_flop is not None:
-        return d.train_flop
+        return d.train_flop * scale
     if d.n_active_params is None or n_tokens is None:
         if d.gpu_hours is None:
             raise ValueError("TrainingDraws needs train_flop, n_active_params with tokens, or gpu_hours")
         return None
-    return flops.training_flop(n_active_params=d.n_active_params, n_tokens=n_tokens)
+    active = d.n_active_params if d.active_share is None else d.n_active_params * d.active_share
+    return flops.training_flop(n_active_params=active, n_tokens=n_tokens) * scale
 
 
 def attention_compute_flop(d: TrainingDraws, n_tokens: FloatArray | None) -> FloatArray | None:
@@ -121,7 +130,7 @@ def attention_compute_flop(d: TrainingDraws, n_tokens: FloatArray | None) -> Flo
     per_token = flops.attention_flop_per_token(
         n_layers=d.n_layers, d_attention=d.d_attention, seq_len_tokens=d.seq_len_tokens
     )
-    return per_token * n_tokens
+    return per_token * n_tokens * _scale(d.compute_scale)
 
 
 @dataclass(frozen=True)
@@ -152,10 +161,10 @@ def compute_time(
             recompute_attention=d.recompute_attention,
         )
     if d.gpu_hours is not None:
-        seconds = d.gpu_hours * SECONDS_PER_HOUR
-        return ComputeTime(
-            model_flop, hardware, d.gpu_hours, *_utilizations(model_flop, hardware, seconds, d), None
-        )
+        hours = d.gpu_hours * _scale(d.compute_scale) * _scale(d.time_scale)
+        seconds = hours * SECONDS_PER_HOUR
+        utilizations = _utilizations(model_flop, hardware, seconds, d)
+        return ComputeTime(model_flop, hardware, hours, *utilizations, None)
     if model_flop is None or hardware is None or d.goodput is None:
         raise ValueError("TrainingDraws needs compute (FLOP) and goodput unless gpu_hours is given")
     if d.achieved_flop_per_s is not None:
@@ -166,10 +175,16 @@ def compute_time(
         seconds = flops.gpu_seconds(train_flop=model_flop, peak_flop_per_s=d.peak_flop_per_s, mfu=d.mfu)
     else:
         raise ValueError("TrainingDraws needs gpu_hours, achieved_flop_per_s or mfu")
+    seconds = seconds * _scale(d.time_scale)
     hours = flops.allocated_gpu_hours(gpu_seconds=seconds, goodput=d.goodput)
     return ComputeTime(
         model_flop, hardware, hours, *_utilizations(model_flop, hardware, seconds, d), d.goodput
     )
+
+
+def _scale(factor: FloatArray | None) -> FloatArray | float:
+    """A lever's multiplier, 1 without the lever."""
+    return 1.0 if factor is None else factor
 
 
 def _utilizations(

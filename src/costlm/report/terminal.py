@@ -70,6 +70,13 @@ _LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("output_tokens_per_s", "tokens/s"),
         ("name", "name"),
     ),
+    "levers": (
+        ("id", "id"),
+        ("work", "work"),
+        ("effect", "effect"),
+        ("factor", "factor"),
+        ("note", "note"),
+    ),
 }
 """Per table: (field, short header). Every column but the last is never wrapped; the last (a name
 or a title) wraps at words. Columns that do not fit the terminal are dropped from the right."""

@@ -24,6 +24,7 @@ from costlm.report.fmt import (
     scaled_unit,
     summary_range,
 )
+from costlm.report.levers import lever_lines, saving_lines
 from costlm.units import GB
 
 _REPORTED_AS = {"rental_cost_usd": "cost_usd"}
@@ -181,6 +182,10 @@ def print_training(console: Console, result: TrainingResult, lang: str) -> None:
     if result.memory is not None:
         for line in memory_lines(result.memory, lang):
             console.print(Text(line))
+    if result.levers:
+        console.print(Text(t("lever.heading", lang) + ":"))
+        for line in [*lever_lines(result.levers, lang), *saving_lines(result.lever_savings, lang)]:
+            console.print(Text("  " + line))
     for output in ("gpu_hours", "rental_cost_usd"):
         drivers = result.sensitivity.get(output, [])
         if drivers:

@@ -18,6 +18,7 @@ Cross-field rules (GPUs or days, FLOP or parameters, model or config) are model 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Self, TypedDict, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
@@ -295,6 +296,21 @@ LatencyTargetMs = Annotated[
 ]
 
 
+def _lever_names(value: object) -> tuple[str, ...]:
+    """Lever names from a list or a comma-separated text (``--lever a,b`` or ``--lever a --lever b``)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise InputError("--lever: give lever ids (see `costlm catalog list levers`)", key="lever_names")
+    names = tuple(str(item).strip() for item in items)
+    if any(not name for name in names):
+        raise InputError("--lever: empty lever id (see `costlm catalog list levers`)", key="lever_names")
+    return names
+
+
+LeverNames = Annotated[tuple[str, ...], BeforeValidator(_lever_names)]
+"""The cost levers applied (``costlm.resolve.levers``): ids or aliases of the catalog's levers."""
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -334,6 +350,7 @@ class TrainingRequest(_Request):
     micro_batch: MicroBatch = 1
     attention_kernel: AttentionKernel = "flash"
     offload: bool = False
+    levers: LeverNames = ()
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -414,6 +431,7 @@ class ServeRequest(_Request):
     engine: EngineOption = "generic"
     expert_parallel: bool = False
     """MoE experts sharded across the replica's GPUs (all-to-all) instead of tensor-parallel MLPs."""
+    levers: LeverNames = ()
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -468,6 +486,7 @@ class TrainingFields(TypedDict, total=False):
     micro_batch: int
     attention_kernel: str
     offload: bool
+    levers: Sequence[str] | str
     samples: int
     seed: int | None
 
@@ -499,6 +518,7 @@ class ServeFields(TypedDict, total=False):
     price_tier: str
     engine: str
     expert_parallel: bool
+    levers: Sequence[str] | str
     samples: int
     seed: int | None
 

@@ -22,7 +22,7 @@ from costlm.catalog.schema import Accelerator, Architecture, Catalog, Defaults, 
 from costlm.errors import ConfigError, InputError
 from costlm.formulas import memory
 from costlm.pipelines.serving import PAGED_HOLDING_OF_OUTPUT, ServeDraws
-from costlm.resolve import prices
+from costlm.resolve import levers, prices
 from costlm.resolve.hfconfig import read_config
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import ServeRequest
@@ -72,6 +72,8 @@ class ServeSpec:
     """The serving engine whose calibrated efficiencies the estimate draws (``generic``: all)."""
     engine_runs: int = 0
     """How many measured runs that engine's efficiencies were fitted on (0: uncalibrated)."""
+    levers: tuple[str, ...] = ()
+    """The cost levers applied (``costlm.resolve.levers``), in the order given."""
 
 
 def kv_bytes_per_token(arch: Architecture, bytes_per_element: float) -> float:
@@ -269,8 +271,11 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
     ``today`` (default: the system date) dates the staleness of the prices."""
     name, model_id, arch, n_params, n_active, warnings = _model_facts(req, cat)
     acc = load.accelerator(cat, req.gpu or "h100-sxm")
-    dtype = req.dtype or serving_dtype(cat.models.get(model_id) if model_id else None, acc)
-    kv_dtype = req.kv_dtype or _KV_DEFAULT.get(dtype, dtype)
+    chosen_levers = levers.resolve_levers(cat, req.levers, "serve")
+    arch = levers.architecture_with_mla(arch, chosen_levers, name)
+    lever_dtype, lever_kv = levers.serving_dtypes(chosen_levers, acc, req.dtype, req.kv_dtype)
+    dtype = lever_dtype or serving_dtype(cat.models.get(model_id) if model_id else None, acc)
+    kv_dtype = lever_kv or _KV_DEFAULT.get(dtype, dtype)
     kv_elem = req.kv_bits / 8 if req.kv_bits else memory.BYTES_PER_PARAM[kv_dtype]
     context = req.prompt_tokens + req.output_tokens
     if arch.context_tokens is not None and context > arch.context_tokens:
@@ -330,6 +335,7 @@ def serve_spec(req: ServeRequest, cat: Catalog, today: dt.date | None = None) ->
         expert_parallel=req.expert_parallel,
         warnings=warnings,
         engine=req.engine,
+        levers=tuple(lever.id for lever in chosen_levers),
     )
     day = today or dt.date.today()
     _add_inputs(spec, req, cat, day)

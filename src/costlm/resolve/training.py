@@ -22,7 +22,7 @@ from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Dtype, MfuModel, Model, RunKind, Sourced, Training
 from costlm.errors import InputError
 from costlm.pipelines.training import TrainingDraws, estimate_training
-from costlm.resolve import mfu, prices
+from costlm.resolve import levers, mfu, prices
 from costlm.resolve.inputs import Drawn, Inputs, Range, dist_of, dist_of_range, draw_inputs
 from costlm.resolve.requests import Recompute, TrainingRequest
 from costlm.resolve.rules import half_precision, peak_flop_per_s
@@ -66,6 +66,8 @@ class TrainingSpec:
     d_attention: float | None = None
     memory: MemorySpec | None = None
     """The memory check's inputs (None without a total parameter count)."""
+    levers: tuple[str, ...] = ()
+    """The cost levers applied (``costlm.resolve.levers``), in the order given."""
 
 
 def _mfu_prior(
@@ -335,8 +337,12 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     if gpu is None:
         raise InputError("give --gpu ID (see `costlm catalog list accelerators`)", key="needs_gpu")
     acc = load.accelerator(cat, gpu)
+    chosen_levers = levers.resolve_levers(cat, req.levers, "train")
     dtype: Dtype = req.dtype or (tr.dtype if tr and acc.id == tr.hardware.id else half_precision(acc))
     kind = req.kind or (tr.kind if tr else "pretrain")
+    recipe = levers.recipe_training(cat, chosen_levers, kind)
+    if recipe is not None:
+        kind, req = "finetune", req.model_copy(update={"tokens": None})
     inputs = Inputs()
     spec = TrainingSpec(
         label=model.name if model else _custom_label(req),
@@ -348,11 +354,14 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
         inputs=inputs,
         solve_n_gpus=False,
         grid_region=load.grid_region(cat, req.grid or cat.defaults.grid_region).id,
-        reported_run=tr.reported_run if tr else None,
+        reported_run=tr.reported_run if tr and recipe is None else None,
         recompute=req.recompute or "none",
         memory=memory_spec(req, model, acc, kind),
+        levers=tuple(lever.id for lever in chosen_levers),
     )
-    _add_compute(inputs, req, model, tr, kind)
+    _add_compute(inputs, req, model, recipe or tr, kind)
+    given_moe = req.active_params is not None and req.active_params < (req.params or req.active_params)
+    is_moe = given_moe or _is_moe(model)
     spec.solve_n_gpus = _add_cluster(inputs, req, tr)
     _add_time(inputs, cat, req, spec)
     if req.seq_len is not None:
@@ -361,6 +370,8 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
     today = today or dt.date.today()
     _add_costs_and_energy(spec, cat, req, today)
     _settle_price_tier(spec, req, today)
+    # last, so that the other inputs draw the same samples with and without the levers (paired savings)
+    levers.add_training_levers(inputs, chosen_levers, is_moe=is_moe, acc=acc, dtype=dtype)
     _collect_warnings(spec, req, acc)
     if spec.memory is None:
         spec.warnings.append(
@@ -371,6 +382,13 @@ def training_spec(req: TrainingRequest, cat: Catalog, today: dt.date | None = No
             )
         )
     return spec
+
+
+def _is_moe(model: Model | None) -> bool:
+    """Whether the catalog model activates fewer parameters per token than it holds."""
+    if model is None or model.n_active_params is None or model.n_params is None:
+        return False
+    return model.n_active_params.central < model.n_params.central
 
 
 def _settle_price_tier(spec: TrainingSpec, req: TrainingRequest, today: dt.date) -> None:
