@@ -13,7 +13,9 @@ editable install has no precompiled bytecode) would be recompiled on every run.
 
 Goals on a 2-core machine: `costlm train MODEL --json` <= 1.6x the numpy baseline, `costlm --help`
 < 0.3 s, the seed table (`costlm report --format md,csv,json`) < 2 s, the full HTML report with
-plots and exports < 5 s and < 2 MB, in-process training estimate at 10,000 samples < 10 ms.
+plots and exports < 5 s and < 2 MB,
+`costlm plan serve llama-3-70b --tokens-per-day 1e9 --json` < 2 s, in-process training estimate at
+10,000 samples < 10 ms.
 Nothing here asserts: it prints.
 """
 
@@ -47,6 +49,8 @@ GOAL_SEED_TABLE_S = 2.0
 GOAL_FULL_REPORT_S = 5.0
 GOAL_IN_PROCESS_S = 0.010
 GOAL_HTML_MB = 2.0
+GOAL_PLAN_SERVE_S = 2.0
+PLAN_SERVE = [COSTLM, "plan", "serve", SERVE_MODEL, "--tokens-per-day", "1e9", "--json"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ def _measure(tmp: Path, env: dict[str, str]) -> tuple[Timing, list[Row]]:
         "cache off": (train_json, no_cache),
         f"costlm serve {SERVE_MODEL} --json": ([COSTLM, "serve", SERVE_MODEL, "--json"], env),
         f"costlm train {TRAIN_MODEL} (table)": ([COSTLM, "train", TRAIN_MODEL], env),
+        "plan serve": (PLAN_SERVE, env),
     }
     medians = _round_robin(quick, RUNS)
     rows = [
@@ -137,6 +142,11 @@ def _measure(tmp: Path, env: dict[str, str]) -> tuple[Timing, list[Row]]:
         Row("  same, catalog cache off (validate TOML)", medians["cache off"]),
         Row(f"costlm serve {SERVE_MODEL} --json", medians[f"costlm serve {SERVE_MODEL} --json"]),
         Row(f"costlm train {TRAIN_MODEL} (table)", medians[f"costlm train {TRAIN_MODEL} (table)"]),
+        Row(
+            f"costlm plan serve {SERVE_MODEL} --tokens-per-day 1e9 --json",
+            medians["plan serve"],
+            goal_s=GOAL_PLAN_SERVE_S,
+        ),
         Row(
             "costlm report --format md,csv,json",
             _median([COSTLM, "report", "--format", "md,csv,json", "--out", out], env, REPORT_RUNS),

@@ -20,6 +20,7 @@ from test_claims import USER_CLAIM
 COMMANDS = (
     ["train"],
     ["serve"],
+    ["plan", "serve"],
     ["check"],
     ["report"],
     ["catalog"],

@@ -25,6 +25,7 @@ from costlm.catalog import browse, load
 from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
 from costlm.errors import ConfigError, CostlmError, InputError, UnknownIdError
+from costlm.resolve.plan_requests import PlanServeFields, PlanServeRequest
 from costlm.resolve.requests import (
     MonteCarloArgs,
     ServeFields,
@@ -40,6 +41,7 @@ from costlm.uncertainty import Summary
 if TYPE_CHECKING:
     from costlm.analyses.catalog_stats import CatalogStats
     from costlm.analyses.claims import ClaimResult
+    from costlm.analyses.plan_serve import PlanApiRow, PlanServeResult, PlanServeRow
     from costlm.analyses.report import ReportData
     from costlm.analyses.seedtable import DEFAULT_MODELS, SeedRow, SeedTable
     from costlm.analyses.serving import ApiComparison, FleetSummary, ServeResult, ServingBreakdownSummary
@@ -49,6 +51,9 @@ _LAZY = {
     "ApiComparison": "costlm.analyses.serving",
     "ClaimResult": "costlm.analyses.claims",
     "DEFAULT_MODELS": "costlm.analyses.seedtable",
+    "PlanApiRow": "costlm.analyses.plan_serve",
+    "PlanServeResult": "costlm.analyses.plan_serve",
+    "PlanServeRow": "costlm.analyses.plan_serve",
     "FleetSummary": "costlm.analyses.serving",
     "ReportData": "costlm.analyses.report",
     "SeedRow": "costlm.analyses.seedtable",
@@ -84,6 +89,10 @@ __all__ = [
     "InputError",
     "LeverSaving",
     "LeverUse",
+    "PlanApiRow",
+    "PlanServeRequest",
+    "PlanServeResult",
+    "PlanServeRow",
     "ReportData",
     "SeedRow",
     "SeedTable",
@@ -105,8 +114,10 @@ __all__ = [
     "estimate_training",
     "import_config",
     "load_catalog",
+    "make_plan_serve_request",
     "make_serve_request",
     "make_training_request",
+    "plan_serving",
     "report_data",
     "seed_report",
 ]
@@ -126,6 +137,19 @@ def make_training_request(**fields: Unpack[TrainingFields]) -> TrainingRequest:
 def make_serve_request(**fields: Unpack[ServeFields]) -> ServeRequest:
     """A validated ServeRequest from what the CLI accepts (numbers, "16k", ranges); errors as the CLI's."""
     return build(ServeRequest, dict(fields))
+
+
+def make_plan_serve_request(**fields: Unpack[PlanServeFields]) -> PlanServeRequest:
+    """A validated PlanServeRequest (``gpus="h100-sxm,h200"`` or a list; numbers as the CLI takes them)."""
+    return build(PlanServeRequest, dict(fields))
+
+
+def plan_serving(request: PlanServeRequest, *, catalog_files: CatalogFiles = ()) -> PlanServeResult:
+    """The cheapest fleet meeting the traffic and latency targets (``costlm plan serve``); an
+    infeasible target raises the ConfigError naming it and the best value any configuration reaches."""
+    from costlm.analyses.plan_serve import plan_serving_of
+
+    return plan_serving_of(request, load_catalog(catalog_files))
 
 
 def _check_samples(samples: int, seed: int | None) -> None:

@@ -20,3 +20,24 @@ plan_app = typer.Typer(
     no_args_is_help=True,
     cls=Group,
 )
+
+
+def _register() -> None:
+    from costlm.cli.common import Command
+    from costlm.cli.plan_serve import plan_serve
+
+    plan_app.command(
+        "serve",
+        help=h(
+            "Find the cheapest fleet that serves a model at a traffic within p90 TTFT and p99 TPOT targets."
+        ),
+        epilog=examples(
+            "costlm plan serve llama-3-70b --tokens-per-day 1e9",
+            "costlm plan serve llama-3-8b --requests-per-s 20 --p90-ttft-ms 500 --p99-tpot-ms 40 --lang es",
+            "costlm plan serve mixtral-8x7b --tokens-per-day 1e8 --gpus h100-sxm,a100-80gb --json",
+        ),
+        cls=Command,
+    )(plan_serve)
+
+
+_register()

@@ -40,7 +40,8 @@ class ServeDraws:
     weights_bytes: float
     kv_bytes_per_token: float
     n_gpus: float
-    batch: float
+    batch: float | FloatArray
+    """Running sequences: one value, or an array broadcasting against the draws (a grid of batches)."""
     prompt_tokens: float
     output_tokens: float
     peak_flop_per_s: float
@@ -332,6 +333,14 @@ def _fleet_energy(
     idle_watts = d.n_gpus * d.tdp_watts * d.idle_power_fraction * d.server_overhead * d.pue
     idle = energy.idle_energy_mwh_per_year(idle_replica_s_per_day=idle_s, idle_watts_per_replica=idle_watts)
     return busy, idle
+
+
+def fleet_energy_mwh_per_year(
+    d: ServeDraws, r: ReplicaBreakdown, *, replicas: FloatArray, tokens_per_day: float
+) -> tuple[FloatArray | None, FloatArray | None]:
+    """(busy, idle) facility energy per year of ``replicas`` serving ``tokens_per_day`` (a fleet
+    sized by a planner rather than by ``estimate_fleet``)."""
+    return _fleet_energy(d, r, replicas, tokens_per_day)
 
 
 def estimate_fleet(
