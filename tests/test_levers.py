@@ -176,3 +176,19 @@ def test_catalog_lever_sources_resolve(cat: Catalog) -> None:
         for record in (lever.factor, lever.claimed, lever.reproduced):
             if record is not None:
                 assert record.source in cat.sources
+
+
+def test_plan_serve_searches_bf16_unless_quantize_and_reports_the_saving() -> None:
+    fields = {"model": "llama-3-70b", "tokens_per_day": 1e9, "gpus": "h100-sxm", "samples": 200}
+    base = api.plan_serving(api.make_plan_serve_request(**fields))  # type: ignore[arg-type]
+    assert (base.chosen.dtype, base.chosen.kv_dtype) == ("bf16", "bf16") and base.levers == []
+    levered = api.plan_serving(api.make_plan_serve_request(**fields, levers="quantize"))  # type: ignore[arg-type]
+    assert [use.id for use in levered.levers] == ["quantize"]
+    assert levered.baseline is not None and levered.baseline.usd_per_month == base.chosen.usd_per_month
+    assert levered.lever_saving_share is not None and levered.lever_saving_share.p50 > 0
+    assert levered.chosen.usd_per_month.p50 <= base.chosen.usd_per_month.p50
+
+
+def test_plan_serve_refuses_a_training_lever() -> None:
+    with pytest.raises(InputError, match="applies to train"):
+        api.plan_serving(api.make_plan_serve_request(model="llama-3-8b", tokens_per_day=1e8, levers="sophia"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from costlm.catalog.schema import Accelerator, Catalog, PriceTier
+from costlm.catalog.schema import Accelerator, Catalog, PriceTier, ServeDtype
 from costlm.errors import ConfigError
 from costlm.formulas import FloatArray
 from costlm.pipelines.latency import LatencyBreakdown, LengthSpread, request_latency, service_s
@@ -42,6 +42,11 @@ HOURS_PER_MONTH = HOURS_PER_YEAR / MONTHS_PER_YEAR
 ENGINE_VENDORS = {"trt-llm": ("NVIDIA",)}
 """Engines that run on one vendor's chips only (TensorRT-LLM: NVIDIA GPUs)."""
 QUANTIZED_NEEDS_FP8_UNITS = ("fp8", "int4")
+BASE_DTYPES: tuple[ServeDtype, ...] = ("bf16",)
+"""Weights and KV cache searched without ``--dtypes``/``--kv-dtypes``: 16-bit, as released."""
+QUANTIZED_DTYPES: tuple[ServeDtype, ...] = ("bf16", "fp8", "int8")
+QUANTIZED_KV_DTYPES: tuple[ServeDtype, ...] = ("bf16", "fp8")
+"""What the quantize lever adds to the search (int4 only when asked with ``--dtypes``)."""
 RUNNER_UP_WITHIN = 3.0
 """Runner-ups (each accelerator's cheapest fleet) are searched up to 3x the winner's monthly cost."""
 
@@ -164,8 +169,8 @@ def enumerate_configs(req: PlanServeRequest, cat: Catalog, search: Search) -> li
     out: list[Config] = []
     for acc in _accelerators(req, cat):
         has_fp8 = acc.dense_peak_flop_per_s("fp8") is not None
-        for dtype in req.dtypes:
-            for kv in req.kv_dtypes:
+        for dtype in req.dtypes or BASE_DTYPES:
+            for kv in req.kv_dtypes or BASE_DTYPES:
                 for engine in req.engines:
                     for tp in TENSOR_PARALLEL_DEGREES:
                         search.n_configurations += 1
@@ -200,6 +205,7 @@ def _config_of(
             "price_tier": req.price_tier,
             "samples": req.samples,
             "seed": req.seed,
+            "levers": req.levers,
         }
     )
     try:

@@ -13,9 +13,12 @@ import dataclasses
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.levers import LeverUse, lever_uses
 from costlm.analyses.plan_search import (
     HOURS_PER_MONTH,
     MONTHS_PER_YEAR,
+    QUANTIZED_DTYPES,
+    QUANTIZED_KV_DTYPES,
     TARGET_QUANTILE,
     Found,
     Search,
@@ -33,6 +36,7 @@ from costlm.formulas import FloatArray, carbon, money
 from costlm.pipelines.latency import LATENCY_MODEL
 from costlm.pipelines.serving import break_even_tokens_per_day, estimate_replica, fleet_energy_mwh_per_year
 from costlm.resolve import prices
+from costlm.resolve.levers import resolve_levers
 from costlm.resolve.plan_requests import PlanServeRequest
 from costlm.uncertainty import Summary, summarize
 from costlm.units import MS_PER_S, SECONDS_PER_DAY
@@ -126,6 +130,12 @@ class PlanServeResult(BaseModel):
     runners_up: list[PlanServeRow]
     api: list[PlanApiRow]
     warnings: list[Caveat]
+    levers: list[LeverUse] = []
+    """The cost levers applied (``--lever``): quantize widens the dtypes searched, mla changes the cache."""
+    baseline: PlanServeRow | None = None
+    """The cheapest fleet without the levers (None without levers, or when none meets the targets)."""
+    lever_saving_share: Summary | None = None
+    """1 - monthly cost with the levers / without them, over the draws (same seed)."""
 
 
 def _quantiles(values: FloatArray, unit: str, scale: float = 1.0) -> Quantiles:
@@ -249,13 +259,41 @@ def _infeasible(search: Search, req: PlanServeRequest) -> ConfigError:
     )
 
 
+def with_levers(req: PlanServeRequest, cat: Catalog) -> tuple[PlanServeRequest, tuple[str, ...]]:
+    """The request the search runs (the quantize lever widens the dtypes searched; the other levers
+    go to every configuration's serving estimate) and the ids of the levers applied."""
+    chosen = resolve_levers(cat, req.levers, "serve")
+    quantize = any(lever.effect == "quantize" for lever in chosen)
+    update: dict[str, object] = {"levers": tuple(lv.id for lv in chosen if lv.effect != "quantize")}
+    if quantize and req.dtypes is None:
+        update["dtypes"] = QUANTIZED_DTYPES
+    if quantize and req.kv_dtypes is None:
+        update["kv_dtypes"] = QUANTIZED_KV_DTYPES
+    return req.model_copy(update=update), tuple(lever.id for lever in chosen)
+
+
+def _baseline(req: PlanServeRequest, cat: Catalog) -> tuple[PlanServeRow, FloatArray] | None:
+    """The cheapest fleet without levers (None when none meets the targets)."""
+    search = run_search(req.model_copy(update={"levers": ()}), cat)
+    return _row(search.found[0], req) if search.found else None
+
+
 def plan_serving_of(req: PlanServeRequest, cat: Catalog) -> PlanServeResult:
-    """Search, then the winner's row, runner-ups (cheapest per accelerator) and the API rows."""
+    """Search, then the winner's row, runner-ups (cheapest per accelerator) and the API rows; with
+    levers, also the cheapest fleet without them and the share of its monthly cost they save."""
+    asked = req
+    lever_ids: tuple[str, ...] = ()
+    if req.levers:
+        req, lever_ids = with_levers(req, cat)
     search = run_search(req, cat)
     if not search.found:
         raise _infeasible(search, req)
     win = search.found[0]
     chosen, usd_month = _row(win, req)
+    baseline = _baseline(asked, cat) if lever_ids else None
+    saving = None
+    if baseline is not None:
+        saving = summarize(1.0 - usd_month / baseline[1], "fraction")
     runners = [_row(f, req)[0] for f in search.found[1 : 1 + N_RUNNERS_UP]]
     spec = win.config.spec
     return PlanServeResult(
@@ -283,6 +321,9 @@ def plan_serving_of(req: PlanServeRequest, cat: Catalog) -> PlanServeResult:
         runners_up=runners,
         api=_api_rows(win, req, cat, usd_month),
         warnings=[Caveat(code=c, message=m, values=v) for c, m, v in spec.warnings],
+        levers=lever_uses(cat, lever_ids),
+        baseline=baseline[0] if baseline is not None else None,
+        lever_saving_share=saving,
     )
 
 

@@ -37,6 +37,7 @@ from costlm.cli.common import (
     examples,
     h,
     lang_of,
+    lever_names,
     make_console,
     print_json,
 )
@@ -66,11 +67,6 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(plan_app, name="plan")
-
-
-def _levers(given: list[str] | None) -> list[str]:
-    """``--lever a --lever b,c`` as the list of names ``[a, b, c]``."""
-    return [name for item in given or () for name in item.split(",")]
 
 
 def _print_version(value: bool) -> None:
@@ -262,7 +258,7 @@ def train(
         micro_batch=micro_batch,
         attention_kernel=attention_kernel,
         offload=offload,
-        levers=_levers(lever),
+        levers=lever_names(lever),
         samples=samples,
         seed=seed,
     )
@@ -392,7 +388,7 @@ def serve(
         price_tier=price_tier,
         engine=engine,
         expert_parallel=expert_parallel,
-        levers=_levers(lever),
+        levers=lever_names(lever),
         samples=samples,
         seed=seed,
     )

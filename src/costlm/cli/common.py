@@ -154,3 +154,8 @@ LeverOpt = Annotated[
         ),
     ),
 ]
+
+
+def lever_names(given: list[str] | None) -> list[str]:
+    """``--lever a --lever b,c`` as the list of names ``[a, b, c]``."""
+    return [name for item in given or () for name in item.split(",")]

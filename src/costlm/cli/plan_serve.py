@@ -11,10 +11,12 @@ from costlm.cli.common import (
     GridOpt,
     JsonOpt,
     LangOpt,
+    LeverOpt,
     SeedOpt,
     TierOpt,
     h,
     lang_of,
+    lever_names,
     make_console,
     print_json,
 )
@@ -54,8 +56,17 @@ def plan_serve(
     engines: Annotated[
         str, typer.Option(help=h("Serving engines to search, comma-separated."))
     ] = "vllm,sglang,trt-llm",
-    dtypes: Annotated[str, typer.Option(help=h("Weight dtypes to search: bf16, fp8, int4."))] = "bf16,fp8",
-    kv_dtypes: Annotated[str, typer.Option(help=h("KV cache dtypes to search: bf16, fp8."))] = "bf16,fp8",
+    dtypes: Annotated[
+        str | None,
+        typer.Option(
+            help=h("Weight dtypes: bf16, fp8, int8, int4 (default bf16; quantize lever: +fp8, int8).")
+        ),
+    ] = None,
+    kv_dtypes: Annotated[
+        str | None,
+        typer.Option(help=h("KV cache dtypes to search: bf16, fp8 (default bf16; quantize lever: +fp8).")),
+    ] = None,
+    lever: LeverOpt = None,
     grid: GridOpt = None,
     price_tier: TierOpt = "auto",
     samples: Annotated[
@@ -84,6 +95,7 @@ def plan_serve(
         engines=engines,
         dtypes=dtypes,
         kv_dtypes=kv_dtypes,
+        levers=lever_names(lever),
         grid=grid,
         price_tier=price_tier,
         samples=samples,

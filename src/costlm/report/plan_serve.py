@@ -7,7 +7,8 @@ from rich.table import Table
 
 from costlm.api import PlanServeResult, PlanServeRow
 from costlm.i18n import t
-from costlm.report.fmt import caveat_text, number
+from costlm.report.fmt import caveat_text, localized, number
+from costlm.report.levers import lever_lines
 
 
 def _money(value: float, lang: str) -> str:
@@ -79,6 +80,12 @@ def _api_table(r: PlanServeResult, lang: str) -> Table:
     return table
 
 
+def _fleet_label(row: PlanServeRow) -> str:
+    return (
+        f"{row.accelerator} x{row.tensor_parallel} {row.engine} {row.dtype}/kv {row.kv_dtype}, {row.replicas}"
+    )
+
+
 def print_plan_serve(console: Console, r: PlanServeResult, lang: str) -> None:
     """The chosen fleet, then runner-ups and API prices, then the model, traffic and caveats."""
     console.print(_chosen_table(r, lang))
@@ -98,5 +105,19 @@ def print_plan_serve(console: Console, r: PlanServeResult, lang: str) -> None:
         t("plan_serve.searched", lang, n=r.n_configurations, evaluated=r.n_evaluated, excluded=excluded),
         *(caveat_text(w, lang) for w in r.warnings),
     ]
+    if r.levers:
+        lines += [t("lever.heading", lang) + ":", *("  " + line for line in lever_lines(r.levers, lang))]
+    if r.baseline is not None and r.lever_saving_share is not None:
+        share = r.lever_saving_share
+        lines.append(
+            "  "
+            + t(
+                "plan_serve.lever_saving",
+                lang,
+                fleet=_fleet_label(r.baseline),
+                usd=number(r.baseline.usd_per_month.p50, "USD", lang),
+                saving=localized(f"{share.p50:.0%} ({share.p05:.0%}-{share.p95:.0%})", lang),
+            )
+        )
     for line in lines:
         console.print(line, soft_wrap=False, highlight=False)

@@ -14,6 +14,7 @@ from costlm.resolve.requests import Count as CountType
 from costlm.resolve.requests import (
     EngineOption,
     LatencyTargetMs,
+    LeverNames,
     MeanCount,
     Number,
     PeakFactor,
@@ -27,7 +28,7 @@ from costlm.resolve.requests import (
 
 MAX_LENGTH_CV = 10.0
 """A length spread (std / mean) above 10 is a typo: measured chat traces sit near 1."""
-PLAN_DTYPES: tuple[ServeDtype, ...] = ("bf16", "fp8", "int4")
+PLAN_DTYPES: tuple[ServeDtype, ...] = ("bf16", "fp8", "int8", "int4")
 """Weight formats the planner may search (fp8 and int4 on chips with 8-bit units only)."""
 PLAN_KV_DTYPES: tuple[ServeDtype, ...] = ("bf16", "fp8")
 PLAN_ENGINES: tuple[str, ...] = ("vllm", "sglang", "trt-llm", "tgi")
@@ -95,8 +96,11 @@ class PlanServeRequest(_Request):
     p99_tpot_ms: LatencyTargetMs | None = None
     gpus: Annotated[tuple[str, ...] | None, _listed("gpus", None)] = None
     engines: Annotated[tuple[EngineOption, ...], _listed("engines", PLAN_ENGINES)] = DEFAULT_ENGINES
-    dtypes: Annotated[tuple[ServeDtype, ...], _listed("dtypes", PLAN_DTYPES)] = ("bf16", "fp8")
-    kv_dtypes: Annotated[tuple[ServeDtype, ...], _listed("kv_dtypes", PLAN_KV_DTYPES)] = ("bf16", "fp8")
+    dtypes: Annotated[tuple[ServeDtype, ...], _listed("dtypes", PLAN_DTYPES)] | None = None
+    """Weight formats searched; None: bf16, and fp8/int8 only under ``--lever quantize``."""
+    kv_dtypes: Annotated[tuple[ServeDtype, ...], _listed("kv_dtypes", PLAN_KV_DTYPES)] | None = None
+    """KV-cache formats searched; None: bf16, and fp8 only under ``--lever quantize``."""
+    levers: LeverNames = ()
     grid: str | None = None
     price_tier: PriceTierChoice = "auto"
     samples: Samples = 1000
@@ -130,8 +134,9 @@ class PlanServeFields(TypedDict, total=False):
     p99_tpot_ms: Number | None
     gpus: str | list[str] | None
     engines: str | list[str]
-    dtypes: str | list[str]
-    kv_dtypes: str | list[str]
+    dtypes: str | list[str] | None
+    kv_dtypes: str | list[str] | None
+    levers: str | list[str]
     grid: str | None
     price_tier: str
     samples: int
