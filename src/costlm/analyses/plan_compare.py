@@ -43,6 +43,11 @@ class PlanPath(BaseModel):
     """The catalog model served (None for an API of a model the catalog does not hold)."""
     api_price: str | None = None
     """The API price row of the api path, or the teacher's of the fine-tune path."""
+    provider: str | None = None
+    """The provider of ``api_price``."""
+    api_usd_per_million_input_tokens: float | None = None
+    api_usd_per_million_output_tokens: float | None = None
+    """The list prices of ``api_price``."""
     upfront_usd: Summary
     monthly_usd: Summary
     cumulative_usd: list[Summary]
@@ -140,6 +145,9 @@ def _priced(name: PathName, costs: PathCosts, months: int) -> PlanPath:
         path=name,
         model=costs.model,
         api_price=costs.api_price,
+        provider=costs.provider,
+        api_usd_per_million_input_tokens=costs.api_usd_per_million_input_tokens,
+        api_usd_per_million_output_tokens=costs.api_usd_per_million_output_tokens,
         upfront_usd=costs.upfront_usd,
         monthly_usd=costs.monthly_usd,
         cumulative_usd=cumulative(costs.upfront_usd, costs.monthly_usd, months),

@@ -43,6 +43,9 @@ class PathCosts:
     upfront_usd: Summary
     monthly_usd: Summary
     api_price: str | None = None
+    provider: str | None = None
+    api_usd_per_million_input_tokens: float | None = None
+    api_usd_per_million_output_tokens: float | None = None
     training_usd: Summary | None = None
     teacher_data_usd: float | None = None
     training_n_gpus: int | None = None
@@ -133,11 +136,25 @@ def api_path(req: PlanCompareRequest, cat: Catalog) -> PathCosts | Skip:
     yearly = float(money.api_usd_per_year(usd_per_token=per_token, tokens_per_day=req.tokens_per_day))
     return PathCosts(
         model=price.model,
-        api_price=price.id,
+        **_list_prices(price),
         upfront_usd=_fixed(0.0),
         monthly_usd=_fixed(yearly / MONTHS_PER_YEAR),
         caveats=caveats,
     )
+
+
+def _list_prices(price: ApiPrice) -> dict[str, Any]:
+    """The id, provider and list prices of an API price row, as ``PathCosts`` fields."""
+    return {
+        "api_price": price.id,
+        "provider": price.provider,
+        "api_usd_per_million_input_tokens": price.input_usd_per_mtok.central
+        if price.input_usd_per_mtok
+        else None,
+        "api_usd_per_million_output_tokens": price.output_usd_per_mtok.central
+        if price.output_usd_per_mtok
+        else None,
+    }
 
 
 def _fleet(req: PlanCompareRequest, cat: Catalog, model_id: str) -> tuple[Summary, Summary] | Skip:
@@ -232,9 +249,10 @@ def _self_hosted(
     if isinstance(fleet, Skip):
         return fleet
     monthly, gpus = fleet
+    prices = _list_prices(cat.api_prices[req.teacher.lower()]) if req.teacher and teacher is not None else {}
     return PathCosts(
         model=model_id,
-        api_price=req.teacher.lower() if req.teacher and teacher is not None else None,
+        **prices,
         upfront_usd=_scaled(trained.rental_cost_usd, 1.0, teacher or 0.0),
         monthly_usd=monthly,
         training_usd=trained.rental_cost_usd,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from costlm.cli.common import Group, examples, h
+from costlm.cli.common import Command, Group, examples, h
+from costlm.cli.plan_compare import plan_compare
 
 plan_app = typer.Typer(
     help=h("Find the cheapest, fastest or greenest way to train, fine-tune or serve under your constraints."),
@@ -20,3 +21,19 @@ plan_app = typer.Typer(
     no_args_is_help=True,
     cls=Group,
 )
+
+PLAN_COMPARE_HELP = h(
+    "Total cost over N months of three paths for one use: call an API, fine-tune (or distil) an open"
+    " model and self-host it, or pre-train a model and self-host it."
+)
+plan_app.command(
+    "compare",
+    help=PLAN_COMPARE_HELP,
+    epilog=examples(
+        "costlm plan compare --base llama-3-70b --tokens-per-day 1e8 --months 12",
+        "costlm plan compare --base qwen2.5-7b --tokens-per-day 1e8 --teacher openai-gpt-4o"
+        " --api openai-gpt-4o-mini",
+        "costlm plan compare --base llama-3.1-8b --tokens-per-day 1e9 --months 24 --json",
+    ),
+    cls=Command,
+)(plan_compare)
