@@ -49,6 +49,7 @@ _LISTINGS = {
     "grid region": "costlm catalog list grid",
     "claim": "costlm check",
     "model or accelerator": "costlm catalog list models",
+    "API price": "costlm catalog list api_prices",
 }
 
 
