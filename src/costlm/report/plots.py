@@ -194,7 +194,10 @@ def plan_cumulative(result: PlanCompareResult, lang: str) -> str:
         ax.fill_between(months, [c.p05 for _, c in shown], [c.p95 for _, c in shown], color=color, alpha=0.18)
         ax.plot(months, [c.p50 for _, c in shown], color=color, label=path_label(path, lang))
     if log:
+        from matplotlib.ticker import NullLocator
+
         ax.set_yscale("log")
+        ax.yaxis.set_minor_locator(NullLocator())  # decades only: fewer ticks to lay out and draw
     ax.set(xlabel=t("plot.month", lang), ylabel=t("plot.plan_cumulative", lang), xlim=(0, result.months))
     ax.grid(True, alpha=0.3)
     if result.paths:
