@@ -179,7 +179,9 @@ def test_pretraining_from_params_breaks_even_within_the_horizon_against_an_expen
     pair = next(b for b in result.break_even if {b.first, b.other} == {"api", "pretrain"})
     assert pair.month is not None and 1 <= pair.month <= 24
     _check_break_even(result)
-    assert any(w.code == "plan_comonotonic" for w in result.warnings)
+    codes = {w.code for w in result.warnings}
+    assert {"plan_comonotonic", "plan_pretrain_served_as_base"} <= codes
+    assert "price_tier_auto" in codes  # the training and serving estimates' caveats travel along
 
 
 def test_paths_without_inputs_are_skipped_with_their_reason() -> None:

@@ -157,8 +157,10 @@ def _list_prices(price: ApiPrice) -> dict[str, Any]:
     }
 
 
-def _fleet(req: PlanCompareRequest, cat: Catalog, model_id: str) -> tuple[Summary, Summary] | Skip:
-    """(monthly rental, fleet GPUs) of self-hosting ``model_id`` at the use's traffic."""
+def _fleet(
+    req: PlanCompareRequest, cat: Catalog, model_id: str
+) -> tuple[Summary, Summary, list[Caveat]] | Skip:
+    """(monthly rental, fleet GPUs, the serving caveats) of self-hosting ``model_id`` at the traffic."""
     serve = build(
         ServeRequest,
         {
@@ -180,7 +182,7 @@ def _fleet(req: PlanCompareRequest, cat: Catalog, model_id: str) -> tuple[Summar
     fleet = result.fleet
     if fleet is None or fleet.fleet_rental_usd_per_year is None:
         return Skip("no_rental_price", {"gpu": result.accelerator})
-    return _scaled(fleet.fleet_rental_usd_per_year, 1 / MONTHS_PER_YEAR), fleet.fleet_gpus
+    return _scaled(fleet.fleet_rental_usd_per_year, 1 / MONTHS_PER_YEAR), fleet.fleet_gpus, result.warnings
 
 
 def _train(fields: dict[str, Any], cat: Catalog, *, retry_fit: bool) -> TrainingResult | Skip:
@@ -240,7 +242,12 @@ def finetune_path(req: PlanCompareRequest, cat: Catalog) -> PathCosts | Skip:
 
 
 def _self_hosted(
-    req: PlanCompareRequest, cat: Catalog, model_id: str, trained: TrainingResult, teacher: float | None
+    req: PlanCompareRequest,
+    cat: Catalog,
+    model_id: str,
+    trained: TrainingResult,
+    teacher: float | None,
+    caveats: tuple[Caveat, ...] = (),
 ) -> PathCosts | Skip:
     """A trained model's path: its training (+ teacher data) upfront, its fleet's rental per month."""
     if trained.rental_cost_usd is None:
@@ -248,7 +255,7 @@ def _self_hosted(
     fleet = _fleet(req, cat, model_id)
     if isinstance(fleet, Skip):
         return fleet
-    monthly, gpus = fleet
+    monthly, gpus, served = fleet
     prices = _list_prices(cat.api_prices[req.teacher.lower()]) if req.teacher and teacher is not None else {}
     return PathCosts(
         model=model_id,
@@ -259,7 +266,7 @@ def _self_hosted(
         teacher_data_usd=teacher,
         training_n_gpus=round(trained.breakdown.n_gpus.p50),
         fleet_gpus=gpus,
-        caveats=trained.warnings,
+        caveats=[*caveats, *trained.warnings, *served],
     )
 
 
@@ -267,11 +274,18 @@ def pretrain_path(req: PlanCompareRequest, cat: Catalog) -> PathCosts | Skip:
     """Pre-train --pretrain MODEL (its own training record) or --params/--tokens, then self-host it
     (a --params/--tokens model is served as the base model: the catalog has no architecture for it)."""
     common = {"samples": req.samples, "seed": req.seed}
+    caveats: tuple[Caveat, ...] = ()
     if req.params is not None:
         if req.base is None:
             return Skip("no_serving_model")
         model_id = load.model(cat, req.base).id
         fields = {"params": req.params, "tokens": req.tokens, "gpu": req.gpu, "days": PRETRAIN_DAYS, **common}
+        values = {"model": model_id, "days": f"{PRETRAIN_DAYS:g}"}
+        message = (
+            f"pre-training path: --params/--tokens trained in {values['days']} days and served as {model_id} "
+            "(the catalog has no architecture for it)"
+        )
+        caveats = (Caveat(code="plan_pretrain_served_as_base", message=message, values=values),)
     else:
         name = req.pretrain or req.base
         if name is None:
@@ -281,4 +295,4 @@ def pretrain_path(req: PlanCompareRequest, cat: Catalog) -> PathCosts | Skip:
     trained = _train(fields, cat, retry_fit=False)
     if isinstance(trained, Skip):
         return trained
-    return _self_hosted(req, cat, model_id, trained, None)
+    return _self_hosted(req, cat, model_id, trained, None, caveats)
