@@ -29,6 +29,7 @@ COMMANDS = (
     ["catalog", "check"],
     ["catalog", "stats"],
     ["catalog", "import-config"],
+    ["plan", "compare"],
 )
 WIDE = "200"
 FAST = ("--samples", "300")
@@ -97,7 +98,7 @@ def test_examples_run(path: list[str], cli: CliRun, tmp_path: Path, monkeypatch:
     (tmp_path / "config.json").write_text((Path(__file__).parent / "data" / "llama-3-8b.json").read_text())
     for example in _examples(path):
         argv = example.split()[1:]
-        if argv[0] in ("train", "serve", "check", "report"):
+        if argv[0] in ("train", "serve", "check", "report", "plan"):
             argv += FAST  # the same command, fewer Monte Carlo samples
         code, _, err = cli(argv)
         assert code == 0, f"{example}: {err}"

@@ -26,10 +26,18 @@ def data() -> api.ReportData:
 
 def test_html_is_self_contained_with_every_section(data: api.ReportData) -> None:
     html = page.render(data, "en")
-    for section in ("seed-table", "plots", "claims", "training-vs-inference", "methodology", "sources"):
+    for section in (
+        "seed-table",
+        "plots",
+        "claims",
+        "plan",
+        "training-vs-inference",
+        "methodology",
+        "sources",
+    ):
         assert f'id="{section}"' in html
-    assert html.count("<svg") == 5
-    for name in ("compute_vs_cost", "energy", "token_cost", "tornado", "distribution"):
+    assert html.count("<svg") == 6
+    for name in ("compute_vs_cost", "energy", "token_cost", "tornado", "distribution", "plan_cumulative"):
         assert f'id="plot-{name}"' in html
     assert not re.search(r'(src|href)="https?://', html.split('<section id="sources">')[0])  # nothing fetched
     assert "<script" not in html and "@import" not in html and "<link" not in html

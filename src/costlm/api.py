@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack
 from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.levers import LeverSaving, LeverUse
-from costlm.analyses.training import TrainingBreakdownSummary, TrainingResult, estimate_training_spec
-from costlm.analyses.training_memory import TrainingMemory, require_fit
+from costlm.analyses.training import TrainingBreakdownSummary, TrainingResult, estimate_training_request
+from costlm.analyses.training_memory import TrainingMemory
 from costlm.catalog import browse, load
 from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
 from costlm.errors import ConfigError, CostlmError, InputError, UnknownIdError
+from costlm.resolve.plan_compare import PlanCompareFields, PlanCompareRequest
 from costlm.resolve.plan_requests import PlanServeFields, PlanServeRequest
 from costlm.resolve.requests import (
     MonteCarloArgs,
@@ -34,13 +35,12 @@ from costlm.resolve.requests import (
     TrainingRequest,
     build,
 )
-from costlm.resolve.serving import serve_spec
-from costlm.resolve.training import training_spec
 from costlm.uncertainty import Summary
 
 if TYPE_CHECKING:
     from costlm.analyses.catalog_stats import CatalogStats
     from costlm.analyses.claims import ClaimResult
+    from costlm.analyses.plan_compare import PlanBreakEven, PlanCompareResult, PlanPath, PlanSkippedPath
     from costlm.analyses.plan_serve import PlanApiRow, PlanServeResult, PlanServeRow
     from costlm.analyses.report import ReportData
     from costlm.analyses.seedtable import DEFAULT_MODELS, SeedRow, SeedTable
@@ -55,6 +55,10 @@ _LAZY = {
     "PlanServeResult": "costlm.analyses.plan_serve",
     "PlanServeRow": "costlm.analyses.plan_serve",
     "FleetSummary": "costlm.analyses.serving",
+    "PlanBreakEven": "costlm.analyses.plan_compare",
+    "PlanCompareResult": "costlm.analyses.plan_compare",
+    "PlanPath": "costlm.analyses.plan_compare",
+    "PlanSkippedPath": "costlm.analyses.plan_compare",
     "ReportData": "costlm.analyses.report",
     "SeedRow": "costlm.analyses.seedtable",
     "SeedTable": "costlm.analyses.seedtable",
@@ -90,9 +94,14 @@ __all__ = [
     "LeverSaving",
     "LeverUse",
     "PlanApiRow",
+    "PlanBreakEven",
+    "PlanCompareRequest",
+    "PlanCompareResult",
+    "PlanPath",
     "PlanServeRequest",
     "PlanServeResult",
     "PlanServeRow",
+    "PlanSkippedPath",
     "ReportData",
     "SeedRow",
     "SeedTable",
@@ -114,9 +123,11 @@ __all__ = [
     "estimate_training",
     "import_config",
     "load_catalog",
+    "make_plan_compare_request",
     "make_plan_serve_request",
     "make_serve_request",
     "make_training_request",
+    "plan_compare",
     "plan_serving",
     "report_data",
     "seed_report",
@@ -163,21 +174,14 @@ def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles =
     A run whose memory per GPU exceeds the accelerator's at every layout searched raises the
     ``ConfigError`` the CLI prints (``result.memory`` holds the check of a run that fits).
     """
-    cat = load_catalog(catalog_files)
-    spec = training_spec(request, cat)
-    baseline = training_spec(request.model_copy(update={"levers": ()}), cat) if request.levers else None
-    result = estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed, baseline=baseline)
-    if result.memory is not None:
-        require_fit(result.memory, result.accelerator)
-    return result
+    return estimate_training_request(request, load_catalog(catalog_files))
 
 
 def estimate_serving(request: ServeRequest, *, catalog_files: CatalogFiles = ()) -> ServeResult:
     """Estimate serving: memory plan, TTFT/TPOT, tokens/s, J/token, $/1M tokens, fleet and API break-even."""
-    from costlm.analyses.serving import estimate_serving_spec
+    from costlm.analyses.serving import estimate_serving_request
 
-    cat = load_catalog(catalog_files)
-    return estimate_serving_spec(serve_spec(request, cat), request, cat)
+    return estimate_serving_request(request, load_catalog(catalog_files))
 
 
 def check_claims(
@@ -382,3 +386,17 @@ def check_catalog(catalog_files: CatalogFiles = ()) -> CatalogSummary:
         n_mfu_priors=len(cat.mfu_priors),
         n_grid_regions=len(cat.grid),
     )
+
+
+def make_plan_compare_request(**fields: Unpack[PlanCompareFields]) -> PlanCompareRequest:
+    """A validated PlanCompareRequest from what ``costlm plan compare`` accepts; errors as the CLI's."""
+    return build(PlanCompareRequest, dict(fields))
+
+
+def plan_compare(request: PlanCompareRequest, *, catalog_files: CatalogFiles = ()) -> PlanCompareResult:
+    """Total cost of ownership over ``request.months`` of calling an API, fine-tuning (or distilling)
+    an open model and self-hosting it, and pre-training a model and self-hosting it: upfront,
+    monthly and cumulative USD per path, the cheapest at the horizon and the break-even months."""
+    from costlm.analyses.plan_compare import plan_compare as compare
+
+    return compare(request, load_catalog(catalog_files))

@@ -50,6 +50,7 @@ _LISTINGS = {
     "claim": "costlm check",
     "lever": "costlm catalog list levers",
     "model or accelerator": "costlm catalog list models",
+    "API price": "costlm catalog list api_prices",
 }
 
 

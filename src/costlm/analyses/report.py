@@ -6,11 +6,37 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
+from costlm.analyses.plan_compare import PlanCompareResult, plan_compare
 from costlm.analyses.seedtable import SeedTable
 from costlm.catalog.schema import Catalog, Source, Sourced
+from costlm.resolve.plan_compare import PlanCompareRequest
+from costlm.resolve.requests import build
 
 BACKTEST_MAX_SAMPLES = 2_000
 """The report's back-test scores are summaries: this many samples per run are plenty."""
+PLAN_MAX_SAMPLES = 2_000
+"""The Plan section's three paths: 2,000 samples keep ``make report`` within its speed goal."""
+SEED_PLAN = {
+    "base": "llama-3-70b",
+    "tokens_per_day": 1e8,
+    "months": 12,
+    "examples": 1_000,
+    "tokens_per_example": 10_000,
+    "epochs": 5,
+    "gpu": "h100-sxm",
+}
+"""The seeds' use case (seed 003: can a small company afford an LLM?): 100M output tokens a day for a
+year, for an open model of the seed table fine-tuned as s1 was (seed 001: 1,000 examples, 5 epochs on
+H100; ~10k tokens per example), against its API hosts and pre-training it."""
+
+
+class PlanSection(BaseModel):
+    """The report's Plan section, one field per sub-part (a plan-train frontier can join ``compare``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    compare: PlanCompareResult
+    model: str
 
 
 class ReportData(BaseModel):
@@ -23,6 +49,7 @@ class ReportData(BaseModel):
     sources: list[Source]
     defaults: dict[str, Sourced]
     backtest: list[BacktestScore]
+    plan: PlanSection | None = None
     catalog_date: str
     version: str
 
@@ -42,6 +69,14 @@ def build_report_data(table: SeedTable, cat: Catalog, *, samples: int, seed: int
         sources=sorted(cat.sources.values(), key=lambda src: src.id),
         defaults={k: Sourced.model_validate(v) for k, v in defaults.items()},
         backtest=scores_by_family(rows),
+        plan=plan_section(cat, samples=samples, seed=seed),
         catalog_date=max(src.date for src in cat.sources.values() if src.date[:1].isdigit()),
         version=__version__,
     )
+
+
+def plan_section(cat: Catalog, *, samples: int, seed: int | None) -> PlanSection:
+    """The seed use case's three paths (``SEED_PLAN``) at up to ``PLAN_MAX_SAMPLES`` samples."""
+    fields = {**SEED_PLAN, "samples": min(samples, PLAN_MAX_SAMPLES), "seed": seed}
+    compare = plan_compare(build(PlanCompareRequest, fields), cat)
+    return PlanSection(compare=compare, model=str(SEED_PLAN["base"]))

@@ -30,7 +30,7 @@ from costlm.pipelines.serving import (
 )
 from costlm.resolve.inputs import InputRecord
 from costlm.resolve.requests import ServeRequest
-from costlm.resolve.serving import ServeSpec, serve_draws
+from costlm.resolve.serving import ServeSpec, serve_draws, serve_spec
 from costlm.uncertainty import Summary, summarize
 
 
@@ -369,3 +369,8 @@ def estimate_serving_spec(spec: ServeSpec, req: ServeRequest, cat: Catalog) -> S
         + capped
         + drawn.caveats,
     )
+
+
+def estimate_serving_request(request: ServeRequest, cat: Catalog) -> ServeResult:
+    """``costlm.api.estimate_serving`` on a loaded catalog."""
+    return estimate_serving_spec(serve_spec(request, cat), request, cat)

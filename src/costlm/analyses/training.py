@@ -19,7 +19,7 @@ from costlm.analyses.reported import (
     run_count,
     start_hours,
 )
-from costlm.analyses.training_memory import TrainingMemory, check_memory
+from costlm.analyses.training_memory import TrainingMemory, check_memory, require_fit
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog, Run, Sourced
 from costlm.caveats import Caveat
@@ -309,3 +309,15 @@ def catalog_training(cat: Catalog, model_id: str, *, samples: int, seed: int | N
             r.model_copy(update=origin) if r.name == "gpu_hours" else r for r in spec.inputs.records
         ]
     return estimate_training_spec(spec, cat, samples=samples, seed=seed)
+
+
+def estimate_training_request(request: TrainingRequest, cat: Catalog) -> TrainingResult:
+    """``costlm.api.estimate_training`` on a loaded catalog: a run whose memory per GPU exceeds the
+    accelerator's at every layout searched raises the ``ConfigError`` the CLI prints. With levers,
+    the same request without them is the baseline their savings are measured against."""
+    spec = training_spec(request, cat)
+    baseline = training_spec(request.model_copy(update={"levers": ()}), cat) if request.levers else None
+    result = estimate_training_spec(spec, cat, samples=request.samples, seed=request.seed, baseline=baseline)
+    if result.memory is not None:
+        require_fit(result.memory, result.accelerator)
+    return result

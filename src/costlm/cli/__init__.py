@@ -729,6 +729,11 @@ FLAG_OF_FIELD = {
     "pipeline_parallel": "--pp",
     "micro_batch": "--micro-batch",
     "attention_kernel": "--attention-kernel",
+    "months": "--months",
+    "base": "--base",
+    "api": "--api",
+    "teacher": "--teacher",
+    "pretrain": "--pretrain",
 }
 """Request field -> the option a user types: error messages name fields, the user knows flags."""
 _FIELD_PREFIX = re.compile(r"^([a-z_]+)(?:\.\d+)*:")

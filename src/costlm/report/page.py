@@ -5,12 +5,13 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from costlm.api import ReportData, SeedRow
+from costlm.api import PlanCompareResult, ReportData, SeedRow
 from costlm.catalog.schema import Source, is_http_url
 from costlm.i18n import t
 from costlm.report import claims as claims_fmt
-from costlm.report.fmt import in_lang, number, summary_range
-from costlm.report.plots import all_plots, break_even_lines
+from costlm.report import plan_compare as plan_fmt
+from costlm.report.fmt import caveat_text, in_lang, number, summary_range
+from costlm.report.plots import all_plots, break_even_lines, plan_cumulative
 from costlm.report.seed import CELL_FIELDS, COLUMNS, LEADING_BASES, REPLICA_FIELD, cell_parts, row_sources
 
 PLOT_ORDER = ("compute_vs_cost", "energy", "token_cost", "tornado", "distribution")
@@ -80,6 +81,39 @@ def _linkable(src: Source) -> Source:
     return src if src.url is None or is_http_url(src.url) else src.model_copy(update={"url": None})
 
 
+def _plan_compare(result: PlanCompareResult, lang: str) -> dict[str, Any]:
+    """The Plan section's comparison: the table, its sentences, the plot and the caveats."""
+    cheapest = plan_fmt.cheapest_line(result, lang)
+    lines = ([cheapest] if cheapest else []) + plan_fmt.break_even_lines(result, lang)
+    notes = plan_fmt.detail_lines(result, lang) + plan_fmt.skipped_lines(result, lang)
+    return {
+        "title": plan_fmt.title(result, lang),
+        "headers": plan_fmt.headers(result, lang),
+        "rows": plan_fmt.table_rows(result, lang),
+        "lines": lines,
+        "svg": plan_cumulative(result, lang),
+        "caption": t("plot.caption.plan_cumulative", lang),
+        "notes": [*notes, t("plan.note", lang), *(caveat_text(w, lang) for w in result.warnings)],
+    }
+
+
+def _plan(data: ReportData, lang: str) -> dict[str, Any] | None:
+    """The Plan section, one entry per sub-part (``compare``; a plan-train frontier can join it)."""
+    section = data.plan
+    if section is None:
+        return None
+    result = section.compare
+    intro = t(
+        "html.plan_intro",
+        lang,
+        tokens=number(result.tokens_per_day, "", lang),
+        months=result.months,
+        model=section.model,
+        samples=result.samples,
+    )
+    return {"intro": intro, "compare": _plan_compare(result, lang)}
+
+
 def render(data: ReportData, lang: str) -> str:
     """The whole report as one HTML document."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -113,6 +147,7 @@ def render(data: ReportData, lang: str) -> str:
         ],
         break_even=break_even_lines(table, lang),
         claims=claims,
+        plan=_plan(data, lang),
         explain=t("explain.body", lang).split("\n"),
         defaults=_defaults(data, lang),
         backtest=[

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from costlm.api import SeedTable
+from costlm.api import PlanCompareResult, SeedTable
 from costlm.i18n import t
 from costlm.report.fmt import number
 from costlm.units import format_si
@@ -171,6 +171,37 @@ def token_cost(table: SeedTable, lang: str) -> str:
     ax.invert_yaxis()
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(loc="lower right")
+    return _svg(fig)
+
+
+PLAN_COLORS = {"api": "#d62728", "finetune": "#1f77b4", "pretrain": "#2ca02c"}
+LOG_SPAN = 100.0
+"""Paths whose costs at the horizon span more than this factor share a log y-axis."""
+
+
+def plan_cumulative(result: PlanCompareResult, lang: str) -> str:
+    """Cumulative cost per path over months 0..N: median line and 5-95% band; log y past a 100x span."""
+    from costlm.report.plan_compare import path_label
+
+    fig, ax = _figure(7.5, 4.0)
+    ends = [p.cumulative_usd[-1].p50 for p in result.paths if p.cumulative_usd[-1].p50 > 0]
+    log = bool(ends) and max(ends) / min(ends) > LOG_SPAN
+    for path in result.paths:
+        color = PLAN_COLORS[path.path]
+        # on a log axis a path with no upfront cost starts at month 1 (no line down to zero)
+        shown = [(m, c) for m, c in enumerate(path.cumulative_usd) if c.p50 > 0 or not log]
+        months = [m for m, _ in shown]
+        ax.fill_between(months, [c.p05 for _, c in shown], [c.p95 for _, c in shown], color=color, alpha=0.18)
+        ax.plot(months, [c.p50 for _, c in shown], color=color, label=path_label(path, lang))
+    if log:
+        from matplotlib.ticker import NullLocator
+
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_locator(NullLocator())  # decades only: fewer ticks to lay out and draw
+    ax.set(xlabel=t("plot.month", lang), ylabel=t("plot.plan_cumulative", lang), xlim=(0, result.months))
+    ax.grid(True, alpha=0.3)
+    if result.paths:
+        ax.legend(loc="best")
     return _svg(fig)
 
 
