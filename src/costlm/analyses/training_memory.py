@@ -160,9 +160,14 @@ def _bytes(spec: MemorySpec, method: Method, rows: np.ndarray) -> dict[str, Floa
     }
 
 
-def _plan(spec: MemorySpec, n_gpus: int, method: Method) -> tuple[bool, MemoryLayout, MemoryBreakdown] | None:
-    """The preferred layout that fits on ``n_gpus`` (else the one needing least memory); None if no layout."""
+def _plan(
+    spec: MemorySpec, n_gpus: int, method: Method, max_data_parallel: int | None = None
+) -> tuple[bool, MemoryLayout, MemoryBreakdown] | None:
+    """The preferred layout that fits on ``n_gpus`` (else the one needing least memory); None if no
+    layout, or none with at most ``max_data_parallel`` data-parallel replicas."""
     rows = _layouts(spec, n_gpus)
+    if max_data_parallel is not None:
+        rows = [row for row in rows if row[4] <= max_data_parallel]
     if not rows:
         return None
     table = np.array(rows, dtype=np.int64)
@@ -180,6 +185,16 @@ def _plan(spec: MemorySpec, n_gpus: int, method: Method) -> tuple[bool, MemoryLa
         offload=spec.offload,
     )
     return bool(fits[i]), layout, MemoryBreakdown(**{k: float(v[i]) for k, v in parts.items()})
+
+
+def fit_layout(
+    spec: MemorySpec, n_gpus: int, *, max_data_parallel: int | None = None
+) -> tuple[bool, MemoryLayout] | None:
+    """(fits, layout) of the preferred layout on ``n_gpus`` with at most ``max_data_parallel``
+    data-parallel replicas (the planner's rule); None when no layout splits the GPUs so. Unlike
+    ``check_memory`` it does not search the smallest count (the planner walks the counts itself)."""
+    plan = _plan(spec, n_gpus, spec.method, max_data_parallel)
+    return None if plan is None else (plan[0], plan[1])
 
 
 def _smallest(spec: MemorySpec) -> tuple[int, MemoryLayout] | None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from costlm.cli.common import Group, examples, h
+from costlm.cli.common import Command, Group, examples, h
+from costlm.cli.plan_train import plan_train
 
 plan_app = typer.Typer(
     help=h("Find the cheapest, fastest or greenest way to train, fine-tune or serve under your constraints."),
@@ -20,3 +21,14 @@ plan_app = typer.Typer(
     no_args_is_help=True,
     cls=Group,
 )
+plan_app.command(
+    "train",
+    help=h("Find the cheapest, fastest or greenest configuration of a training run under constraints."),
+    epilog=examples(
+        "costlm plan train --params 7B --tokens 2T --deadline-days 30",
+        "costlm plan train --base qwen2.5-7b --examples 1k --tokens-per-example 8k --epochs 3"
+        " --gpus h100-sxm",
+        "costlm plan train llama-2-7b --max-gpus 256 --both --objective time",
+    ),
+    cls=Command,
+)(plan_train)
