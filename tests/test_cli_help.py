@@ -28,6 +28,7 @@ COMMANDS = (
     ["catalog", "check"],
     ["catalog", "stats"],
     ["catalog", "import-config"],
+    ["plan", "train"],
 )
 WIDE = "200"
 FAST = ("--samples", "300")

@@ -10,8 +10,9 @@ reason code, when:
   another input error): costlm cannot estimate its time;
 - ``no_price``: it has no rental price (renting) or purchase price (buying); ``no_power``: no TDP;
 - ``memory``: no layout fits the model in memory at that count (``training_memory.fit_layout``);
-- ``parallelism``: every layout that fits needs more data-parallel replicas than the global batch
-  has sequences (``resolve.plan_train.global_batch_limit``): a rule, not a clip;
+- ``parallelism``: every layout that fits needs more sequences per optimizer step than the global
+  batch has (data-parallel replicas x pipeline stages x micro-batch, ``training_memory.fit_layout``;
+  the batch: ``resolve.plan_train.global_batch_limit``): a rule, not a clip;
 - ``deadline``, ``budget``, ``co2``: its p90 days, cost or CO2 is above the limit.
 
 Among the rest (feasible), the frontier is the set not dominated on (cost, days, CO2) at p50, and
@@ -125,12 +126,12 @@ def _layouts(spec: TrainingSpec, counts: IntArray, limit: int) -> tuple[Kept, Dr
     kept: Kept = []
     dropped: Dropped = []
     for n in (int(c) for c in counts):
-        if spec.memory is None:  # no parameter count: plain data parallelism, no memory check
+        if spec.memory is None:  # no parameter count: plain data parallelism (micro-batch 1), no memory check
             kept += [(n, None)] if n <= limit else []
             dropped += [] if n <= limit else [(n, "parallelism")]
             continue
         free = fit_layout(spec.memory, n)
-        bounded = fit_layout(spec.memory, n, max_data_parallel=limit) if free and free[0] else None
+        bounded = fit_layout(spec.memory, n, sequences_per_step=limit) if free and free[0] else None
         if free is None or not free[0]:
             dropped.append((n, "memory"))
         elif bounded is None or not bounded[0]:
@@ -326,8 +327,8 @@ def _caveats(req: PlanTrainRequest, search: Search, chosen: int) -> list[Caveat]
         ),
         Caveat(
             code="plan_parallelism_limit",
-            message=f"at most {limit} data-parallel replicas (sequences per optimizer step;"
-            " set --global-batch)",
+            message=f"data-parallel replicas x pipeline stages x micro-batch <= {limit} sequences per"
+            " optimizer step (set --global-batch)",
             values={"limit": limit},
         ),
     ]

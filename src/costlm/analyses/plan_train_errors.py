@@ -62,8 +62,8 @@ def _structural(
             )
     if excluded.get("parallelism"):
         raise ConfigError(
-            "every GPU count that fits in memory needs more data-parallel replicas than the global batch"
-            " has sequences; raise --global-batch",
+            "every GPU count that fits in memory needs more sequences per optimizer step (data-parallel"
+            " replicas x pipeline stages) than the global batch has; raise --global-batch",
             key="plan_parallelism",
         )
     reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(excluded.items()))

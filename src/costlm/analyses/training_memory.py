@@ -161,13 +161,13 @@ def _bytes(spec: MemorySpec, method: Method, rows: np.ndarray) -> dict[str, Floa
 
 
 def _plan(
-    spec: MemorySpec, n_gpus: int, method: Method, max_data_parallel: int | None = None
+    spec: MemorySpec, n_gpus: int, method: Method, sequences_per_step: int | None = None
 ) -> tuple[bool, MemoryLayout, MemoryBreakdown] | None:
     """The preferred layout that fits on ``n_gpus`` (else the one needing least memory); None if no
-    layout, or none with at most ``max_data_parallel`` data-parallel replicas."""
+    layout, or none that a step of ``sequences_per_step`` sequences keeps busy (``fit_layout``)."""
     rows = _layouts(spec, n_gpus)
-    if max_data_parallel is not None:
-        rows = [row for row in rows if row[4] <= max_data_parallel]
+    if sequences_per_step is not None:  # row: (recompute, pp, tp, zero, dp)
+        rows = [row for row in rows if row[4] * row[1] * spec.micro_batch <= sequences_per_step]
     if not rows:
         return None
     table = np.array(rows, dtype=np.int64)
@@ -188,12 +188,16 @@ def _plan(
 
 
 def fit_layout(
-    spec: MemorySpec, n_gpus: int, *, max_data_parallel: int | None = None
+    spec: MemorySpec, n_gpus: int, *, sequences_per_step: int | None = None
 ) -> tuple[bool, MemoryLayout] | None:
-    """(fits, layout) of the preferred layout on ``n_gpus`` with at most ``max_data_parallel``
-    data-parallel replicas (the planner's rule); None when no layout splits the GPUs so. Unlike
-    ``check_memory`` it does not search the smallest count (the planner walks the counts itself)."""
-    plan = _plan(spec, n_gpus, spec.method, max_data_parallel)
+    """(fits, layout) of the preferred layout on ``n_gpus``; None when no layout splits the GPUs.
+
+    With ``sequences_per_step`` (the global batch), only layouts that one optimizer step keeps busy:
+    data-parallel replicas x pipeline stages x micro-batch <= sequences per step. A replica cannot
+    take less than one micro-batch, and a pipeline of p stages needs m >= p micro-batches per step or
+    most of the step is bubble (Narayanan et al. 2021 Sec. 2.2.1: bubble fraction (p - 1) / m).
+    Unlike ``check_memory`` it does not search the smallest count (the planner walks the counts)."""
+    plan = _plan(spec, n_gpus, spec.method, sequences_per_step)
     return None if plan is None else (plan[0], plan[1])
 
 

@@ -104,7 +104,7 @@ def plan_train(
     dtypes: Annotated[
         str | None,
         typer.Option(
-            help=h("Precisions to search, comma-separated (default: bf16, and fp8 where the chip has it).")
+            help=h("Precisions to search, comma-separated (default: bf16, and fp8 where it exists).")
         ),
     ] = None,
     objective: Annotated[
