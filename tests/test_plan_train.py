@@ -9,6 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from conftest import CliRun
 from costlm import api
@@ -212,6 +215,7 @@ def test_pretrain_batch_is_4m_tokens_over_the_sequence(cat: Catalog) -> None:
             dict(base="qwen2.5-7b", examples=10),
             "a fine-tune takes --examples, --tokens-per-example and --epochs",
         ),
+        (dict(params="7B"), "--params needs --tokens"),
         (dict(params="7B", tokens="2T", dtypes="fp7"), "dtypes: 'fp7' is not a training precision"),
         (dict(params="7B", tokens="2T", deadline_days=-1), "deadline_days: "),
         (dict(params="7B", tokens="2T", budget_usd="nan"), "budget_usd: "),
@@ -367,3 +371,23 @@ def test_typed_keywords_and_cli_defaults_match_the_request() -> None:
     assert set(PlanTrainFields.__annotations__) == set(api.PlanTrainRequest.model_fields)
     assert cli_plan.DEFAULT_MAX_GPUS == resolve_plan.DEFAULT_MAX_GPUS
     assert cli_plan.PLAN_SAMPLES == resolve_plan.DEFAULT_PLAN_SAMPLES
+
+
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 30), st.integers(1, 3)),
+        elements=st.floats(0, 10, allow_nan=False).map(lambda x: round(x, 1)),  # ties happen
+    )
+)
+def test_pareto_mask_keeps_exactly_the_non_dominated_rows(points: np.ndarray) -> None:
+    keep = pareto_mask(points)
+
+    def dominates(a: np.ndarray, b: np.ndarray) -> bool:
+        return bool(np.all(a <= b) and np.any(a < b))
+
+    for i, row in enumerate(points):
+        dominated = any(dominates(other, row) for other in points)
+        assert keep[i] == (not dominated)
+        if not keep[i]:
+            assert any(dominates(points[j], row) for j in np.flatnonzero(keep))

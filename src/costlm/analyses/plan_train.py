@@ -6,8 +6,8 @@ For each accelerator and dtype, the training pipeline runs once at ``n_gpus=1`` 
 the count); counts are the powers of two up to ``--max-gpus``. A configuration is excluded, with its
 reason code, when:
 
-- ``no_dtype``: the accelerator has no dense peak in that dtype; ``no_mfu_prior`` (or the key of
-  another input error): costlm cannot estimate its time;
+- ``no_dtype``: the accelerator has no dense peak in that dtype; ``no_mfu_prior``: costlm has no
+  utilization prior for its generation and dtype, so it cannot estimate its time;
 - ``no_price``: it has no rental price (renting) or purchase price (buying); ``no_power``: no TDP;
 - ``memory``: no layout fits the model in memory at that count (``training_memory.fit_layout``);
 - ``parallelism``: every layout that fits needs more sequences per optimizer step than the global
@@ -64,6 +64,8 @@ STAT_UNITS = {
     "amortized_cost_usd": "USD",
 }
 FP8: Dtype = "fp8"
+ACCELERATOR_ERRORS = frozenset({"no_mfu_prior", "no_dense_peak"})
+"""Input errors that depend on the accelerator (exclusions); any other one is the work's and is raised."""
 
 
 @dataclass
@@ -217,7 +219,9 @@ def _search_accelerator(
         try:
             specs = {} if reason else _specs(req, cat, acc, dtype)
         except InputError as exc:
-            reason = exc.key or "unusable"
+            if exc.key not in ACCELERATOR_ERRORS:
+                raise  # the work itself is unusable (no token count...): the same on every accelerator
+            reason = exc.key
         if reason:
             search.exclude(reason, acc.id, per_dtype, dtype=dtype)
             continue

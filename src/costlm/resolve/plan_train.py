@@ -157,6 +157,11 @@ class PlanTrainRequest(_Request):
                 " --tokens-per-example L --epochs E); see `costlm plan train --help`",
                 key="plan_needs_work",
             )
+        if self.params is not None and self.tokens is None and not self.finetune:
+            raise InputError(
+                "--params needs --tokens (or a fine-tune's --examples, --tokens-per-example, --epochs)",
+                key="plan_params_need_tokens",
+            )
         if self.finetune:
             missing = [f for f in ("examples", "tokens_per_example", "epochs") if getattr(self, f) is None]
             if missing or self.tokens is not None:
