@@ -17,7 +17,10 @@ reason code, when:
 
 Among the rest (feasible), the frontier is the set not dominated on (cost, days, CO2) at p50, and
 the chosen plan the lexicographic minimum of the ``--objective`` (cost, time or co2) then the other
-two, at p50. When nothing is feasible, ``plan_train_errors`` says which constraint binds.
+two, at p50. Renting, cost and CO2 do not depend on the count (above), so for the cost and co2
+objectives a tie goes to the fewest GPUs: the smallest cluster that meets the constraints (real
+utilization falls with scale, which the MFU prior does not model; the frontier keeps the faster
+counts at the same cost). When nothing is feasible, ``plan_train_errors`` says which constraint binds.
 """
 
 from __future__ import annotations
@@ -300,7 +303,9 @@ def plan_training(req: PlanTrainRequest, cat: Catalog) -> PlanTrainResult:
     if not feasible.any():
         raise_infeasible(req, search.specs, p90, search.table.meta, search.excluded, _limits(req))
     p50 = np.column_stack([stats[name][:, PERCENTILE_P50] for name in OBJECTIVE_ORDER[req.objective]])
-    chosen = best_index(p50, feasible)
+    n_gpus = np.array([meta[1] for meta in search.table.meta], dtype=np.float64)
+    ranked = p50 if req.objective == "time" else np.column_stack([p50[:, 0], n_gpus, p50[:, 1:]])
+    chosen = best_index(ranked, feasible)
     assert chosen is not None
     front = np.flatnonzero(feasible)[pareto_mask(p50[feasible])]
     frontier = _distinct(search, sorted(front, key=lambda i: tuple(p50[i])), p50)
