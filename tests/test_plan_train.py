@@ -66,6 +66,7 @@ def test_a_tighter_deadline_moves_to_the_fast_accelerator() -> None:
     # fast x 32 (333 / 24 / 32 = 0.434 days) and x 64 cost the same: the tie goes to fewer GPUs
     assert (chosen.accelerator, chosen.n_gpus) == ("synth-fast", 32)
     assert {(r.accelerator, r.n_gpus) for r in result.frontier} == {("synth-fast", 64)}
+    assert "plan_smallest_cluster" in {c.code for c in result.caveats}
     assert chosen.cost_usd.p50 == pytest.approx(FAST_HOURS * 4, rel=REL)
     assert result.n_feasible == 2 and result.excluded["deadline"] == 7 + 5
 

@@ -25,21 +25,18 @@ counts at the same cost). When nothing is feasible, ``plan_train_errors`` says w
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from costlm.analyses.plan_search import IntArray, best_index, pareto_mask, power_of_two_counts
 from costlm.analyses.plan_train_errors import raise_infeasible
 from costlm.analyses.plan_train_eval import PERCENTILE_P50, PLAN_STATS, CountFree, count_free, evaluate_counts
 from costlm.analyses.plan_train_models import (
-    Exclusion,
     PlanConstraints,
     PlanRow,
     PlanStat,
     PlanTrainResult,
     PlanWork,
+    Search,
 )
 from costlm.analyses.training import run_training
 from costlm.analyses.training_memory import MemoryLayout, fit_layout
@@ -51,8 +48,6 @@ from costlm.resolve.plan_train import PlanTrainRequest, global_batch_limit, plan
 from costlm.resolve.rules import half_precision
 from costlm.resolve.training import TrainingSpec, training_spec
 
-MAX_EXAMPLES_PER_REASON = 3
-"""Excluded configurations listed per reason (the counts cover them all)."""
 OBJECTIVE_ORDER = {
     "cost": ("cost_usd", "wall_clock_days", "co2_t"),
     "time": ("wall_clock_days", "cost_usd", "co2_t"),
@@ -69,40 +64,6 @@ STAT_UNITS = {
 FP8: Dtype = "fp8"
 ACCELERATOR_ERRORS = frozenset({"no_mfu_prior", "no_dense_peak"})
 """Input errors that depend on the accelerator (exclusions); any other one is the work's and is raised."""
-
-
-@dataclass
-class Table:
-    """Every configuration that reached the evaluation: metadata per row, stats as (rows x 4) arrays."""
-
-    meta: list[tuple[str, int, str, str, str | None, MemoryLayout | None]] = field(default_factory=list)
-    """(accelerator, n_gpus, dtype, acquisition, price tier, layout) per row."""
-    blocks: dict[str, list[np.ndarray]] = field(default_factory=lambda: {name: [] for name in PLAN_STATS})
-    warnings: list[list[Caveat]] = field(default_factory=list)
-
-    def stats(self) -> dict[str, np.ndarray]:
-        return {
-            name: np.concatenate(parts) if parts else np.zeros((0, 4)) for name, parts in self.blocks.items()
-        }
-
-
-@dataclass
-class Search:
-    """What the search collects: evaluated rows, exclusions (counts and a few examples), the work."""
-
-    table: Table = field(default_factory=Table)
-    excluded: Counter[str] = field(default_factory=Counter)
-    examples: list[Exclusion] = field(default_factory=list)
-    work: PlanWork | None = None
-    specs: dict[str, TrainingSpec] = field(default_factory=dict)
-    """One spec per accelerator (the memory check and the error messages read it)."""
-
-    def exclude(self, reason: str, acc: str, n_configs: int, **info: str | None) -> None:
-        """Count ``n_configs`` excluded for ``reason``; keep the first few as examples."""
-        self.excluded[reason] += n_configs
-        if n_configs and sum(e.reason == reason for e in self.examples) < MAX_EXAMPLES_PER_REASON:
-            values = {k: v for k, v in info.items() if v is not None}
-            self.examples.append(Exclusion(reason=reason, accelerator=acc, values=values))
 
 
 Kept = list[tuple[int, MemoryLayout | None]]
@@ -326,7 +287,7 @@ def _distinct(search: Search, rows: list[int], p50: np.ndarray) -> list[int]:
     return kept
 
 
-def _caveats(req: PlanTrainRequest, search: Search, chosen: int) -> list[Caveat]:
+def _caveats(req: PlanTrainRequest, search: Search, chosen: int, frontier: list[int]) -> list[Caveat]:
     work = search.work
     limit = str(work.global_batch_sequences) if work else "?"
     caveats = [
@@ -347,6 +308,14 @@ def _caveats(req: PlanTrainRequest, search: Search, chosen: int) -> list[Caveat]
                 code="plan_buy_capex",
                 message="buying costs the cluster capex (servers + network) plus electricity;"
                 " the amortized cost is shown beside",
+            )
+        )
+    if chosen not in frontier:
+        caveats.append(
+            Caveat(
+                code="plan_smallest_cluster",
+                message="the chosen plan is the smallest cluster at its cost; the frontier lists faster"
+                " ones at the same cost",
             )
         )
     seen: set[tuple[str, str]] = set()
@@ -392,7 +361,7 @@ def _result(
         n_feasible=int(feasible.sum()),
         excluded=dict(sorted(search.excluded.items())),
         excluded_examples=search.examples,
-        caveats=_caveats(req, search, chosen),
+        caveats=_caveats(req, search, chosen, frontier),
         samples=req.samples,
         seed=req.seed,
     )

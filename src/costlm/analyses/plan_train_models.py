@@ -1,11 +1,21 @@
-"""The result of ``plan train``: codes and numbers only (words at render time: ``report.plan_train``)."""
+"""The result of ``plan train`` (codes and numbers only; words at render time: ``report.plan_train``)
+and the containers its search fills (``Table``, ``Search``)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.plan_train_eval import PLAN_STATS
 from costlm.analyses.training_memory import MemoryLayout
 from costlm.caveats import Caveat
+from costlm.resolve.training import TrainingSpec
+
+MAX_EXAMPLES_PER_REASON = 3
+"""Excluded configurations listed per reason (the counts cover them all)."""
 
 
 class _Frozen(BaseModel):
@@ -97,3 +107,37 @@ class PlanTrainResult(_Frozen):
     caveats: list[Caveat]
     samples: int
     seed: int | None
+
+
+@dataclass
+class Table:
+    """Every configuration that reached the evaluation: metadata per row, stats as (rows x 4) arrays."""
+
+    meta: list[tuple[str, int, str, str, str | None, MemoryLayout | None]] = field(default_factory=list)
+    """(accelerator, n_gpus, dtype, acquisition, price tier, layout) per row."""
+    blocks: dict[str, list[np.ndarray]] = field(default_factory=lambda: {name: [] for name in PLAN_STATS})
+    warnings: list[list[Caveat]] = field(default_factory=list)
+
+    def stats(self) -> dict[str, np.ndarray]:
+        return {
+            name: np.concatenate(parts) if parts else np.zeros((0, 4)) for name, parts in self.blocks.items()
+        }
+
+
+@dataclass
+class Search:
+    """What the search collects: evaluated rows, exclusions (counts and a few examples), the work."""
+
+    table: Table = field(default_factory=Table)
+    excluded: Counter[str] = field(default_factory=Counter)
+    examples: list[Exclusion] = field(default_factory=list)
+    work: PlanWork | None = None
+    specs: dict[str, TrainingSpec] = field(default_factory=dict)
+    """One spec per accelerator (the memory check and the error messages read it)."""
+
+    def exclude(self, reason: str, acc: str, n_configs: int, **info: str | None) -> None:
+        """Count ``n_configs`` excluded for ``reason``; keep the first few as examples."""
+        self.excluded[reason] += n_configs
+        if n_configs and sum(e.reason == reason for e in self.examples) < MAX_EXAMPLES_PER_REASON:
+            values = {k: v for k, v in info.items() if v is not None}
+            self.examples.append(Exclusion(reason=reason, accelerator=acc, values=values))
