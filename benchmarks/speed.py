@@ -181,7 +181,7 @@ def _measure(tmp: Path, env: dict[str, str]) -> tuple[Timing, list[Row]]:
         Row("  same, catalog cache off (validate TOML)", medians["cache off"]),
         Row(f"costlm serve {SERVE_MODEL} --json", medians[f"costlm serve {SERVE_MODEL} --json"]),
         Row(f"costlm train {TRAIN_MODEL} (table)", medians[f"costlm train {TRAIN_MODEL} (table)"]),
-        Row("costlm plan train --params 7B --tokens 2T --json", medians["plan"], goal_s=GOAL_PLAN_S),
+        Row("costlm plan train 7B x 2T tokens --json", medians["plan"], goal_s=GOAL_PLAN_S),
         Row(
             "costlm report --format md,csv,json",
             _median([COSTLM, "report", "--format", "md,csv,json", "--out", out], env, REPORT_RUNS),
