@@ -95,7 +95,7 @@ def test_budget_below_the_cheapest_plan_names_the_nearest_budget() -> None:
     with pytest.raises(ConfigError) as info:
         synthetic(budget_usd=500)
     assert info.value.key == "plan_budget_binds"
-    assert info.value.values["nearest"] == "$667"  # 1,333.3 GPU-h x $0.5
+    assert info.value.values["nearest"] == "667"  # 1,333.3 GPU-h x $0.5
     assert info.value.values["gpu"] == "synth-cheap"
 
 
@@ -103,7 +103,7 @@ def test_constraints_binding_together_name_each() -> None:
     with pytest.raises(ConfigError) as info:
         synthetic(deadline_days=0.1, budget_usd=500)  # no plan meets either, so neither binds alone
     assert info.value.key == "plan_joint_binds"
-    assert str(info.value).endswith("--deadline-days 0.217; --budget-usd $667")
+    assert str(info.value).endswith("--deadline-days 0.217; --budget-usd 667")
 
 
 def test_the_deadline_binds_among_the_plans_within_budget() -> None:

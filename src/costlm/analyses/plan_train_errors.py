@@ -78,9 +78,13 @@ UNITS = {"deadline": " days", "budget": "", "co2": " tCO2e"}
 """The unit after a limit's value in the English message (the i18n templates write their own)."""
 
 
-def _shown(name: str, value: float) -> str:
-    """A limit's value as its flag takes it: days and tonnes plain, money with '$'."""
-    return ("$" if name == "budget" else "") + format_si(value)
+PREFIXES = {"deadline": "", "budget": "$", "co2": ""}
+"""What comes before a value in the English message's prose (the flag itself takes the bare number)."""
+
+
+def _shown(value: float) -> str:
+    """A limit's value as its flag takes it ('0.217', '667', '1.2M')."""
+    return format_si(value)
 
 
 def raise_infeasible(
@@ -100,8 +104,8 @@ def raise_infeasible(
         name = binding.name
         values = {
             "flag": FLAGS[name],
-            "limit": _shown(name, binding.limit),
-            "nearest": _shown(name, binding.nearest),
+            "limit": _shown(binding.limit),
+            "nearest": _shown(binding.nearest),
             "gpu": acc,
             "n": n,
             "acquisition": acq,
@@ -111,16 +115,16 @@ def raise_infeasible(
             "budget": "the cheapest plan costs",
             "co2": "the lowest-CO2 plan emits",
         }
-        unit = UNITS[name]
+        unit, flag, nearest = UNITS[name], values["flag"], values["nearest"]
         raise ConfigError(
-            f"{values['flag']} {values['limit']}{unit} is not met: {best[name]} {values['nearest']}{unit}"
-            f" at p90 ({acc} x {n}, {acq}) while meeting the other constraints; {values['flag']}"
-            f" {values['nearest']} is the nearest feasible value",
+            f"{flag} {values['limit']}{unit} is not met: {best[name]} {PREFIXES[name]}{nearest}{unit}"
+            f" at p90 ({acc} x {n}, {acq}) while meeting the other constraints; {flag} {nearest}"
+            " is the nearest feasible value",
             key=f"plan_{name}_binds",
             **values,
         )
     given = [name for name, limit in limits.items() if limit is not None]
-    nearest = "; ".join(f"{FLAGS[name]} {_shown(name, float(np.min(p90[name])))}" for name in given)
+    nearest = "; ".join(f"{FLAGS[name]} {_shown(float(np.min(p90[name])))}" for name in given)
     raise ConfigError(
         f"no plan meets {', '.join(FLAGS[n] for n in given)} together; the best of each alone"
         f" at p90: {nearest}",
