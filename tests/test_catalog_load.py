@@ -53,6 +53,8 @@ allreduce_latency_s = { value = 1e-5, source = "s1", locator = "p" }
 serving_utilization = { value = 0.6, source = "s1", locator = "p" }
 server_capex_multiple = { value = 1.4, source = "s1", locator = "p" }
 network_capex_multiple = { value = 1.235, source = "s1", locator = "p" }
+global_batch_tokens_pretrain = { value = 4000000, source = "s1", locator = "p" }
+global_batch_sequences_finetune = { value = 16, source = "s1", locator = "p" }
 
 [[mfu_prior]]
 generation = "gen1"

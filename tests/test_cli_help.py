@@ -30,6 +30,7 @@ COMMANDS = (
     ["catalog", "stats"],
     ["catalog", "import-config"],
     ["plan", "compare"],
+    ["plan", "train"],
 )
 WIDE = "200"
 FAST = ("--samples", "300")

@@ -192,3 +192,17 @@ def test_plan_serve_searches_bf16_unless_quantize_and_reports_the_saving() -> No
 def test_plan_serve_refuses_a_training_lever() -> None:
     with pytest.raises(InputError, match="applies to train"):
         api.plan_serving(api.make_plan_serve_request(model="llama-3-8b", tokens_per_day=1e8, levers="sophia"))
+
+
+def test_plan_train_with_a_lever_reports_its_saving_against_the_best_plan_without() -> None:
+    fields = {"params": "7B", "tokens": "2T", "gpus": "h100-sxm,a100-80gb", "max_gpus": 1024, "samples": 500}
+    base = api.plan_training(api.make_plan_train_request(**fields))  # type: ignore[arg-type]
+    assert base.levers == [] and base.baseline is None
+    assert {row.dtype for row in base.frontier} == {"bf16"}  # fp8 is the lever, not a silent default
+    levered = api.plan_training(api.make_plan_train_request(**fields, levers="sophia"))  # type: ignore[arg-type]
+    assert [use.id for use in levered.levers] == ["sophia"]
+    assert levered.baseline == base.chosen
+    assert levered.lever_saving_share is not None and 0 < levered.lever_saving_share < 1
+    fp8 = api.plan_training(api.make_plan_train_request(**fields, levers="fp8"))  # type: ignore[arg-type]
+    assert fp8.chosen.accelerator == "h100-sxm"  # the A100 has no FP8: excluded with its reason
+    assert fp8.excluded.get("lever_not_applicable.no_fp8", 0) > 0

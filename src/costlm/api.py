@@ -42,9 +42,11 @@ if TYPE_CHECKING:
     from costlm.analyses.claims import ClaimResult
     from costlm.analyses.plan_compare import PlanBreakEven, PlanCompareResult, PlanPath, PlanSkippedPath
     from costlm.analyses.plan_serve import PlanApiRow, PlanServeResult, PlanServeRow
+    from costlm.analyses.plan_train_models import PlanRow, PlanTrainResult
     from costlm.analyses.report import ReportData
     from costlm.analyses.seedtable import DEFAULT_MODELS, SeedRow, SeedTable
     from costlm.analyses.serving import ApiComparison, FleetSummary, ServeResult, ServingBreakdownSummary
+    from costlm.resolve.plan_train import PlanTrainFields, PlanTrainRequest
 
 _LAZY = {
     "CatalogStats": "costlm.analyses.catalog_stats",
@@ -59,6 +61,9 @@ _LAZY = {
     "PlanCompareResult": "costlm.analyses.plan_compare",
     "PlanPath": "costlm.analyses.plan_compare",
     "PlanSkippedPath": "costlm.analyses.plan_compare",
+    "PlanRow": "costlm.analyses.plan_train_models",
+    "PlanTrainRequest": "costlm.resolve.plan_train",
+    "PlanTrainResult": "costlm.analyses.plan_train_models",
     "ReportData": "costlm.analyses.report",
     "SeedRow": "costlm.analyses.seedtable",
     "SeedTable": "costlm.analyses.seedtable",
@@ -98,10 +103,13 @@ __all__ = [
     "PlanCompareRequest",
     "PlanCompareResult",
     "PlanPath",
+    "PlanRow",
     "PlanServeRequest",
     "PlanServeResult",
     "PlanServeRow",
     "PlanSkippedPath",
+    "PlanTrainRequest",
+    "PlanTrainResult",
     "ReportData",
     "SeedRow",
     "SeedTable",
@@ -125,10 +133,12 @@ __all__ = [
     "load_catalog",
     "make_plan_compare_request",
     "make_plan_serve_request",
+    "make_plan_train_request",
     "make_serve_request",
     "make_training_request",
     "plan_compare",
     "plan_serving",
+    "plan_training",
     "report_data",
     "seed_report",
 ]
@@ -175,6 +185,26 @@ def estimate_training(request: TrainingRequest, *, catalog_files: CatalogFiles =
     ``ConfigError`` the CLI prints (``result.memory`` holds the check of a run that fits).
     """
     return estimate_training_request(request, load_catalog(catalog_files))
+
+
+def make_plan_train_request(**fields: Unpack[PlanTrainFields]) -> PlanTrainRequest:
+    """A validated PlanTrainRequest from what ``costlm plan train`` accepts: the work as ``costlm
+    train`` takes it (``params="7B"``, ``base="qwen2.5-7b"``...) plus constraints
+    (``deadline_days=30``, ``budget_usd="1M"``, ``gpus="h100-sxm,a100-80gb"``); errors as the CLI's."""
+    from costlm.resolve.plan_train import PlanTrainRequest
+
+    return build(PlanTrainRequest, dict(fields))
+
+
+def plan_training(request: PlanTrainRequest, *, catalog_files: CatalogFiles = ()) -> PlanTrainResult:
+    """Every configuration of a training run (accelerator x GPU count x layout x dtype x rent/buy):
+    the Pareto frontier of cost, time and CO2 and the best plan meeting the constraints at p90.
+
+    No feasible configuration raises the ``ConfigError`` naming the binding constraint and the
+    nearest feasible value (``costlm.analyses.plan_train_errors``)."""
+    from costlm.analyses.plan_train import plan_training as plan
+
+    return plan(request, load_catalog(catalog_files))
 
 
 def estimate_serving(request: ServeRequest, *, catalog_files: CatalogFiles = ()) -> ServeResult:

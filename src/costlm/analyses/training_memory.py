@@ -25,6 +25,8 @@ searched over powers of two (``GPU_COUNT_CANDIDATES``) with the same method and 
 
 from __future__ import annotations
 
+import functools
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -38,6 +40,8 @@ from costlm.resolve.requests import MAX_ZERO_WITH_PIPELINE, Method, Recompute
 from costlm.resolve.training_memory import DEFAULT_LORA_RANK, MemorySpec
 from costlm.units import GB
 
+LAYOUT_CACHE_SIZE = 4096
+"""Model shapes x GPU counts whose layout bytes are kept (each a few kB)."""
 GPUS_PER_NODE = 8
 """Largest tensor-parallel degree searched: the GPUs of one NVLink server (Narayanan et al. 2021 Sec. 3.3)."""
 RECOMPUTE_ORDER: tuple[Recompute, ...] = ("none", "selective", "full")
@@ -160,14 +164,38 @@ def _bytes(spec: MemorySpec, method: Method, rows: np.ndarray) -> dict[str, Floa
     }
 
 
-def _plan(spec: MemorySpec, n_gpus: int, method: Method) -> tuple[bool, MemoryLayout, MemoryBreakdown] | None:
-    """The preferred layout that fits on ``n_gpus`` (else the one needing least memory); None if no layout."""
-    rows = _layouts(spec, n_gpus)
+@functools.lru_cache(maxsize=LAYOUT_CACHE_SIZE)
+def _layout_bytes(
+    shape: MemorySpec, n_gpus: int, method: Method, sequences_per_step: int | None
+) -> tuple[np.ndarray, dict[str, FloatArray], FloatArray] | None:
+    """(layout rows, bytes per GPU by kind, total) of every candidate layout; None if none is valid.
+
+    ``shape`` is a spec without its accelerator (bytes needed do not depend on the device), so the
+    planner's search over accelerators computes each model shape and count once. Read-only arrays."""
+    rows = _layouts(shape, n_gpus)
+    if sequences_per_step is not None:  # row: (recompute, pp, tp, zero, dp)
+        rows = [row for row in rows if row[4] * row[1] * shape.micro_batch <= sequences_per_step]
     if not rows:
         return None
     table = np.array(rows, dtype=np.int64)
-    parts = _bytes(spec, method, table)
+    parts = _bytes(shape, method, table)
     needed = np.sum(list(parts.values()), axis=0)
+    for array in (table, needed, *parts.values()):
+        array.flags.writeable = False
+    return table, parts, needed
+
+
+def _plan(
+    spec: MemorySpec, n_gpus: int, method: Method, sequences_per_step: int | None = None
+) -> tuple[bool, MemoryLayout, MemoryBreakdown] | None:
+    """The preferred layout that fits on ``n_gpus`` (else the one needing least memory); None if no
+    layout, or none that a step of ``sequences_per_step`` sequences keeps busy (``fit_layout``)."""
+    found = _layout_bytes(
+        replace(spec, accelerator="", memory_bytes_per_gpu=0.0), n_gpus, method, sequences_per_step
+    )
+    if found is None:
+        return None
+    table, parts, needed = found
     fits = np.asarray(needed <= spec.memory_bytes_per_gpu)
     i = int(np.argmax(fits)) if fits.any() else int(np.argmin(needed))
     recompute, pp, tp, zero, dp = (int(v) for v in table[i])
@@ -180,6 +208,20 @@ def _plan(spec: MemorySpec, n_gpus: int, method: Method) -> tuple[bool, MemoryLa
         offload=spec.offload,
     )
     return bool(fits[i]), layout, MemoryBreakdown(**{k: float(v[i]) for k, v in parts.items()})
+
+
+def fit_layout(
+    spec: MemorySpec, n_gpus: int, *, sequences_per_step: int | None = None
+) -> tuple[bool, MemoryLayout] | None:
+    """(fits, layout) of the preferred layout on ``n_gpus``; None when no layout splits the GPUs.
+
+    With ``sequences_per_step`` (the global batch), only layouts that one optimizer step keeps busy:
+    data-parallel replicas x pipeline stages x micro-batch <= sequences per step. A replica cannot
+    take less than one micro-batch, and a pipeline of p stages needs m >= p micro-batches per step or
+    most of the step is bubble (Narayanan et al. 2021 Sec. 2.2.1: bubble fraction (p - 1) / m).
+    Unlike ``check_memory`` it does not search the smallest count (the planner walks the counts)."""
+    plan = _plan(spec, n_gpus, spec.method, sequences_per_step)
+    return None if plan is None else (plan[0], plan[1])
 
 
 def _smallest(spec: MemorySpec) -> tuple[int, MemoryLayout] | None:

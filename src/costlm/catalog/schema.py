@@ -630,6 +630,8 @@ class Defaults(_Frozen):
     serving_utilization: Sourced
     server_capex_multiple: Sourced
     network_capex_multiple: Sourced
+    global_batch_tokens_pretrain: Sourced
+    global_batch_sequences_finetune: Sourced
     grid_region: str = "usa"
 
     _check_pue = field_validator("pue")(_pue)

@@ -734,6 +734,15 @@ FLAG_OF_FIELD = {
     "api": "--api",
     "teacher": "--teacher",
     "pretrain": "--pretrain",
+    "global_batch": "--global-batch",
+    "deadline_days": "--deadline-days",
+    "budget_usd": "--budget-usd",
+    "max_co2_t": "--max-co2-t",
+    "gpus": "--gpus",
+    "max_gpus": "--max-gpus",
+    "dtypes": "--dtypes",
+    "objective": "--objective",
+    "acquisition": "--rent/--buy/--both",
 }
 """Request field -> the option a user types: error messages name fields, the user knows flags."""
 _FIELD_PREFIX = re.compile(r"^([a-z_]+)(?:\.\d+)*:")

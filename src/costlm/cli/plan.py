@@ -11,6 +11,7 @@ import typer
 from costlm.cli.common import Command, Group, examples, h
 from costlm.cli.plan_compare import plan_compare
 from costlm.cli.plan_serve import plan_serve
+from costlm.cli.plan_train import plan_train
 
 plan_app = typer.Typer(
     help=h("Find the cheapest, fastest or greenest way to train, fine-tune or serve under your constraints."),
@@ -23,6 +24,18 @@ plan_app = typer.Typer(
     cls=Group,
 )
 
+
+plan_app.command(
+    "train",
+    help=h("Find the cheapest, fastest or greenest configuration of a training run under constraints."),
+    epilog=examples(
+        "costlm plan train --params 7B --tokens 2T --deadline-days 30",
+        "costlm plan train --base qwen2.5-7b --examples 1k --tokens-per-example 8k --epochs 3"
+        " --gpus h100-sxm",
+        "costlm plan train llama-2-7b --max-gpus 256 --both --objective time",
+    ),
+    cls=Command,
+)(plan_train)
 
 plan_app.command(
     "serve",
