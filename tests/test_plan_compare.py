@@ -323,4 +323,20 @@ def test_report_has_the_plan_section(report: api.ReportData, lang: str, heading:
     page = render(report, lang)
     section = page[page.index('<section id="plan">') : page.index('<section id="training-vs-inference">')]
     assert heading in section and 'id="plot-plan_cumulative"' in section and "<svg" in section
-    assert section.count("<tr>") == 1 + 3  # header + one row per path
+    compare = section[: section.index('<div id="plan-train">')]
+    assert compare.count("<tr>") == 1 + 3  # header + one row per path
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Training plan: s1-32B"), ("es", "s1-32B")])
+def test_report_plan_section_has_the_s1_frontier(report: api.ReportData, lang: str, title: str) -> None:
+    """The s1 fine-tune across the catalog: the best plan is feasible, its frontier rows are in the
+    table, every frontier plan is among the plotted feasible points, and the plot is there."""
+    assert report.plan is not None and report.plan.train is not None
+    train = report.plan.train
+    assert train.work.label == "s1-32B" and train.frontier and len(train.points) >= len(train.frontier)
+    plotted = {(p.accelerator, p.n_gpus, p.acquisition) for p in train.points}
+    assert all((r.accelerator, r.n_gpus, r.acquisition) in plotted for r in train.frontier)
+    page = render(report, lang)
+    section = page[page.index('<div id="plan-train">') : page.index('<section id="training-vs-inference">')]
+    assert title in section and 'id="plot-plan_frontier"' in section and "<svg" in section
+    assert section.count("<tr>") == 1 + len(train.frontier)

@@ -36,8 +36,17 @@ def test_html_is_self_contained_with_every_section(data: api.ReportData) -> None
         "sources",
     ):
         assert f'id="{section}"' in html
-    assert html.count("<svg") == 6
-    for name in ("compute_vs_cost", "energy", "token_cost", "tornado", "distribution", "plan_cumulative"):
+    assert html.count("<svg") == 7
+    plots = (
+        "compute_vs_cost",
+        "energy",
+        "token_cost",
+        "tornado",
+        "distribution",
+        "plan_cumulative",
+        "plan_frontier",
+    )
+    for name in plots:
         assert f'id="plot-{name}"' in html
     assert not re.search(r'(src|href)="https?://', html.split('<section id="sources">')[0])  # nothing fetched
     assert "<script" not in html and "@import" not in html and "<link" not in html

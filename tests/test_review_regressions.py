@@ -191,7 +191,9 @@ def test_report_exports_and_plots(tmp_path: Path, cli: CliRun) -> None:
     data = api.report_data(["gpt-3-175b"], samples=50, seed=0)
     assert data.table.focus is None
     html = page.render(data, "en")
-    assert html.count("<svg") == 3 + 1  # no empty tornado/distribution without enough samples; + the Plan's
+    assert (
+        html.count("<svg") == 3 + 2
+    )  # no empty tornado/distribution without enough samples; + the Plan's two
     assert data.table.rows[0].inference_dtype == "fp16"  # V100 has no bf16
 
 

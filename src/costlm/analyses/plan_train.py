@@ -33,6 +33,7 @@ from costlm.analyses.plan_train_errors import raise_infeasible
 from costlm.analyses.plan_train_eval import PERCENTILE_P50, PLAN_STATS, CountFree, count_free, evaluate_counts
 from costlm.analyses.plan_train_models import (
     PlanConstraints,
+    PlanPoint,
     PlanRow,
     PlanStat,
     PlanTrainResult,
@@ -385,4 +386,21 @@ def _result(
         caveats=_caveats(req, search, chosen, frontier),
         samples=req.samples,
         seed=req.seed,
+        points=_points(search, stats, feasible),
     )
+
+
+def _points(search: Search, stats: dict[str, np.ndarray], feasible: np.ndarray) -> list[PlanPoint]:
+    """Every feasible configuration's median cost, time and CO2 (the frontier plot's cloud)."""
+    return [
+        PlanPoint(
+            accelerator=search.table.meta[i][0],
+            n_gpus=search.table.meta[i][1],
+            dtype=search.table.meta[i][2],
+            acquisition=search.table.meta[i][3],
+            cost_usd=float(stats["cost_usd"][i, PERCENTILE_P50]),
+            wall_clock_days=float(stats["wall_clock_days"][i, PERCENTILE_P50]),
+            co2_t=float(stats["co2_t"][i, PERCENTILE_P50]),
+        )
+        for i in np.flatnonzero(feasible)
+    ]

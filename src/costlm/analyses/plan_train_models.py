@@ -54,6 +54,18 @@ class PlanRow(_Frozen):
     amortized_cost_usd: PlanStat | None
 
 
+class PlanPoint(_Frozen):
+    """A feasible configuration at its medians: the points of the cost-vs-time plot."""
+
+    accelerator: str
+    n_gpus: int
+    dtype: str
+    acquisition: str
+    cost_usd: float
+    wall_clock_days: float
+    co2_t: float
+
+
 class Exclusion(_Frozen):
     """An example of an excluded configuration: the reason code and the values that explain it."""
 
@@ -114,6 +126,8 @@ class PlanTrainResult(_Frozen):
     """The best plan without the levers (None without levers, or when none meets the constraints)."""
     lever_saving_share: float | None = None
     """1 - the chosen plan's median cost / the baseline's."""
+    points: list[PlanPoint] = []
+    """Every feasible configuration at its medians (cost, days, CO2)."""
 
 
 @dataclass

@@ -7,9 +7,12 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
 from costlm.analyses.plan_compare import PlanCompareResult, plan_compare
+from costlm.analyses.plan_train import plan_training
+from costlm.analyses.plan_train_models import PlanTrainResult
 from costlm.analyses.seedtable import SeedTable
 from costlm.catalog.schema import Catalog, Source, Sourced
 from costlm.resolve.plan_compare import PlanCompareRequest
+from costlm.resolve.plan_train import PlanTrainRequest
 from costlm.resolve.requests import build
 
 BACKTEST_MAX_SAMPLES = 2_000
@@ -30,13 +33,19 @@ year, for an open model of the seed table fine-tuned as s1 was (seed 001: 1,000 
 H100; ~10k tokens per example), against its API hosts and pre-training it."""
 
 
+SEED_PLAN_TRAIN: dict[str, object] = {"model": "s1-32b", "max_gpus": 256}
+"""The seeds' fine-tune (seed 001: s1, 26 minutes on 16 H100) on every accelerator of the catalog."""
+
+
 class PlanSection(BaseModel):
-    """The report's Plan section, one field per sub-part (a plan-train frontier can join ``compare``)."""
+    """The report's Plan section, one field per sub-part: the three paths of the seed use case
+    (``compare``) and the s1 fine-tune's plans across the catalog's accelerators (``train``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     compare: PlanCompareResult
     model: str
+    train: PlanTrainResult | None = None
 
 
 class ReportData(BaseModel):
@@ -79,4 +88,6 @@ def plan_section(cat: Catalog, *, samples: int, seed: int | None) -> PlanSection
     """The seed use case's three paths (``SEED_PLAN``) at up to ``PLAN_MAX_SAMPLES`` samples."""
     fields = {**SEED_PLAN, "samples": min(samples, PLAN_MAX_SAMPLES), "seed": seed}
     compare = plan_compare(build(PlanCompareRequest, fields), cat)
-    return PlanSection(compare=compare, model=str(SEED_PLAN["base"]))
+    train_fields = {**SEED_PLAN_TRAIN, "samples": min(samples, PLAN_MAX_SAMPLES), "seed": seed}
+    train = plan_training(build(PlanTrainRequest, train_fields), cat)
+    return PlanSection(compare=compare, model=str(SEED_PLAN["base"]), train=train)

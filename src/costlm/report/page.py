@@ -5,13 +5,14 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from costlm.api import PlanCompareResult, ReportData, SeedRow
+from costlm.api import PlanCompareResult, PlanTrainResult, ReportData, SeedRow
 from costlm.catalog.schema import Source, is_http_url
 from costlm.i18n import t
 from costlm.report import claims as claims_fmt
 from costlm.report import plan_compare as plan_fmt
+from costlm.report import plan_train as plan_train_fmt
 from costlm.report.fmt import caveat_text, in_lang, number, summary_range
-from costlm.report.plots import all_plots, break_even_lines, plan_cumulative
+from costlm.report.plots import all_plots, break_even_lines, plan_cumulative, plan_frontier
 from costlm.report.seed import CELL_FIELDS, COLUMNS, LEADING_BASES, REPLICA_FIELD, cell_parts, row_sources
 
 PLOT_ORDER = ("compute_vs_cost", "energy", "token_cost", "tornado", "distribution")
@@ -111,7 +112,29 @@ def _plan(data: ReportData, lang: str) -> dict[str, Any] | None:
         model=section.model,
         samples=result.samples,
     )
-    return {"intro": intro, "compare": _plan_compare(result, lang)}
+    train = _plan_train(section.train, lang) if section.train is not None else None
+    return {"intro": intro, "compare": _plan_compare(result, lang), "frontier": train}
+
+
+def _plan_train(result: PlanTrainResult, lang: str) -> dict[str, Any]:
+    """The s1 fine-tune's plans across the catalog: the chosen plan, the frontier rows and the plot."""
+    rows = [
+        [
+            plan_train_fmt.config_text(row, lang),
+            plan_train_fmt.p50_text(row.cost_usd.p50, row.cost_usd.unit, lang),
+            plan_train_fmt.p50_text(row.wall_clock_days.p50, row.wall_clock_days.unit, lang),
+            plan_train_fmt.p50_text(row.co2_t.p50, row.co2_t.unit, lang),
+        ]
+        for row in result.frontier
+    ]
+    return {
+        "title": t("plan.train_title", lang, label=result.work.label),
+        "chosen": plan_train_fmt.config_text(result.chosen, lang),
+        "headers": [t(f"plan.col.{key}", lang) for key in ("config", "cost", "days", "co2")],
+        "rows": rows,
+        "svg": plan_frontier(result, lang),
+        "caption": t("plot.caption.plan_frontier", lang, n=len(result.points)),
+    }
 
 
 def render(data: ReportData, lang: str) -> str:

@@ -88,7 +88,7 @@ def _card(result: PlanTrainResult, lang: str) -> Table:
     return table
 
 
-def _p50(p50: float, unit: str, lang: str) -> str:
+def p50_text(p50: float, unit: str, lang: str) -> str:
     scale = row_scale(unit, p50)
     label = scaled_unit(scale, lang)
     return scaled(p50, scale, lang) + (f" {label}" if label and not scale.dollar else "")
@@ -104,9 +104,9 @@ def _frontier(result: PlanTrainResult, lang: str) -> Table:
         table.add_row(
             hardware_text(row, lang),
             acquisition_text(row, lang),
-            _p50(row.cost_usd.p50, "USD", lang),
+            p50_text(row.cost_usd.p50, "USD", lang),
             _cell(row.wall_clock_days.p50, row.wall_clock_days.p90, "days", lang),
-            _p50(row.co2_t.p50, "tCO2e", lang),
+            p50_text(row.co2_t.p50, "tCO2e", lang),
         )
     return table
 

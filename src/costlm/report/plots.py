@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from costlm.api import PlanCompareResult, SeedTable
+from costlm.api import PlanCompareResult, PlanTrainResult, SeedTable
 from costlm.i18n import t
 from costlm.report.fmt import number
 from costlm.units import format_si
@@ -202,6 +202,43 @@ def plan_cumulative(result: PlanCompareResult, lang: str) -> str:
     ax.grid(True, alpha=0.3)
     if result.paths:
         ax.legend(loc="best")
+    return _svg(fig)
+
+
+def plan_frontier(result: PlanTrainResult, lang: str) -> str:
+    """Median cost vs median wall-clock time of every feasible plan (log-log), the frontier's plans
+    highlighted and the chosen plan starred."""
+    fig, ax = _figure(7.5, 4.2)
+    points = [p for p in result.points if p.cost_usd > 0 and p.wall_clock_days > 0]
+    ax.scatter(
+        [p.wall_clock_days for p in points],
+        [p.cost_usd for p in points],
+        s=12,
+        color="#999999",
+        alpha=0.6,
+        label=t("plot.plan_feasible", lang),
+    )
+    front = sorted(result.frontier, key=lambda r: r.wall_clock_days.p50)
+    ax.plot(
+        [r.wall_clock_days.p50 for r in front],
+        [r.cost_usd.p50 for r in front],
+        "o-",
+        color="#1f77b4",
+        label=t("plot.plan_frontier", lang),
+    )
+    chosen = result.chosen
+    ax.scatter(
+        [chosen.wall_clock_days.p50],
+        [chosen.cost_usd.p50],
+        marker="*",
+        s=160,
+        color="#d62728",
+        zorder=3,
+        label=f"{t('plot.plan_chosen', lang)}: {chosen.accelerator} x{chosen.n_gpus}",
+    )
+    ax.set(xscale="log", yscale="log", xlabel=t("plot.plan_days", lang), ylabel=t("plot.plan_cost", lang))
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best")
     return _svg(fig)
 
 
