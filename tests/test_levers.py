@@ -206,3 +206,22 @@ def test_plan_train_with_a_lever_reports_its_saving_against_the_best_plan_withou
     fp8 = api.plan_training(api.make_plan_train_request(**fields, levers="fp8"))  # type: ignore[arg-type]
     assert fp8.chosen.accelerator == "h100-sxm"  # the A100 has no FP8: excluded with its reason
     assert fp8.excluded.get("lever_not_applicable.no_fp8", 0) > 0
+
+
+def test_plan_compare_applies_serving_levers_to_every_fleet_and_lists_them() -> None:
+    fields = {"base": "llama-3-70b", "tokens_per_day": 1e8, "samples": 300}
+    base = api.plan_compare(api.make_plan_compare_request(**fields))  # type: ignore[arg-type]
+    levered = api.plan_compare(api.make_plan_compare_request(**fields, levers="quantize,sophia"))  # type: ignore[arg-type]
+    assert [use.id for use in levered.levers] == ["sophia", "quantize"]
+    monthly = {p.path: p.monthly_usd.p50 for p in base.paths}
+    with_levers = {p.path: p.monthly_usd.p50 for p in levered.paths}
+    assert with_levers["finetune"] < monthly["finetune"] and with_levers["api"] == monthly["api"]
+    upfront = {p.path: p.upfront_usd.p50 for p in base.paths}
+    assert {p.path: p.upfront_usd.p50 for p in levered.paths}["pretrain"] < upfront["pretrain"]
+
+
+def test_plan_compare_refuses_a_lever_that_does_not_apply() -> None:
+    with pytest.raises(InputError, match="already uses MLA"):
+        api.plan_compare(
+            api.make_plan_compare_request(base="deepseek-v3", tokens_per_day=1e8, levers="mla", samples=100)
+        )

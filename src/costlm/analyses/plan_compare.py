@@ -21,11 +21,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from costlm.analyses.levers import LeverUse, lever_uses
 from costlm.analyses.plan_paths import PathCosts, Skip, api_path, finetune_path, pretrain_path
 from costlm.catalog import load
 from costlm.catalog.schema import Catalog
 from costlm.caveats import Caveat
 from costlm.errors import UnknownIdError
+from costlm.resolve.levers import levers_by_work
 from costlm.resolve.plan_compare import PlanCompareRequest
 from costlm.uncertainty import Summary
 
@@ -100,6 +102,8 @@ class PlanCompareResult(BaseModel):
     """The path with the lowest median cumulative cost at month N."""
     break_even: list[PlanBreakEven]
     warnings: list[Caveat]
+    levers: list[LeverUse] = []
+    """The cost levers applied: training levers to the pre-training, serving levers to every fleet."""
 
 
 def cumulative(upfront: Summary, monthly: Summary, months: int) -> list[Summary]:
@@ -199,4 +203,5 @@ def plan_compare(req: PlanCompareRequest, cat: Catalog) -> PlanCompareResult:
         cheapest=cheapest,
         break_even=[break_even(a, b) for a, b in combinations(paths, 2)],
         warnings=_unique(warnings),
+        levers=lever_uses(cat, tuple(i for ids in levers_by_work(cat, req.levers).values() for i in ids)),
     )

@@ -17,8 +17,9 @@ from costlm.analyses.training import TrainingResult, estimate_training_request
 from costlm.catalog import load
 from costlm.catalog.schema import ApiPrice, Catalog
 from costlm.caveats import Caveat
-from costlm.errors import ConfigError, CostlmError, UnknownIdError
+from costlm.errors import ConfigError, CostlmError, InputError, UnknownIdError
 from costlm.formulas import money
+from costlm.resolve.levers import levers_by_work
 from costlm.resolve.plan_compare import PlanCompareRequest
 from costlm.resolve.requests import ServeRequest, TrainingRequest, build
 from costlm.uncertainty import Summary
@@ -74,6 +75,11 @@ def _scaled(s: Summary, factor: float, shift: float = 0.0, unit: str = "USD") ->
         mean=s.mean * factor + shift,
         unit=unit,
     )
+
+
+def _is_lever(exc: InputError) -> bool:
+    """A lever that does not apply (``costlm.resolve.levers``' error keys start with ``lever``)."""
+    return (exc.key or "").startswith("lever")
 
 
 def _failed(exc: CostlmError) -> Skip:
@@ -171,12 +177,17 @@ def _fleet(
             "output_tokens": req.output_tokens,
             "samples": req.samples,
             "seed": req.seed,
+            "levers": levers_by_work(cat, req.levers)["serve"],
         },
     )
     try:
         result = estimate_serving_request(serve, cat)
     except UnknownIdError:
         raise
+    except InputError as exc:
+        if _is_lever(exc):
+            raise  # a lever that does not apply is the user's error, not a path to skip
+        return _failed(exc)
     except CostlmError as exc:
         return _failed(exc)
     fleet = result.fleet
@@ -192,6 +203,10 @@ def _train(fields: dict[str, Any], cat: Catalog, *, retry_fit: bool) -> Training
         return estimate_training_request(build(TrainingRequest, fields), cat)
     except UnknownIdError:
         raise
+    except InputError as exc:
+        if _is_lever(exc):
+            raise
+        return _failed(exc)
     except ConfigError as exc:
         fewest = int(str(exc.values.get("n", 0)) or 0)
         if retry_fit and exc.key in DOES_NOT_FIT and fewest > 0:
@@ -273,7 +288,7 @@ def _self_hosted(
 def pretrain_path(req: PlanCompareRequest, cat: Catalog) -> PathCosts | Skip:
     """Pre-train --pretrain MODEL (its own training record) or --params/--tokens, then self-host it
     (a --params/--tokens model is served as the base model: the catalog has no architecture for it)."""
-    common = {"samples": req.samples, "seed": req.seed}
+    common = {"samples": req.samples, "seed": req.seed, "levers": levers_by_work(cat, req.levers)["train"]}
     caveats: tuple[Caveat, ...] = ()
     if req.params is not None:
         if req.base is None:

@@ -14,10 +14,12 @@ from costlm.cli.common import (
     CatalogOpt,
     JsonOpt,
     LangOpt,
+    LeverOpt,
     SamplesOpt,
     SeedOpt,
     h,
     lang_of,
+    lever_names,
     make_console,
     print_json,
 )
@@ -68,6 +70,7 @@ def plan_compare(
         int | None,
         typer.Option(help=h("GPUs of the fine-tune (default 16 as s1, or the fewest that hold the model).")),
     ] = None,
+    lever: LeverOpt = None,
     samples: SamplesOpt = 10_000,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
@@ -96,6 +99,7 @@ def plan_compare(
         n_gpus=n_gpus,
         samples=samples,
         seed=seed,
+        levers=lever_names(lever),
     )
     result = api.plan_compare(request, catalog_files=catalog or ())
     if as_json:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from costlm.api import PlanCompareResult, PlanPath, PlanSkippedPath, Summary
 from costlm.i18n import messages, t
 from costlm.report.fmt import caveat_text, number, summary_range
+from costlm.report.levers import lever_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -158,7 +159,13 @@ def print_plan_compare(console: Console, result: PlanCompareResult, lang: str) -
     console.print(table)
     cheapest = cheapest_line(result, lang)
     lines = ([cheapest] if cheapest else []) + break_even_lines(result, lang) + detail_lines(result, lang)
-    for line in [*lines, *skipped_lines(result, lang), t("plan.note", lang)]:
+    levers = [t("lever.heading", lang) + ":", *("  " + x for x in lever_lines(result.levers, lang))]
+    for line in [
+        *lines,
+        *skipped_lines(result, lang),
+        t("plan.note", lang),
+        *(levers if result.levers else []),
+    ]:
         console.print(line, markup=False)
     prefix = escape(t("warn.prefix", lang))
     for warning in result.warnings:

@@ -53,6 +53,12 @@ def resolve_levers(cat: Catalog, names: Sequence[str], work: LeverWork) -> tuple
     return tuple(levers)
 
 
+def levers_by_work(cat: Catalog, names: Sequence[str]) -> dict[LeverWork, tuple[str, ...]]:
+    """The levers named, resolved to ids and split by the work they apply to."""
+    ids = [load.lever(cat, name) for name in names]
+    return {work: tuple(dict.fromkeys(lv.id for lv in ids if lv.work == work)) for work in ("train", "serve")}
+
+
 def _not_applicable(lever: Lever, reason: str, what: str, **values: str) -> InputError:
     return InputError(
         f"--lever {lever.id} does not apply: {what}",

@@ -15,6 +15,7 @@ from costlm.errors import InputError
 from costlm.resolve.requests import (
     Count,
     GpuCount,
+    LeverNames,
     MeanCount,
     Method,
     Number,
@@ -78,6 +79,8 @@ class PlanCompareRequest(BaseModel):
     gpu: str = DEFAULT_GPU
     n_gpus: GpuCount | None = None
     """GPUs of the fine-tune (default: 16 as s1, or the fewest that hold the model)."""
+    levers: LeverNames = ()
+    """Cost levers: training levers apply to the pre-training, serving levers to every self-hosted fleet."""
     samples: Samples = 10_000
     seed: Seed | None = 0
 
@@ -119,5 +122,6 @@ class PlanCompareFields(TypedDict, total=False):
     method: str
     gpu: str
     n_gpus: int | None
+    levers: str | list[str]
     samples: int
     seed: int | None
