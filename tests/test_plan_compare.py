@@ -337,6 +337,18 @@ def test_report_plan_section_has_the_s1_frontier(report: api.ReportData, lang: s
     plotted = {(p.accelerator, p.n_gpus, p.acquisition) for p in train.points}
     assert all((r.accelerator, r.n_gpus, r.acquisition) in plotted for r in train.frontier)
     page = render(report, lang)
-    section = page[page.index('<div id="plan-train">') : page.index('<section id="training-vs-inference">')]
+    section = page[page.index('<div id="plan-train">') : page.index('<div id="plan-serve">')]
     assert title in section and 'id="plot-plan_frontier"' in section and "<svg" in section
     assert section.count("<tr>") == 1 + len(train.frontier)
+
+
+def test_report_plan_section_serves_deepseek_v3(report: api.ReportData) -> None:
+    """The seed serving question: DeepSeek-V3 at 1B tokens/day as released (fp8), the cheapest fleet
+    first, then each accelerator's cheapest, none cheaper than the first."""
+    assert report.plan is not None and report.plan.serve is not None
+    serve = report.plan.serve
+    assert serve.model == "deepseek-v3" and serve.chosen.dtype == "fp8"
+    assert all(r.usd_per_month.p50 >= serve.chosen.usd_per_month.p50 for r in serve.runners_up)
+    page = render(report, "en")
+    section = page[page.index('<div id="plan-serve">') : page.index('<section id="training-vs-inference">')]
+    assert "DeepSeek-V3" in section and section.count("<tr>") == 1 + 1 + len(serve.runners_up)

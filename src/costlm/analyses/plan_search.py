@@ -42,8 +42,9 @@ HOURS_PER_MONTH = HOURS_PER_YEAR / MONTHS_PER_YEAR
 ENGINE_VENDORS = {"trt-llm": ("NVIDIA",)}
 """Engines that run on one vendor's chips only (TensorRT-LLM: NVIDIA GPUs)."""
 QUANTIZED_NEEDS_FP8_UNITS = ("fp8", "int4")
-BASE_DTYPES: tuple[ServeDtype, ...] = ("bf16",)
-"""Weights and KV cache searched without ``--dtypes``/``--kv-dtypes``: 16-bit, as released."""
+AS_RELEASED: tuple[ServeDtype | None, ...] = (None,)
+"""Weights and KV cache searched without ``--dtypes``/``--kv-dtypes``: as ``costlm serve`` serves
+them, as released (fp8 for models trained and released in fp8, else 16-bit; ``resolve.rules``)."""
 QUANTIZED_DTYPES: tuple[ServeDtype, ...] = ("bf16", "fp8", "int8")
 QUANTIZED_KV_DTYPES: tuple[ServeDtype, ...] = ("bf16", "fp8")
 """What the quantize lever adds to the search (int4 only when asked with ``--dtypes``)."""
@@ -169,8 +170,8 @@ def enumerate_configs(req: PlanServeRequest, cat: Catalog, search: Search) -> li
     out: list[Config] = []
     for acc in _accelerators(req, cat):
         has_fp8 = acc.dense_peak_flop_per_s("fp8") is not None
-        for dtype in req.dtypes or BASE_DTYPES:
-            for kv in req.kv_dtypes or BASE_DTYPES:
+        for dtype in req.dtypes or AS_RELEASED:
+            for kv in req.kv_dtypes or AS_RELEASED:
                 for engine in req.engines:
                     for tp in TENSOR_PARALLEL_DEGREES:
                         search.n_configurations += 1
@@ -187,7 +188,11 @@ def enumerate_configs(req: PlanServeRequest, cat: Catalog, search: Search) -> li
 
 
 def _config_of(
-    req: PlanServeRequest, cat: Catalog, choice: tuple[str, int, str, str, str], lam: float, search: Search
+    req: PlanServeRequest,
+    cat: Catalog,
+    choice: tuple[str, int, str | None, str | None, str],
+    lam: float,
+    search: Search,
 ) -> Config | None:
     """The configuration ``choice`` = (accelerator, TP, dtype, KV dtype, engine), None if excluded."""
     gpu, tp, dtype, kv, engine = choice

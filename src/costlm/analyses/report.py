@@ -7,11 +7,13 @@ from pydantic import BaseModel, ConfigDict
 
 from costlm.analyses.backtest import BacktestScore, inference_backtest, scores_by_family, training_backtest
 from costlm.analyses.plan_compare import PlanCompareResult, plan_compare
+from costlm.analyses.plan_serve import PlanServeResult, plan_serving_of
 from costlm.analyses.plan_train import plan_training
 from costlm.analyses.plan_train_models import PlanTrainResult
 from costlm.analyses.seedtable import SeedTable
 from costlm.catalog.schema import Catalog, Source, Sourced
 from costlm.resolve.plan_compare import PlanCompareRequest
+from costlm.resolve.plan_requests import PlanServeRequest
 from costlm.resolve.plan_train import PlanTrainRequest
 from costlm.resolve.requests import build
 
@@ -34,6 +36,9 @@ H100; ~10k tokens per example), against its API hosts and pre-training it."""
 
 
 SEED_PLAN_TRAIN: dict[str, object] = {"model": "s1-32b", "max_gpus": 256}
+SEED_PLAN_SERVE: dict[str, object] = {"model": "deepseek-v3", "tokens_per_day": 1e9}
+"""The seeds' serving question (seed 001: DeepSeek's efficiency): what DeepSeek-V3 at 1B output tokens
+a day needs."""
 """The seeds' fine-tune (seed 001: s1, 26 minutes on 16 H100) on every accelerator of the catalog."""
 
 
@@ -46,6 +51,7 @@ class PlanSection(BaseModel):
     compare: PlanCompareResult
     model: str
     train: PlanTrainResult | None = None
+    serve: PlanServeResult | None = None
 
 
 class ReportData(BaseModel):
@@ -90,4 +96,6 @@ def plan_section(cat: Catalog, *, samples: int, seed: int | None) -> PlanSection
     compare = plan_compare(build(PlanCompareRequest, fields), cat)
     train_fields = {**SEED_PLAN_TRAIN, "samples": min(samples, PLAN_MAX_SAMPLES), "seed": seed}
     train = plan_training(build(PlanTrainRequest, train_fields), cat)
-    return PlanSection(compare=compare, model=str(SEED_PLAN["base"]), train=train)
+    serve_fields = {**SEED_PLAN_SERVE, "samples": min(samples, PLAN_MAX_SAMPLES), "seed": seed}
+    serve = plan_serving_of(build(PlanServeRequest, serve_fields), cat)
+    return PlanSection(compare=compare, model=str(SEED_PLAN["base"]), train=train, serve=serve)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from costlm.api import PlanCompareResult, PlanTrainResult, ReportData, SeedRow
+from costlm.api import PlanCompareResult, PlanServeResult, PlanTrainResult, ReportData, SeedRow
 from costlm.catalog.schema import Source, is_http_url
 from costlm.i18n import t
 from costlm.report import claims as claims_fmt
 from costlm.report import plan_compare as plan_fmt
+from costlm.report import plan_serve as plan_serve_fmt
 from costlm.report import plan_train as plan_train_fmt
 from costlm.report.fmt import caveat_text, in_lang, number, summary_range
 from costlm.report.plots import all_plots, break_even_lines, plan_cumulative, plan_frontier
@@ -113,7 +114,33 @@ def _plan(data: ReportData, lang: str) -> dict[str, Any] | None:
         samples=result.samples,
     )
     train = _plan_train(section.train, lang) if section.train is not None else None
-    return {"intro": intro, "compare": _plan_compare(result, lang), "frontier": train}
+    serve = _plan_serve(section.serve, lang) if section.serve is not None else None
+    return {"intro": intro, "compare": _plan_compare(result, lang), "frontier": train, "serve": serve}
+
+
+def _plan_serve(result: PlanServeResult, lang: str) -> dict[str, Any]:
+    """The cheapest fleet for the seed serving question and each accelerator's cheapest."""
+    rows = [
+        [
+            plan_serve_fmt.config_text(row),
+            f"{row.replicas} x {row.tensor_parallel} = {row.n_gpus}",
+            number(row.usd_per_month.p50, "USD", lang),
+            number(row.usd_per_million_output_tokens.p50, "USD", lang),
+            number(row.p90_ttft_ms.p90, "", lang),
+            number(row.p99_tpot_ms.p90, "", lang),
+        ]
+        for row in [result.chosen, *result.runners_up]
+    ]
+    return {
+        "title": t(
+            "plan.serve_title", lang, model=result.label, tokens=number(result.tokens_per_day, "", lang)
+        ),
+        "headers": [
+            t(f"plan.serve_col.{key}", lang) for key in ("config", "gpus", "month", "mtok", "ttft", "tpot")
+        ],
+        "rows": rows,
+        "note": t("plan.serve_note", lang, model=result.latency_model, n=result.n_configurations),
+    }
 
 
 def _plan_train(result: PlanTrainResult, lang: str) -> dict[str, Any]:

@@ -15,6 +15,11 @@ def _money(value: float, lang: str) -> str:
     return "$" + number(value, "", lang)
 
 
+def config_text(row: PlanServeRow) -> str:
+    """'mi300x x8 vllm fp8/kv fp8'."""
+    return _config(row)
+
+
 def _config(row: PlanServeRow) -> str:
     return f"{row.accelerator} x{row.tensor_parallel} {row.engine} {row.dtype}/kv {row.kv_dtype}"
 
