@@ -13,6 +13,7 @@ from costlm.errors import InputError
 from costlm.resolve.requests import Count as CountType
 from costlm.resolve.requests import (
     EngineOption,
+    FrozenRequest,
     LatencyTargetMs,
     LeverNames,
     MeanCount,
@@ -22,8 +23,7 @@ from costlm.resolve.requests import (
     PriceTierChoice,
     Samples,
     Seed,
-    _number,
-    _Request,
+    number_input,
 )
 
 MAX_LENGTH_CV = 10.0
@@ -39,7 +39,7 @@ DEFAULT_ENGINES: tuple[EngineOption, ...] = ("vllm", "sglang", "trt-llm")
 def _spread(value: object, info: Info) -> float:
     """A coefficient of variation in [0, MAX_LENGTH_CV] (0: every request the same length)."""
     name = info.field_name or "value"
-    number = 0.0 if value in (0, "0") else _number(value, info)
+    number = 0.0 if value in (0, "0") else number_input(value, info)
     if not 0.0 <= number <= MAX_LENGTH_CV:
         raise InputError(
             f"{name}: a length spread (std / mean) must be between 0 and {MAX_LENGTH_CV:g}, got {number:g}",
@@ -81,7 +81,7 @@ def _listed(name: str, allowed: tuple[str, ...] | None) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-class PlanServeRequest(_Request):
+class PlanServeRequest(FrozenRequest):
     """Find the cheapest fleet that serves ``model`` at this traffic within the latency targets."""
 
     model: str

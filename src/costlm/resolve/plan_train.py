@@ -23,6 +23,7 @@ from costlm.catalog.schema import Accelerator, Catalog, Dtype
 from costlm.errors import InputError
 from costlm.resolve.requests import (
     Count,
+    FrozenRequest,
     GpuCount,
     LeverNames,
     LoraRank,
@@ -35,7 +36,6 @@ from costlm.resolve.requests import (
     Samples,
     Seed,
     TrainingRequest,
-    _Request,
     build,
 )
 from costlm.resolve.training_memory import DEFAULT_SEQ_LEN
@@ -116,7 +116,7 @@ AcquisitionChoice = Annotated[Acquisition, _choice(ACQUISITIONS, "acquisition")]
 ObjectiveChoice = Annotated[Objective, _choice(OBJECTIVES, "objective")]
 
 
-class PlanTrainRequest(_Request):
+class PlanTrainRequest(FrozenRequest):
     """What to train and under which constraints (module docstring)."""
 
     model: str | None = None

@@ -90,7 +90,8 @@ def _name(info: Info) -> str:
     return info.field_name or "value"
 
 
-def _number(value: object, info: Info) -> float:
+def number_input(value: object, info: Info) -> float:
+    """A number as the CLI takes it (``7B``, ``2e12``, ``1,000``) or as a float; the field names the error."""
     if isinstance(value, str):
         return parse_number(value, name=_name(info))
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -144,7 +145,7 @@ def _range(value: object, info: Info) -> Range:
         raise InputError(
             f"{name}: expected LOW..HIGH or a number, got {value!r}", key="not_a_range", name=name, text=value
         )
-    low, high = _number(low, info), _number(high, info)
+    low, high = number_input(low, info), number_input(high, info)
     if low > high:
         raise InputError(
             f"{name}: need 0 < low <= high, got {low:g}..{high:g}",
@@ -259,9 +260,9 @@ def _between(low: float, high: float, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-Positive = Annotated[float, BeforeValidator(_number)]
-Count = Annotated[float, BeforeValidator(_number), AfterValidator(_count)]
-MeanCount = Annotated[float, BeforeValidator(_number), AfterValidator(_mean_count)]
+Positive = Annotated[float, BeforeValidator(number_input)]
+Count = Annotated[float, BeforeValidator(number_input), AfterValidator(_count)]
+MeanCount = Annotated[float, BeforeValidator(number_input), AfterValidator(_mean_count)]
 PositiveRange = Annotated[Range, BeforeValidator(_range)]
 FractionRange = Annotated[Range, BeforeValidator(_range), AfterValidator(_fraction_range)]
 PueRange = Annotated[Range, BeforeValidator(_range), AfterValidator(_pue_range)]
@@ -273,25 +274,27 @@ Batch = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_BATCH, "sequ
 Samples = Annotated[int, BeforeValidator(_whole), _int_between(0, MAX_SAMPLES)]
 Seed = Annotated[int, BeforeValidator(_whole), _int_between(0, MAX_SEED)]
 PeakFactor = Annotated[
-    float, BeforeValidator(_number), _between(MIN_PEAK_FACTOR, MAX_PEAK_FACTOR, "peak / mean traffic")
+    float, BeforeValidator(number_input), _between(MIN_PEAK_FACTOR, MAX_PEAK_FACTOR, "peak / mean traffic")
 ]
 ZeroStage = Annotated[int, BeforeValidator(_whole), AfterValidator(_zero_stage)]
 Degree = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_GPUS)]
 MicroBatch = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_BATCH)]
 LoraRank = Annotated[int, BeforeValidator(_whole), _int_between(1, MAX_LORA_RANK)]
 Method = Literal["full", "lora", "qlora"]
-KvBits = Annotated[float, BeforeValidator(_number), _between(MIN_KV_BITS, MAX_KV_BITS, "bits per element")]
+KvBits = Annotated[
+    float, BeforeValidator(number_input), _between(MIN_KV_BITS, MAX_KV_BITS, "bits per element")
+]
 MIN_MEMORY_UTILIZATION = 0.05
 """An engine allowed less than 5% of device memory cannot hold a model: a typo (0.9 meant)."""
 MIN_LATENCY_TARGET_MS = 0.01
 MAX_LATENCY_TARGET_MS = 600_000.0
 """Latency targets between 10 microseconds and 10 minutes; outside, a unit slip (s vs ms)."""
 MemoryUtilization = Annotated[
-    float, BeforeValidator(_number), _between(MIN_MEMORY_UTILIZATION, 1.0, "the share of device memory")
+    float, BeforeValidator(number_input), _between(MIN_MEMORY_UTILIZATION, 1.0, "the share of device memory")
 ]
 LatencyTargetMs = Annotated[
     float,
-    BeforeValidator(_number),
+    BeforeValidator(number_input),
     _between(MIN_LATENCY_TARGET_MS, MAX_LATENCY_TARGET_MS, "a latency target in milliseconds"),
 ]
 
@@ -311,11 +314,13 @@ LeverNames = Annotated[tuple[str, ...], BeforeValidator(_lever_names)]
 """The cost levers applied (``costlm.resolve.levers``): ids or aliases of the catalog's levers."""
 
 
-class _Request(BaseModel):
+class FrozenRequest(BaseModel):
+    """The base of every request model: immutable, and an unknown field is an error."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class TrainingRequest(_Request):
+class TrainingRequest(FrozenRequest):
     """A training estimate request: a catalog model, explicit inputs, or a model plus overrides."""
 
     model: str | None = None
@@ -403,7 +408,7 @@ class TrainingRequest(_Request):
         return self
 
 
-class ServeRequest(_Request):
+class ServeRequest(FrozenRequest):
     """A serving estimate request: a catalog model or a local config.json, hardware and traffic."""
 
     model: str | None = None
@@ -444,7 +449,7 @@ class ServeRequest(_Request):
         return self
 
 
-class MonteCarloArgs(_Request):
+class MonteCarloArgs(FrozenRequest):
     """Sample count and seed of the analyses that take them as arguments (claims, seed table)."""
 
     samples: Samples
