@@ -20,19 +20,25 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from costlm.cli.common import (
+    ActiveParamsOpt,
     CatalogOpt,
     Command,
+    EpochsOpt,
+    ExamplesOpt,
     GridOpt,
     Group,
     JsonOpt,
     LangOpt,
     LeverOpt,
+    ParamsOpt,
     PriceOpt,
     PueOpt,
     RentalOpt,
     SamplesOpt,
     SeedOpt,
     TierOpt,
+    TokensOpt,
+    TokensPerExampleOpt,
     argv_lang,
     examples,
     h,
@@ -104,22 +110,16 @@ def train(
     model: Annotated[
         str | None, typer.Argument(help=h("Catalog model id or alias (e.g. deepseek-v3, llama-2-70b)."))
     ] = None,
-    params: Annotated[str | None, typer.Option(help=h("Total parameters, e.g. 7e9 or 7B."))] = None,
-    active_params: Annotated[
-        str | None, typer.Option(help=h("Active parameters per token (MoE), e.g. 37B."))
-    ] = None,
-    tokens: Annotated[str | None, typer.Option(help=h("Training tokens, e.g. 2T."))] = None,
+    params: ParamsOpt = None,
+    active_params: ActiveParamsOpt = None,
+    tokens: TokensOpt = None,
     train_flop: Annotated[
         str | None, typer.Option(help=h("Training FLOP, instead of params x tokens."))
     ] = None,
     kind: Annotated[str | None, typer.Option(help=h("pretrain, finetune or distill."))] = None,
-    examples: Annotated[
-        str | None, typer.Option(help=h("Fine-tuning examples (with --tokens-per-example, --epochs)."))
-    ] = None,
-    tokens_per_example: Annotated[
-        str | None, typer.Option(help=h("Mean tokens per fine-tuning example."))
-    ] = None,
-    epochs: Annotated[str | None, typer.Option(help=h("Fine-tuning epochs."))] = None,
+    examples: ExamplesOpt = None,
+    tokens_per_example: TokensPerExampleOpt = None,
+    epochs: EpochsOpt = None,
     gpu: Annotated[
         str | None, typer.Option(help=h("Accelerator id or alias, e.g. h100-sxm, A100, TPUv4."))
     ] = None,

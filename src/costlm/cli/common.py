@@ -159,3 +159,14 @@ LeverOpt = Annotated[
 def lever_names(given: list[str] | None) -> list[str]:
     """``--lever a --lever b,c`` as the list of names ``[a, b, c]``."""
     return [name for item in given or () for name in item.split(",")]
+
+
+# The work of a training run, shared by `costlm train` and `costlm plan train` (and plan compare).
+ParamsOpt = Annotated[str | None, typer.Option(help=h("Total parameters, e.g. 7e9 or 7B."))]
+ActiveParamsOpt = Annotated[str | None, typer.Option(help=h("Active parameters per token (MoE), e.g. 37B."))]
+TokensOpt = Annotated[str | None, typer.Option(help=h("Training tokens, e.g. 2T."))]
+ExamplesOpt = Annotated[
+    str | None, typer.Option(help=h("Fine-tuning examples (with --tokens-per-example, --epochs)."))
+]
+TokensPerExampleOpt = Annotated[str | None, typer.Option(help=h("Mean tokens per fine-tuning example."))]
+EpochsOpt = Annotated[str | None, typer.Option(help=h("Fine-tuning epochs."))]

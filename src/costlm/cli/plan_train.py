@@ -11,14 +11,20 @@ from typing import Annotated
 import typer
 
 from costlm.cli.common import (
+    ActiveParamsOpt,
     CatalogOpt,
+    EpochsOpt,
+    ExamplesOpt,
     GridOpt,
     JsonOpt,
     LangOpt,
     LeverOpt,
+    ParamsOpt,
     SamplesOpt,
     SeedOpt,
     TierOpt,
+    TokensOpt,
+    TokensPerExampleOpt,
     h,
     lang_of,
     lever_names,
@@ -48,24 +54,18 @@ def plan_train(
     model: Annotated[
         str | None, typer.Argument(help=h("Catalog model id or alias to pre-train (e.g. llama-2-7b)."))
     ] = None,
-    params: Annotated[str | None, typer.Option(help=h("Total parameters, e.g. 7e9 or 7B."))] = None,
-    active_params: Annotated[
-        str | None, typer.Option(help=h("Active parameters per token (MoE), e.g. 37B."))
-    ] = None,
-    tokens: Annotated[str | None, typer.Option(help=h("Training tokens, e.g. 2T."))] = None,
+    params: ParamsOpt = None,
+    active_params: ActiveParamsOpt = None,
+    tokens: TokensOpt = None,
     base: Annotated[
         str | None,
         typer.Option(
             help=h("Fine-tune this catalog model (with --examples, --tokens-per-example, --epochs).")
         ),
     ] = None,
-    examples: Annotated[
-        str | None, typer.Option(help=h("Fine-tuning examples (with --tokens-per-example, --epochs)."))
-    ] = None,
-    tokens_per_example: Annotated[
-        str | None, typer.Option(help=h("Mean tokens per fine-tuning example."))
-    ] = None,
-    epochs: Annotated[str | None, typer.Option(help=h("Fine-tuning epochs."))] = None,
+    examples: ExamplesOpt = None,
+    tokens_per_example: TokensPerExampleOpt = None,
+    epochs: EpochsOpt = None,
     method: Annotated[
         str, typer.Option(help=h("full, lora or qlora (LoRA adapters on a 16-bit or 4-bit frozen base)."))
     ] = "full",
@@ -105,9 +105,7 @@ def plan_train(
     grid: GridOpt = None,
     dtypes: Annotated[
         str | None,
-        typer.Option(
-            help=h("Precisions to search, comma-separated (default: bf16, and fp8 where it exists).")
-        ),
+        typer.Option(help=h("Precisions to search, comma-separated (default: 16-bit; FP8 is --lever fp8).")),
     ] = None,
     objective: Annotated[
         str, typer.Option(help=h("What the best plan minimizes: cost, time or co2."))
