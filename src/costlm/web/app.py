@@ -55,24 +55,39 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._too_large()(scope, receive, send)
             return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
+        if declared is not None:  # the server holds the body to its declared length
+            await self.app(scope, receive, send)
+            return
+        body = await self._read_limited(receive)
+        if body is None:
             await self._too_large()(scope, receive, send)
+            return
+        replayed = False
 
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
-class _BodyTooLarge(Exception):
-    """A streamed body passed the limit (caught by ``BodyLimit``)."""
+        await self.app(scope, replay, send)
+
+    async def _read_limited(self, receive: Receive) -> bytes | None:
+        """A body sent without Content-Length (chunked), read up to the limit (None: past it)."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
 
 def _lang(request: Request) -> str:
