@@ -47,8 +47,14 @@ def message_of(exc: CostlmError, lang: str) -> str:
     return " ".join(text.splitlines())
 
 
+FIELD_OF_KIND = {"model": "model", "accelerator": "gpu", "grid region": "grid", "lever": "levers"}
+"""An unknown id's kind -> the request field that gives it."""
+
+
 def field_of(exc: CostlmError) -> str | None:
-    """The request field an error names ('mfu: ...' -> 'mfu'), if any."""
+    """The request field an error names ('mfu: ...' -> 'mfu'; an unknown accelerator -> 'gpu'), if any."""
+    if isinstance(exc, UnknownIdError):
+        return FIELD_OF_KIND.get(str(exc.values.get("kind")))
     match = _FIELD.match(str(exc))
     return match.group(1) if match else None
 
