@@ -98,22 +98,29 @@ def plan_view(result: PlanTrainResult, lang: str) -> dict[str, Any]:
         label = scaled_unit(scale, lang)
         return scaled(value, scale, lang) + (f" {label}" if label and not scale.dollar else "")
 
-    rows = [
-        {
+    def cells(row: Any) -> dict[str, Any]:
+        return {
             "config": hardware_text(row, lang),
             "acquisition": acquisition_text(row, lang),
             "cost": p50(row.cost_usd.p50, "USD"),
             "days": f"{p50(row.wall_clock_days.p50, 'days')} / {p50(row.wall_clock_days.p90, 'days')}",
             "co2": p50(row.co2_t.p50, "tCO2e"),
-            "chosen": row == result.chosen,
+            "chosen": _same_config(row, result.chosen),
         }
-        for row in result.frontier
-    ]
+
+    rows = [cells(row) for row in result.frontier]
+    if not any(r["chosen"] for r in rows):  # the chosen plan can be off the frontier (a smaller cluster)
+        rows.insert(0, cells(result.chosen))
     return {
         "title": result.work.label,
         "rows": rows,
         "caveats": [caveat_text(c, lang) for c in result.caveats],
     }
+
+
+def _same_config(a: Any, b: Any) -> bool:
+    keys = ("accelerator", "n_gpus", "dtype", "acquisition", "price_tier")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
 def claim_rows(results: Sequence[ClaimResult], lang: str) -> list[dict[str, str]]:
