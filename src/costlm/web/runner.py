@@ -48,6 +48,8 @@ class Settings:
     timeout_s: float = REQUEST_TIMEOUT_S
     max_samples: int = MAX_WEB_SAMPLES
     cache: ResultCache = field(default_factory=lambda: ResultCache(RESULT_CACHE_ENTRIES))
+    inflight: dict[tuple[str, str], asyncio.Future[Any]] = field(default_factory=dict)
+    """Seeded requests being computed: an identical request arriving meanwhile waits for that one."""
 
 
 class ResultCache:
@@ -135,15 +137,27 @@ async def run_limited(settings: Settings, fn: Callable[[], Result]) -> Result:
 
 
 async def cached(settings: Settings, route: str, request: BaseModel, fn: Callable[[], Result]) -> Result:
-    """``fn()`` under the limits, from the cache when the same seeded request ran before."""
+    """``fn()`` under the limits; a seeded request's result comes from the cache when the same
+    request ran before, or from the computation of the same request already running."""
     check_web_limits(request, settings)
-    seeded = getattr(request, "seed", None) is not None
+    if getattr(request, "seed", None) is None:
+        return await run_limited(settings, fn)
     key = (route, request.model_dump_json())
-    if seeded:
-        hit = settings.cache.get(key)
-        if hit is not None:
-            return hit  # type: ignore[no-any-return]
-    result = await run_limited(settings, fn)
-    if seeded:
-        settings.cache.put(key, result)
+    hit = settings.cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    if key in settings.inflight:
+        return await asyncio.shield(settings.inflight[key])
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    settings.inflight[key] = future
+    try:
+        result = await run_limited(settings, fn)
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+        raise
+    finally:
+        del settings.inflight[key]
+    settings.cache.put(key, result)
+    future.set_result(result)
     return result
