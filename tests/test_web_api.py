@@ -211,3 +211,30 @@ def test_same_scenario_through_python_cli_and_web(client: TestClient, cli: CliRu
     from_web = client.post("/api/v1/train", json=fields).json()
     assert from_cli == from_python == from_web
     assert from_web["rental_cost_usd"]["p50"] > 0
+
+
+def test_identical_seeded_requests_compute_once() -> None:
+    import asyncio
+    import time
+
+    from costlm.web.runner import Settings, cached
+
+    def count_calls(request: api.TrainingRequest, n: int) -> list[int]:
+        calls: list[int] = []
+
+        def compute() -> str:
+            calls.append(1)
+            time.sleep(0.02)
+            return "result"
+
+        async def run() -> list[str]:
+            settings = Settings()
+            return await asyncio.gather(*(cached(settings, "train", request, compute) for _ in range(n)))
+
+        assert asyncio.run(run()) == ["result"] * n
+        return calls
+
+    assert len(count_calls(api.make_training_request(model="llama-3-70b", seed=1), 5)) == 1
+    assert (
+        len(count_calls(api.make_training_request(model="llama-3-70b", seed=None), 5)) == 5
+    )  # unseeded: fresh
