@@ -41,8 +41,9 @@ def test_report_renders_table_and_every_plot_offline(tmp_path: Path) -> None:
         assert page.locator("table.seed").is_visible()
         assert page.locator("table.seed tbody tr").count() == 3
         plots = page.locator("figure.plot svg")
-        assert plots.count() == 5
-        for i in range(5):
+        n_plots = 6  # the five of the seed table and the Plan section's cumulative cost
+        assert plots.count() == n_plots
+        for i in range(n_plots):
             plots.nth(i).scroll_into_view_if_needed()
             box = plots.nth(i).bounding_box()
             assert box is not None and box["width"] > 200 and box["height"] > 100
