@@ -185,3 +185,13 @@ def test_palette_meets_wcag_aa() -> None:
     low = {f"{a}/{b}": round(contrast(colors[a], colors[b]), 2) for a, b in pairs}
     assert {k: v for k, v in low.items() if v < WCAG_AA} == {}
     assert not re.search(r"color:\s*#", css.split("}", 1)[1])  # every rule uses the palette
+
+
+def test_readme_shows_the_committed_screenshots() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    readme = (root / "README.md").read_text()
+    for name in ("train", "plan"):
+        assert f"(docs/screenshots/{name}.png)" in readme
+        assert (root / "docs" / "screenshots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,7 +4,6 @@ English or Spanish (``?lang=es``). They work without JavaScript."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -258,7 +257,6 @@ async def entry_page(request: Request, kind: str, ident: str) -> HTMLResponse:
 
 
 _REPORTS: dict[tuple[tuple[str, ...], str], str] = {}
-_REPORT_LOCK = asyncio.Lock()
 
 
 @router.get("/report", response_class=HTMLResponse)
@@ -269,7 +267,7 @@ async def report_page(request: Request) -> HTMLResponse:
 
     lang = lang_of(request)
     settings = settings_of(request)
-    async with _REPORT_LOCK:
+    async with settings.report_lock:
         key = (settings.catalog_files, lang)
         if key not in _REPORTS:
 

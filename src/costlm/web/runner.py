@@ -48,6 +48,8 @@ class Settings:
     timeout_s: float = REQUEST_TIMEOUT_S
     max_samples: int = MAX_WEB_SAMPLES
     cache: ResultCache = field(default_factory=lambda: ResultCache(RESULT_CACHE_ENTRIES))
+    report_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while the report page is computed (once per language)."""
     inflight: dict[tuple[str, str], asyncio.Future[Any]] = field(default_factory=dict)
     """Seeded requests being computed: an identical request arriving meanwhile waits for that one."""
 
