@@ -30,6 +30,7 @@ fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m hypothesis
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/web_load.py
 	$(BIN)/python benchmarks/calibrate_mfu.py
 	$(BIN)/python benchmarks/calibrate_engines.py
 	$(BIN)/python benchmarks/backtest_training.py

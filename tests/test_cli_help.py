@@ -31,6 +31,7 @@ COMMANDS = (
     ["catalog", "import-config"],
     ["plan", "compare"],
     ["plan", "train"],
+    ["web"],
 )
 WIDE = "200"
 FAST = ("--samples", "300")
@@ -94,6 +95,7 @@ def test_help_ends_with_examples_on_their_own_lines(
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
 def test_examples_run(path: list[str], cli: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)  # `costlm web` would start a server
     (tmp_path / "my_claims.toml").write_text(USER_CLAIM)
     (tmp_path / "mine.toml").write_text(OVERLAY)
     (tmp_path / "config.json").write_text((Path(__file__).parent / "data" / "llama-3-8b.json").read_text())

@@ -221,8 +221,10 @@ def check_claims(
     samples: int = 10_000,
     seed: int | None = 0,
     catalog_files: CatalogFiles = (),
+    text: str | None = None,
 ) -> list[ClaimResult]:
-    """Judge the seed documents' cost claims (or a user's claims file) against evidence.
+    """Judge the seed documents' cost claims (or a user's claims file, or claims TOML ``text``,
+    as the web page takes it pasted) against evidence.
 
     The results carry codes and values, no words: the same document in every language
     (``costlm.report.claims`` renders them in English or Spanish).
@@ -231,7 +233,7 @@ def check_claims(
 
     _check_samples(samples, seed)
     cat = load_catalog(catalog_files)
-    return [judge(c, cat, samples=samples, seed=seed) for c in select_claims(cat, list(ids), file)]
+    return [judge(c, cat, samples=samples, seed=seed) for c in select_claims(cat, list(ids), file, text)]
 
 
 def seed_report(

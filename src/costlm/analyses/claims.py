@@ -38,7 +38,7 @@ from costlm.analyses.claim_evidence import (
     Finding,
     Phrase,
 )
-from costlm.catalog.load import claims_from_file
+from costlm.catalog.load import claims_from_file, claims_from_text
 from costlm.catalog.schema import Catalog, Claim, ClaimContext, ClaimOrigin
 from costlm.errors import CostlmError, UnknownIdError
 
@@ -336,9 +336,16 @@ def judge(claim: Claim, cat: Catalog, *, samples: int, seed: int | None) -> Clai
     )
 
 
-def select_claims(cat: Catalog, ids: list[str], file: str | Path | None) -> list[Claim]:
-    """The bundled claims (or a user's claims file), optionally filtered by id."""
-    pool = claims_from_file(cat, file) if file is not None else list(cat.claims.values())
+def select_claims(
+    cat: Catalog, ids: list[str], file: str | Path | None, text: str | None = None
+) -> list[Claim]:
+    """The bundled claims (or a user's claims file, or claims TOML text), optionally filtered by id."""
+    if text is not None:
+        pool = claims_from_text(cat, "pasted claims", text)
+    elif file is not None:
+        pool = claims_from_file(cat, file)
+    else:
+        pool = list(cat.claims.values())
     if not ids:
         return pool
     by_id = {c.id: c for c in pool}

@@ -420,6 +420,11 @@ def grid_region(cat: Catalog, name: str) -> GridRegion:
 def claims_from_file(cat: Catalog, path: str | Path) -> list[Claim]:
     """A user's claims TOML (``[[claim]]`` entries), validated like the bundled ones."""
     text = read_user_text(path, what="claims file", error=CatalogError, option="--file")
+    return claims_from_text(cat, path, text)
+
+
+def claims_from_text(cat: Catalog, path: str | Path, text: str) -> list[Claim]:
+    """Claims TOML given as text (pasted in the web page); ``path`` names it in messages."""
     doc = _read_toml(path, text)
     extra = set(doc) - {"claim"}
     if extra:

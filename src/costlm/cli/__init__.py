@@ -48,6 +48,7 @@ from costlm.cli.common import (
     print_json,
 )
 from costlm.cli.plan import plan_app
+from costlm.cli.web import web
 from costlm.errors import CatalogError, CostlmError, InputError
 from costlm.i18n import messages, t
 
@@ -73,6 +74,12 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(plan_app, name="plan")
+app.command(
+    "web",
+    help=h("Serve the calculators in a browser and the JSON API under /api/v1 (offline, no CDN)."),
+    epilog=examples("costlm web", "costlm web --port 8080 --lang es", "costlm web --catalog mine.toml"),
+    cls=Command,
+)(web)
 
 
 def _print_version(value: bool) -> None:
