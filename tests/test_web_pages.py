@@ -22,6 +22,9 @@ PAGES = (
     "/serve?model=llama-3-70b&tokens_per_day=1e9&samples=500",
     "/plan",
     "/plan?params=7B&tokens=2T&deadline_days=30",
+    "/plan?params=7B&tokens=2T&deadline_days=30&levers=sophia",
+    "/plan_serve",
+    "/plan_serve?model=llama-3-8b&tokens_per_day=1e8&levers=quantize&samples=200",
     "/check",
     "/check?explain=s002-mla-kv-cache-reduction",
     "/catalog",
@@ -195,3 +198,14 @@ def test_readme_shows_the_committed_screenshots() -> None:
     for name in ("train", "plan"):
         assert f"(docs/screenshots/{name}.png)" in readme
         assert (root / "docs" / "screenshots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plan_serve_page_shows_the_fleet_and_the_levers(client: TestClient) -> None:
+    page = client.get("/plan_serve?model=llama-3-8b&tokens_per_day=1e8&levers=quantize&samples=200")
+    assert page.status_code == 200 and "Cheapest fleet" in page.text and "quantize" in page.text
+    assert 'href="/api/v1/plan/serve?' in page.text  # the same inputs on the API
+
+
+def test_an_unknown_lever_on_a_page_is_a_404_with_the_suggestion(client: TestClient) -> None:
+    page = client.get("/plan_serve?model=llama-3-8b&tokens_per_day=1e8&levers=sopia")
+    assert page.status_code == 404 and "did you mean sophia" in page.text

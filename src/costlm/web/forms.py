@@ -39,6 +39,7 @@ TRAIN_FIELDS = (
     Field("grid"),
     Field("price_tier", "select", TIERS),
     Field("method", "select", ("full", "lora", "qlora")),
+    Field("levers"),
     Field("samples", "number"),
     Field("seed", "number"),
 )
@@ -57,6 +58,7 @@ SERVE_FIELDS = (
     Field("usd_per_gpu_hour"),
     Field("engine", "select", ("generic", "vllm", "sglang", "trt-llm", "tgi")),
     Field("price_tier", "select", TIERS),
+    Field("levers"),
     Field("samples", "number"),
     Field("seed", "number"),
 )
@@ -73,6 +75,21 @@ PLAN_FIELDS = (
     Field("max_gpus", "number"),
     Field("acquisition", "select", ("rent", "buy", "both")),
     Field("objective", "select", ("cost", "time", "co2")),
+    Field("levers"),
+    Field("samples", "number"),
+    Field("seed", "number"),
+)
+PLAN_SERVE_FIELDS = (
+    Field("model", datalist="models"),
+    Field("tokens_per_day"),
+    Field("requests_per_s"),
+    Field("prompt_tokens"),
+    Field("output_tokens"),
+    Field("p90_ttft_ms"),
+    Field("p99_tpot_ms"),
+    Field("gpus"),
+    Field("price_tier", "select", TIERS),
+    Field("levers"),
     Field("samples", "number"),
     Field("seed", "number"),
 )

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from costlm import api
 from costlm.errors import CostlmError
 from costlm.i18n import t
+from costlm.report.plan_serve import print_plan_serve
 from costlm.report.plan_train import print_plan_train
 from costlm.report.result_plots import plan_frontier, training_costs
 from costlm.report.serving import print_serving
@@ -30,17 +31,25 @@ from costlm.web.api_routes import (
     settings_of,
 )
 from costlm.web.errors import error_body, status_of
-from costlm.web.forms import CATALOG_FILTERS, PLAN_FIELDS, SERVE_FIELDS, TRAIN_FIELDS, Field
+from costlm.web.forms import (
+    CATALOG_FILTERS,
+    PLAN_FIELDS,
+    PLAN_SERVE_FIELDS,
+    SERVE_FIELDS,
+    TRAIN_FIELDS,
+    Field,
+)
 from costlm.web.runner import MAX_BODY_BYTES, PAGE_ONLY_PARAMS, from_query, run_limited
 
 router = APIRouter(include_in_schema=False)
 REPORT_SAMPLES = 2_000
 """Samples of the report page (computed once per language on first request, then kept)."""
-NAV = ("report", "train", "serve", "plan", "check", "catalog", "docs")
+NAV = ("report", "train", "serve", "plan", "plan_serve", "check", "catalog", "docs")
 FORMS: dict[str, tuple[str, tuple[Field, ...]]] = {
     "train": ("train", TRAIN_FIELDS),
     "serve": ("serve", SERVE_FIELDS),
     "plan": ("plan/train", PLAN_FIELDS),
+    "plan_serve": ("plan/serve", PLAN_SERVE_FIELDS),
 }
 """Page -> (API route, the fields its form shows)."""
 
@@ -133,6 +142,8 @@ async def _result_context(page: str, request: Request) -> dict[str, Any]:
             "view": views.serving_view(result, lang),
             "text": views.terminal_text(print_serving, result, lang),
         }
+    if page == "plan_serve":
+        return {"title": result.label, "text": views.terminal_text(print_plan_serve, result, lang)}
     return {
         "view": views.plan_view(result, lang),
         "svg": views.plot(plan_frontier, result, lang),
@@ -177,6 +188,11 @@ async def serve_page(request: Request) -> HTMLResponse:
 @router.get("/plan", response_class=HTMLResponse)
 async def plan_page(request: Request) -> HTMLResponse:
     return await form_page("plan", request)
+
+
+@router.get("/plan_serve", response_class=HTMLResponse)
+async def plan_serve_page(request: Request) -> HTMLResponse:
+    return await form_page("plan_serve", request)
 
 
 async def _check(request: Request, body: CheckRequest, explain: str | None) -> HTMLResponse:
