@@ -305,7 +305,7 @@ def test_terminal_table_fits_80_columns_in_both_languages() -> None:
         print_plan_compare(console, result, lang)
         text = console.export_text()
         assert max(len(line) for line in text.splitlines()) <= 80
-        assert header in text and "$16.9M" in text.replace(",", ".")
+        assert header in text and "$18.1M" in text.replace(",", ".")
 
 
 @pytest.fixture(scope="module")

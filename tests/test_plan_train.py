@@ -197,7 +197,7 @@ def test_finetune_uses_the_sourced_default_batch(cat: Catalog) -> None:
                 tokens_per_example="4k",
                 epochs=3,
                 gpu="h100-sxm",
-                n_gpus=16,
+                n_gpus=result.chosen.n_gpus,
                 samples=200,
             )
         ).gpu_hours.p50,

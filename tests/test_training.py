@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from costlm import api
@@ -131,10 +133,18 @@ def test_same_seed_same_output() -> None:
 
 
 def test_doubling_gpus_halves_days_keeps_gpu_hours() -> None:
-    one = est(params=7e9, tokens=2e12, gpu="h100", n_gpus=512, samples=2000)
-    two = est(params=7e9, tokens=2e12, gpu="h100", n_gpus=1024, samples=2000)
+    """At a fixed MFU; the fitted prior's own GPU-count term is checked below."""
+    one = est(params=7e9, tokens=2e12, gpu="h100", n_gpus=512, samples=2000, mfu=(0.3, 0.4))
+    two = est(params=7e9, tokens=2e12, gpu="h100", n_gpus=1024, samples=2000, mfu=(0.3, 0.4))
     assert two.gpu_hours == one.gpu_hours
     assert two.wall_clock_days.p50 == pytest.approx(one.wall_clock_days.p50 / 2, rel=1e-9)
+
+
+def test_doubling_gpus_costs_the_fitted_mfu_factor_in_gpu_hours() -> None:
+    """priors.toml [mfu_model]: MFU x0.8904 per 10x GPUs, so 2x GPUs is 0.8904^-log10(2) more GPU-hours."""
+    one = est(params=7e9, tokens=2e12, gpu="h100", n_gpus=512, samples=2000)
+    two = est(params=7e9, tokens=2e12, gpu="h100", n_gpus=1024, samples=2000)
+    assert two.gpu_hours.p50 / one.gpu_hours.p50 == pytest.approx(0.8904 ** -math.log10(2), rel=1e-6)
 
 
 def test_days_solves_for_gpu_count() -> None:
