@@ -4,6 +4,7 @@ binding-constraint errors, bad input (one line, exit 2), --json round trip, 80 c
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -395,3 +396,18 @@ def test_pareto_mask_keeps_exactly_the_non_dominated_rows(points: np.ndarray) ->
         assert keep[i] == (not dominated)
         if not keep[i]:
             assert any(dominates(points[j], row) for j in np.flatnonzero(keep))
+
+
+def test_gpu_hours_follow_the_fitted_mfu_count_factor(cat: Catalog) -> None:
+    """The fitted MFU prior falls by its per-decade factor with the GPU count (resolve.mfu), so a
+    plan's GPU-hours at 1,024 GPUs are factor^-log10(1024/16) times those at 16 (both inside the
+    fit's range of counts, so neither is clamped); the spread does not change with the count."""
+    assert cat.mfu_model is not None and cat.mfu_model.factor_per_decade_n_gpus is not None
+    factor = cat.mfu_model.factor_per_decade_n_gpus.central
+    result = api.plan_training(
+        api.make_plan_train_request(
+            params="7B", tokens="2T", gpus="h100-sxm", price_tier="on-demand", samples=500
+        )
+    )
+    hours = {p.n_gpus: p.wall_clock_days * 24 * p.n_gpus for p in result.points if p.acquisition == "rent"}
+    assert hours[1024] / hours[16] == pytest.approx(factor ** -math.log10(1024 / 16), rel=1e-6)

@@ -49,7 +49,7 @@ from costlm.errors import ConfigError, InputError
 from costlm.resolve.levers import resolve_levers
 from costlm.resolve.plan_train import PlanTrainRequest, global_batch_limit, plan_accelerators
 from costlm.resolve.rules import half_precision
-from costlm.resolve.training import TrainingSpec, training_spec
+from costlm.resolve.training import TrainingSpec, mfu_count_ratio, training_spec
 
 OBJECTIVE_ORDER = {
     "cost": ("cost_usd", "wall_clock_days", "co2_t"),
@@ -159,7 +159,9 @@ def _add_block(
 ) -> None:
     """Evaluate one (accelerator, dtype, acquisition) at its kept counts and append the rows."""
     counts = np.array([n for n, _ in kept], dtype=np.int64)
-    out = evaluate_counts(base, counts, acquisition=acq, tier=req.price_tier)
+    first = next(iter(specs.values()))
+    hours_scale = 1.0 / np.array(mfu_count_ratio(first, [float(n) for n in counts]))
+    out = evaluate_counts(base, counts, acquisition=acq, tier=req.price_tier, hours_scale=hours_scale)
     for name, values in out.stats.items():
         search.table.blocks[name].append(values)
     for (n, layout), tier in zip(kept, out.tiers, strict=True):
@@ -314,8 +316,9 @@ def _caveats(req: PlanTrainRequest, search: Search, chosen: int, frontier: list[
     limit = str(work.global_batch_sequences) if work else "?"
     caveats = [
         Caveat(
-            code="plan_mfu_count_independent",
-            message="MFU prior does not depend on the GPU count or layout: wall-clock time scales as 1/GPUs",
+            code="plan_mfu_layout_independent",
+            message="the MFU prior knows the GPU count (the fitted model's per-decade factor, where it"
+            " applies) but not the layout: tensor, pipeline and ZeRO choices do not change the time",
         ),
         Caveat(
             code="plan_parallelism_limit",

@@ -16,7 +16,8 @@ estimated from the parameter count, with a caveat).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Catalog, Dtype, MfuModel, Model, RunKind, Sourced, Training
@@ -68,6 +69,8 @@ class TrainingSpec:
     """The memory check's inputs (None without a total parameter count)."""
     levers: tuple[str, ...] = ()
     """The cost levers applied (``costlm.resolve.levers``), in the order given."""
+    mfu_fit: tuple[MfuModel, mfu.MfuCovariates] | None = None
+    """The fitted MFU model and the covariates its prior was evaluated at (None: another prior)."""
 
 
 def _mfu_prior(
@@ -121,6 +124,7 @@ def _fitted_mfu_prior(
     model: MfuModel, cat: Catalog, acc: Accelerator, dtype: Dtype, spec: TrainingSpec, req: TrainingRequest
 ) -> Sourced:
     cov = _mfu_covariates(cat, spec, req, dtype)
+    spec.mfu_fit = (model, cov)
     est = mfu.evaluate(model, acc, dtype, cov)
     for code, names, message in (
         ("mfu_extrapolated", est.clamped, "outside the MFU fit data's range, clamped to it: "),
@@ -449,6 +453,21 @@ def _collect_warnings(spec: TrainingSpec, req: TrainingRequest, acc: Accelerator
                 {"names": ", ".join(assumed)},
             )
         )
+
+
+def mfu_count_ratio(spec: TrainingSpec, n_gpus: Sequence[float]) -> list[float]:
+    """The fitted MFU prior's median at each GPU count over its median at the spec's own count:
+    1 everywhere when the spec's MFU is not the fitted model's (a user's --mfu, a per-generation
+    prior) or the model has no GPU-count term. The interval factor does not depend on the count,
+    so multiplying the spec's MFU draws by this ratio gives the prior at each count."""
+    if spec.mfu_fit is None:
+        return [1.0] * len(n_gpus)
+    model, cov = spec.mfu_fit
+    base = mfu.evaluate(model, spec.accelerator, spec.dtype, cov).p50
+    return [
+        mfu.evaluate(model, spec.accelerator, spec.dtype, replace(cov, n_gpus=float(n))).p50 / base
+        for n in n_gpus
+    ]
 
 
 def training_draws(spec: TrainingSpec, *, samples: int, seed: int | None) -> tuple[TrainingDraws, Drawn]:
