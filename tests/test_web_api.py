@@ -238,3 +238,19 @@ def test_identical_seeded_requests_compute_once() -> None:
     assert (
         len(count_calls(api.make_training_request(model="llama-3-70b", seed=None), 5)) == 5
     )  # unseeded: fresh
+
+
+def test_plan_compare_endpoint_is_the_api_result(client: TestClient) -> None:
+    fields = {"base": "llama-3-70b", "tokens_per_day": 1e8, "samples": 300, "levers": ["quantize"]}
+    expected = api.plan_compare(api.make_plan_compare_request(**fields)).model_dump(mode="json")  # type: ignore[arg-type]
+    posted = client.post("/api/v1/plan/compare", json=fields)
+    assert posted.status_code == 200 and posted.json() == expected
+    got = client.get("/api/v1/plan/compare?base=llama-3-70b&tokens_per_day=1e8&samples=300&levers=quantize")
+    assert got.status_code == 200 and got.json() == expected
+
+
+def test_plan_compare_unknown_api_price_is_404_with_suggestions(client: TestClient) -> None:
+    answer = client.post(
+        "/api/v1/plan/compare", json={"base": "llama-3-70b", "tokens_per_day": 1e8, "api": "openai-gpt4o"}
+    )
+    assert answer.status_code == 404 and "did you mean openai-gpt-4o" in answer.json()["message"]

@@ -23,6 +23,8 @@ PAGES = (
     "/plan",
     "/plan?params=7B&tokens=2T&deadline_days=30",
     "/plan?params=7B&tokens=2T&deadline_days=30&levers=sophia",
+    "/plan_compare",
+    "/plan_compare?base=llama-3-70b&tokens_per_day=1e8&samples=300",
     "/plan_serve",
     "/plan_serve?model=llama-3-8b&tokens_per_day=1e8&levers=quantize&samples=200",
     "/check",

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from costlm import __version__, api
 from costlm.api import (
     ClaimResult,
+    PlanCompareRequest,
+    PlanCompareResult,
     PlanServeRequest,
     PlanServeResult,
     PlanTrainRequest,
@@ -62,6 +64,7 @@ COMPUTE: dict[str, tuple[type[BaseModel], Compute]] = {
     "serve": (ServeRequest, lambda r, files: api.estimate_serving(r, catalog_files=files)),
     "plan/train": (PlanTrainRequest, lambda r, files: api.plan_training(r, catalog_files=files)),
     "plan/serve": (PlanServeRequest, lambda r, files: api.plan_serving(r, catalog_files=files)),
+    "plan/compare": (PlanCompareRequest, lambda r, files: api.plan_compare(r, catalog_files=files)),
 }
 """Route -> (request model, the api call): the pages call ``compute`` with the same table."""
 
@@ -117,6 +120,18 @@ async def post_plan_serve(body: PlanServeRequest, http: Request) -> Response:
 @router.get("/plan/serve", response_model=PlanServeResult, summary="Plan a serving fleet (fields as query)")
 async def get_plan_serve(http: Request) -> Response:
     return _json(await compute_query("plan/serve", http))
+
+
+@router.post(
+    "/plan/compare", response_model=PlanCompareResult, summary="Compare API, fine-tune and pre-train"
+)
+async def post_plan_compare(body: PlanCompareRequest, http: Request) -> Response:
+    return _json(await compute("plan/compare", body, settings_of(http)))
+
+
+@router.get("/plan/compare", response_model=PlanCompareResult, summary="API, fine-tune or pre-train (query)")
+async def get_plan_compare(http: Request) -> Response:
+    return _json(await compute_query("plan/compare", http))
 
 
 class CheckRequest(BaseModel):

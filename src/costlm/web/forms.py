@@ -94,3 +94,18 @@ PLAN_SERVE_FIELDS = (
     Field("seed", "number"),
 )
 CATALOG_FILTERS = (Field("search"), Field("vendor"), Field("year"), Field("family"))
+PLAN_COMPARE_FIELDS = (
+    Field("base", datalist="models"),
+    Field("tokens_per_day"),
+    Field("months", "number"),
+    Field("api"),
+    Field("teacher"),
+    Field("pretrain", datalist="models"),
+    Field("examples"),
+    Field("tokens_per_example"),
+    Field("epochs"),
+    Field("gpu", datalist="accelerators"),
+    Field("levers"),
+    Field("samples", "number"),
+    Field("seed", "number"),
+)

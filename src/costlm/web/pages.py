@@ -14,8 +14,11 @@ from fastapi.responses import HTMLResponse
 from costlm import api
 from costlm.errors import CostlmError
 from costlm.i18n import t
+from costlm.report.plan_compare import print_plan_compare
+from costlm.report.plan_compare import title as plan_compare_title
 from costlm.report.plan_serve import print_plan_serve
 from costlm.report.plan_train import print_plan_train
+from costlm.report.plots import plan_cumulative
 from costlm.report.result_plots import plan_frontier, training_costs
 from costlm.report.serving import print_serving
 from costlm.report.training import print_training
@@ -33,6 +36,7 @@ from costlm.web.api_routes import (
 from costlm.web.errors import error_body, status_of
 from costlm.web.forms import (
     CATALOG_FILTERS,
+    PLAN_COMPARE_FIELDS,
     PLAN_FIELDS,
     PLAN_SERVE_FIELDS,
     SERVE_FIELDS,
@@ -44,12 +48,13 @@ from costlm.web.runner import MAX_BODY_BYTES, PAGE_ONLY_PARAMS, from_query, run_
 router = APIRouter(include_in_schema=False)
 REPORT_SAMPLES = 2_000
 """Samples of the report page (computed once per language on first request, then kept)."""
-NAV = ("report", "train", "serve", "plan", "plan_serve", "check", "catalog", "docs")
+NAV = ("report", "train", "serve", "plan", "plan_serve", "plan_compare", "check", "catalog", "docs")
 FORMS: dict[str, tuple[str, tuple[Field, ...]]] = {
     "train": ("train", TRAIN_FIELDS),
     "serve": ("serve", SERVE_FIELDS),
     "plan": ("plan/train", PLAN_FIELDS),
     "plan_serve": ("plan/serve", PLAN_SERVE_FIELDS),
+    "plan_compare": ("plan/compare", PLAN_COMPARE_FIELDS),
 }
 """Page -> (API route, the fields its form shows)."""
 
@@ -144,6 +149,12 @@ async def _result_context(page: str, request: Request) -> dict[str, Any]:
         }
     if page == "plan_serve":
         return {"title": result.label, "text": views.terminal_text(print_plan_serve, result, lang)}
+    if page == "plan_compare":
+        return {
+            "title": plan_compare_title(result, lang),
+            "svg": views.plot(plan_cumulative, result, lang),
+            "text": views.terminal_text(print_plan_compare, result, lang),
+        }
     return {
         "view": views.plan_view(result, lang),
         "svg": views.plot(plan_frontier, result, lang),
@@ -188,6 +199,11 @@ async def serve_page(request: Request) -> HTMLResponse:
 @router.get("/plan", response_class=HTMLResponse)
 async def plan_page(request: Request) -> HTMLResponse:
     return await form_page("plan", request)
+
+
+@router.get("/plan_compare", response_class=HTMLResponse)
+async def plan_compare_page(request: Request) -> HTMLResponse:
+    return await form_page("plan_compare", request)
 
 
 @router.get("/plan_serve", response_class=HTMLResponse)
