@@ -5,7 +5,8 @@ one line (CLI exit code 2, web 4xx) and never a traceback::
 
     CostlmError
     +-- InputError            a number or option the user gave is invalid
-    |   +-- UnknownIdError    an accelerator, model, run, region... id is not in the catalog
+    |   +-- UnknownIdError    an accelerator, model, run, region, lever... id is not in the catalog
+    |   +-- LeverError        a cost lever that does not apply to the work (wrong work, MoE on an MoE)
     +-- CatalogError          a catalog file is malformed (names file, entry and field)
     +-- ConfigError           a configuration that cannot run (does not fit, impossible)
 
@@ -96,6 +97,13 @@ class UnknownIdError(InputError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message otherwise
         return str(self.args[0])
+
+
+class LeverError(InputError):
+    """A cost lever the catalog has but the work cannot take (``costlm.resolve.levers``): the user's
+    error, never a configuration a planner may skip."""
+
+    code = "lever_not_applicable"
 
 
 class CatalogError(CostlmError):

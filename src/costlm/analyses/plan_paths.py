@@ -17,7 +17,7 @@ from costlm.analyses.training import TrainingResult, estimate_training_request
 from costlm.catalog import load
 from costlm.catalog.schema import ApiPrice, Catalog
 from costlm.caveats import Caveat
-from costlm.errors import ConfigError, CostlmError, InputError, UnknownIdError
+from costlm.errors import ConfigError, CostlmError, LeverError, UnknownIdError
 from costlm.formulas import money
 from costlm.resolve.levers import levers_by_work
 from costlm.resolve.plan_compare import PlanCompareRequest
@@ -75,11 +75,6 @@ def _scaled(s: Summary, factor: float, shift: float = 0.0, unit: str = "USD") ->
         mean=s.mean * factor + shift,
         unit=unit,
     )
-
-
-def _is_lever(exc: InputError) -> bool:
-    """A lever that does not apply (``costlm.resolve.levers``' error keys start with ``lever``)."""
-    return (exc.key or "").startswith("lever")
 
 
 def _failed(exc: CostlmError) -> Skip:
@@ -182,12 +177,8 @@ def _fleet(
     )
     try:
         result = estimate_serving_request(serve, cat)
-    except UnknownIdError:
-        raise
-    except InputError as exc:
-        if _is_lever(exc):
-            raise  # a lever that does not apply is the user's error, not a path to skip
-        return _failed(exc)
+    except (UnknownIdError, LeverError):
+        raise  # the user's error (an unknown id, a lever that does not apply), not a path to skip
     except CostlmError as exc:
         return _failed(exc)
     fleet = result.fleet
@@ -201,12 +192,8 @@ def _train(fields: dict[str, Any], cat: Catalog, *, retry_fit: bool) -> Training
     fewest GPUs that hold it (``retry_fit``)."""
     try:
         return estimate_training_request(build(TrainingRequest, fields), cat)
-    except UnknownIdError:
+    except (UnknownIdError, LeverError):
         raise
-    except InputError as exc:
-        if _is_lever(exc):
-            raise
-        return _failed(exc)
     except ConfigError as exc:
         fewest = int(str(exc.values.get("n", 0)) or 0)
         if retry_fit and exc.key in DOES_NOT_FIT and fewest > 0:

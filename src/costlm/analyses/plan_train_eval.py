@@ -34,7 +34,8 @@ PLAN_STATS = ("cost_usd", "wall_clock_days", "co2_t", "energy_mwh", "gpu_hours",
 
 @dataclass(frozen=True)
 class CountFree:
-    """Samples of one (accelerator, dtype) that do not depend on the GPU count (module docstring)."""
+    """Samples of one (accelerator, dtype) from its pipeline run at one GPU: arrays of (samples,) as
+    ``count_free`` makes them, or (counts x samples) once ``at_counts`` scaled them per count."""
 
     gpu_hours: FloatArray
     energy_mwh: FloatArray

@@ -36,10 +36,10 @@ H100; ~10k tokens per example), against its API hosts and pre-training it."""
 
 
 SEED_PLAN_TRAIN: dict[str, object] = {"model": "s1-32b", "max_gpus": 256}
+"""The seeds' fine-tune (seed 001: s1, 26 minutes on 16 H100) on every accelerator of the catalog."""
 SEED_PLAN_SERVE: dict[str, object] = {"model": "deepseek-v3", "tokens_per_day": 1e9}
 """The seeds' serving question (seed 001: DeepSeek's efficiency): what DeepSeek-V3 at 1B output tokens
 a day needs."""
-"""The seeds' fine-tune (seed 001: s1, 26 minutes on 16 H100) on every accelerator of the catalog."""
 
 
 class PlanSection(BaseModel):

@@ -16,7 +16,7 @@ One function per effect (``Lever.effect``), each with one rule for where it appl
 - ``quantize`` (serving): FP8 weights and KV cache (int8 on accelerators without FP8).
 
 A lever that does not apply to the work (MLA on a model that has it, MoE on an MoE, a fine-tune
-recipe for a fine-tune) is an ``InputError`` naming the lever, never a silent no-op.
+recipe for a fine-tune) is a ``LeverError`` naming the lever, never a silent no-op.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from costlm.catalog import load
 from costlm.catalog.schema import Accelerator, Architecture, Catalog, Dtype, Lever, LeverWork, Training
-from costlm.errors import InputError
+from costlm.errors import LeverError
 from costlm.resolve.inputs import Inputs, dist_of
 
 FP8: Dtype = "fp8"
@@ -41,7 +41,7 @@ def resolve_levers(cat: Catalog, names: Sequence[str], work: LeverWork) -> tuple
     for name in names:
         lever = load.lever(cat, name)
         if lever.work != work:
-            raise InputError(
+            raise LeverError(
                 f"--lever {name}: applies to {lever.work}, not to {work}",
                 key="lever_wrong_work",
                 lever=lever.id,
@@ -59,8 +59,8 @@ def levers_by_work(cat: Catalog, names: Sequence[str]) -> dict[LeverWork, tuple[
     return {work: tuple(dict.fromkeys(lv.id for lv in ids if lv.work == work)) for work in ("train", "serve")}
 
 
-def _not_applicable(lever: Lever, reason: str, what: str, **values: str) -> InputError:
-    return InputError(
+def _not_applicable(lever: Lever, reason: str, what: str, **values: str) -> LeverError:
+    return LeverError(
         f"--lever {lever.id} does not apply: {what}",
         key=f"lever_not_applicable.{reason}",
         lever=lever.id,
